@@ -1,0 +1,1 @@
+//! Buffers the kernel writes into: the provided buffer ring for multishot receive.

@@ -1,0 +1,90 @@
+//! Validated, engine-facing descriptions of a run.
+//!
+//! The CLI (or a scenario file, or a test) builds these; the engine never sees clap or files.
+//! Everything here is already checked: a `LoadPlan` that exists can be run.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Which I/O path the workers use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum IoMode {
+    /// Probe the kernel: io_uring with multishot receive and a buffer ring where present,
+    /// io_uring one-shot operations where not, epoll where io_uring cannot be set up.
+    #[default]
+    Auto,
+    /// io_uring with one-shot (poll-first) receives only: the path older kernels take.
+    UringPlain,
+    /// epoll with non-blocking sockets: the path for hosts that block io_uring.
+    Epoll,
+}
+
+/// When a run stops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StopCondition {
+    /// Load phase length; in-flight requests are then drained.
+    pub duration: Duration,
+}
+
+/// How the next request is timed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Pacing {
+    /// Send the next request as soon as a response frees a pipeline slot (wrk, ab, h2load).
+    /// Completions may be waited for in batches: cheaper, stamps late by at most `batch_wait`.
+    #[default]
+    ClosedLoop,
+}
+
+/// One request, already serialised to wire bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestTemplate {
+    /// The complete request on the wire (head and body).
+    pub wire: Arc<[u8]>,
+    /// True for HEAD: its responses carry no body whatever their headers say.
+    pub head: bool,
+}
+
+/// A client load run.
+#[derive(Clone, Debug)]
+pub struct LoadPlan {
+    /// What the summary calls the target (the URL as given).
+    pub target_name: String,
+    /// Resolved address connections go to.
+    pub target: SocketAddr,
+    /// Total connections over all workers.
+    pub conns: u32,
+    /// CPUs to pin one worker each to (already checked against the allowed set).
+    pub cpus: Vec<usize>,
+    pub request: RequestTemplate,
+    /// Requests in flight per connection (HTTP/1.1 pipelining); 1 = no pipelining.
+    pub pipeline: u32,
+    /// A request without its response for this long counts as a timeout; the connection is
+    /// closed and opened again.
+    pub timeout: Duration,
+    pub stop: StopCondition,
+    pub pacing: Pacing,
+    pub io: IoMode,
+    /// Local addresses connections are spread over (round-robin); empty = kernel's choice.
+    pub source_addrs: Vec<std::net::IpAddr>,
+    /// Connects in flight per worker at most, so the target's accept queue does not overflow.
+    pub connect_window: u32,
+    /// Interval between per-worker snapshots.
+    pub interval: Duration,
+}
+
+/// The built-in target.
+#[derive(Clone, Debug)]
+pub struct ServePlan {
+    pub listen: SocketAddr,
+    pub cpus: Vec<usize>,
+    /// A complete response (head and body) as sent for every request.
+    pub response: Arc<[u8]>,
+    /// The same response with `Connection: close`, sent as the last one on a connection.
+    pub response_close: Arc<[u8]>,
+    /// Fixed delay before each response is sent.
+    pub delay: Duration,
+    /// Close a connection after this many requests (0 = never).
+    pub close_after: u64,
+    pub io: IoMode,
+}

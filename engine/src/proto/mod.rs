@@ -1,0 +1,3 @@
+//! Sans-IO protocol state machines: fed bytes, they say what completed. No sockets here.
+
+pub mod h1;

@@ -1,0 +1,80 @@
+//! The I/O layer: sockets and completions, knowing nothing of HTTP.
+//!
+//! Workers talk to one `Backend`: they open connections (or listen and accept), send bytes
+//! from registered payloads, close, and are handed `Completion`s. Two implementations exist:
+//! io_uring (`uring`, multishot receive into a provided buffer ring, or one-shot poll-first
+//! receives) and epoll (`epoll`, for hosts where io_uring is blocked). Slots are the backend's
+//! connection handles; a slot's generation changes when it is closed so late completions of a
+//! closed connection never reach the worker.
+//!
+//! All `unsafe` code of the engine lives in this module and in `buf`.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+pub mod epoll;
+pub mod probe;
+pub mod sys;
+pub mod uring;
+
+/// A connection handle, reused after close.
+pub type Slot = u32;
+
+/// A registered payload: bytes that stay valid for the backend's life, sent by reference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PayloadId(pub u16);
+
+/// What a backend reports.
+#[derive(Debug)]
+pub enum Completion<'a> {
+    /// An outgoing connection finished its handshake (Ok) or failed (Err; the slot is closed).
+    Connected { slot: Slot, result: io::Result<()> },
+    /// A listener accepted a connection; receiving on it has started.
+    Accepted { slot: Slot },
+    /// Bytes arrived. `data` is valid only during the callback.
+    Data { slot: Slot, data: &'a [u8] },
+    /// The peer closed (`error` None) or the connection failed; the slot must be closed by the
+    /// worker (which may then reuse it).
+    Closed { slot: Slot, error: Option<io::Error> },
+    /// A send failed; the connection should be closed.
+    SendFailed { slot: Slot, error: io::Error },
+    /// A send asked to be acknowledged (`send(.., ack = true)`) has been fully handed to the
+    /// kernel.
+    Sent { slot: Slot },
+}
+
+/// The operations a worker performs. Implemented by every backend.
+pub trait Backend {
+    /// Facts for the summary: which path runs.
+    fn info(&self) -> crate::result::IoInfo;
+
+    /// Registers bytes that sends will reference; they live as long as the backend.
+    fn register_payload(&mut self, bytes: std::sync::Arc<[u8]>) -> PayloadId;
+
+    /// Starts a non-blocking connect to `target` from `source` (if any). An immediate failure
+    /// (no fd, bind error) is returned; a later one arrives as `Connected { result: Err }`.
+    fn connect(&mut self, target: SocketAddr, source: Option<IpAddr>) -> io::Result<Slot>;
+
+    /// Listens on `addr` (SO_REUSEPORT, so each worker can have its own listener) and starts
+    /// accepting; returns the bound address.
+    fn listen(&mut self, addr: SocketAddr, backlog: u32) -> io::Result<SocketAddr>;
+
+    /// Sends `len` bytes of payload `id` from `offset`. With `ack` a `Sent` completion follows;
+    /// without, only failures are reported. Sends on one slot are delivered in order.
+    fn send(&mut self, slot: Slot, id: PayloadId, offset: usize, len: usize, ack: bool);
+
+    /// Closes the slot (the socket is shut down and closed; pending operations are dropped).
+    /// With `reset` the peer gets an RST (SO_LINGER 0) instead of a FIN.
+    fn close(&mut self, slot: Slot, reset: bool);
+
+    /// Submits queued operations and waits up to `timeout` for completions; returns early
+    /// once `want` are ready (a backend may return earlier, e.g. on a signal).
+    fn wait(&mut self, want: usize, timeout: Duration) -> io::Result<()>;
+
+    /// Hands every ready completion to `f`, which may issue new operations through the
+    /// backend it is given.
+    fn drain<F: FnMut(Completion<'_>, &mut Self)>(&mut self, f: F)
+    where
+        Self: Sized;
+}

@@ -1,0 +1,241 @@
+//! Per-worker measurement: counters and HDR latency histograms.
+//!
+//! Each worker owns one `Stats`; nothing here is shared or locked. At interval ends the worker
+//! takes a `Snapshot` (counters since the last one plus that interval's histogram) and hands it
+//! to the coordinator, which merges snapshots into run totals.
+
+use hdrhistogram::Histogram;
+
+/// Highest latency a histogram records exactly (1 hour, in µs); larger values saturate.
+pub const LATENCY_MAX_US: u64 = 3_600_000_000;
+
+/// Kinds of error a run counts. Each has a stable name used in summaries and the JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// A connect failed or was refused.
+    Connect,
+    /// A receive failed, or the peer closed/reset with responses outstanding.
+    Read,
+    /// A send failed.
+    Write,
+    /// A request had no complete response within the timeout.
+    Timeout,
+    /// The response could not be parsed as HTTP.
+    Parse,
+}
+
+impl ErrorKind {
+    pub const ALL: [ErrorKind; 5] = [
+        ErrorKind::Connect,
+        ErrorKind::Read,
+        ErrorKind::Write,
+        ErrorKind::Timeout,
+        ErrorKind::Parse,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Connect => "connect",
+            ErrorKind::Read => "read",
+            ErrorKind::Write => "write",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Parse => "parse",
+        }
+    }
+}
+
+/// Plain counters; added up field by field when merged.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Requests put on the wire.
+    pub requests: u64,
+    /// Complete responses received (any status).
+    pub responses: u64,
+    /// Bytes received from the target.
+    pub bytes_read: u64,
+    /// Bytes sent to the target.
+    pub bytes_written: u64,
+    /// Connections that completed their TCP handshake (reconnects included).
+    pub connects: u64,
+    /// Errors by kind, indexed as `ErrorKind as usize`.
+    pub errors: [u64; 5],
+    /// Responses by status code: (code, count), only codes seen; kept sorted by code.
+    pub status: Vec<(u16, u64)>,
+}
+
+impl Counters {
+    pub fn error(&self, kind: ErrorKind) -> u64 {
+        self.errors[kind as usize]
+    }
+
+    pub fn total_errors(&self) -> u64 {
+        self.errors.iter().sum()
+    }
+
+    pub fn add(&mut self, other: &Counters) {
+        self.requests += other.requests;
+        self.responses += other.responses;
+        self.bytes_read += other.bytes_read;
+        self.bytes_written += other.bytes_written;
+        self.connects += other.connects;
+        for (a, b) in self.errors.iter_mut().zip(other.errors.iter()) {
+            *a += b;
+        }
+        for &(code, n) in &other.status {
+            match self.status.binary_search_by_key(&code, |&(c, _)| c) {
+                Ok(i) => self.status[i].1 += n,
+                Err(i) => self.status.insert(i, (code, n)),
+            }
+        }
+    }
+}
+
+/// A fresh latency histogram in microseconds (3 significant digits, 0 µs to 1 h).
+pub fn new_latency_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, LATENCY_MAX_US, 3).expect("static histogram bounds are valid")
+}
+
+/// The hot-path side of a worker's measurement.
+pub struct Stats {
+    requests: u64,
+    responses: u64,
+    bytes_read: u64,
+    bytes_written: u64,
+    connects: u64,
+    errors: [u64; 5],
+    /// Counts for status 0..=999, indexed by code; folded into `Counters::status` at snapshots.
+    status: Box<[u64; 1000]>,
+    latency: Histogram<u64>,
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Stats {
+    pub fn new() -> Self {
+        Stats {
+            requests: 0,
+            responses: 0,
+            bytes_read: 0,
+            bytes_written: 0,
+            connects: 0,
+            errors: [0; 5],
+            status: Box::new([0; 1000]),
+            latency: new_latency_histogram(),
+        }
+    }
+
+    #[inline]
+    pub fn requests_sent(&mut self, n: u64, bytes: u64) {
+        self.requests += n;
+        self.bytes_written += bytes;
+    }
+
+    #[inline]
+    pub fn bytes_read(&mut self, n: u64) {
+        self.bytes_read += n;
+    }
+
+    #[inline]
+    pub fn connected(&mut self) {
+        self.connects += 1;
+    }
+
+    #[inline]
+    pub fn error(&mut self, kind: ErrorKind) {
+        self.errors[kind as usize] += 1;
+    }
+
+    /// A complete response with `status`, `latency_us` after its request was (meant to be) sent.
+    #[inline]
+    pub fn response(&mut self, status: u16, latency_us: u64) {
+        self.responses += 1;
+        self.status[(status as usize).min(999)] += 1;
+        self.latency.saturating_record(latency_us);
+    }
+
+    /// Responses so far in this interval (for count-based stops and progress).
+    pub fn interval_responses(&self) -> u64 {
+        self.responses
+    }
+
+    /// Everything since the previous snapshot; resets the interval state.
+    pub fn take_snapshot(&mut self) -> Snapshot {
+        let mut status = Vec::new();
+        for (code, n) in self.status.iter_mut().enumerate() {
+            if *n > 0 {
+                status.push((code as u16, *n));
+                *n = 0;
+            }
+        }
+        let counters = Counters {
+            requests: std::mem::take(&mut self.requests),
+            responses: std::mem::take(&mut self.responses),
+            bytes_read: std::mem::take(&mut self.bytes_read),
+            bytes_written: std::mem::take(&mut self.bytes_written),
+            connects: std::mem::take(&mut self.connects),
+            errors: std::mem::take(&mut self.errors),
+            status,
+        };
+        let latency = std::mem::replace(&mut self.latency, new_latency_histogram());
+        Snapshot { counters, latency }
+    }
+}
+
+/// What a worker measured over one interval.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub counters: Counters,
+    pub latency: Histogram<u64>,
+}
+
+impl Snapshot {
+    pub fn empty() -> Self {
+        Snapshot {
+            counters: Counters::default(),
+            latency: new_latency_histogram(),
+        }
+    }
+
+    pub fn add(&mut self, other: &Snapshot) {
+        self.counters.add(&other.counters);
+        self.latency
+            .add(&other.latency)
+            .expect("latency histograms share bounds");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshots_reset_and_merge() {
+        let mut s = Stats::new();
+        s.requests_sent(3, 300);
+        s.response(200, 10);
+        s.response(200, 20);
+        s.response(404, 30);
+        s.error(ErrorKind::Timeout);
+        let a = s.take_snapshot();
+        assert_eq!(a.counters.responses, 3);
+        assert_eq!(a.counters.status, vec![(200, 2), (404, 1)]);
+        assert_eq!(a.latency.len(), 3);
+        let b = s.take_snapshot();
+        assert_eq!(b.counters, Counters::default());
+        assert_eq!(b.latency.len(), 0);
+
+        s.response(500, 5);
+        let c = s.take_snapshot();
+        let mut total = Snapshot::empty();
+        total.add(&a);
+        total.add(&c);
+        assert_eq!(total.counters.status, vec![(200, 2), (404, 1), (500, 1)]);
+        assert_eq!(total.counters.error(ErrorKind::Timeout), 1);
+        assert_eq!(total.latency.len(), 4);
+        assert_eq!(total.latency.max(), 30);
+    }
+}
