@@ -5,8 +5,16 @@
 //! The engine never sees clap, files or terminals. See ARCHITECTURE.md for the picture.
 
 pub mod buf;
+pub mod cpu;
+pub mod error;
+pub mod limits;
 pub mod plan;
 pub mod proto;
 pub mod result;
 pub mod ring;
+pub mod run;
 pub mod stats;
+pub mod worker;
+
+pub use error::EngineError;
+pub use run::{run_load, start_server, ServerHandle, ServerTotals};

@@ -1,1 +1,20 @@
+//! Output formats of tfw-bench: pure functions from an engine [`RunResult`] to a human text
+//! summary ([`summary`]) and to the JSON run document ([`to_json`]) described by the committed
+//! JSON Schema [`RUN_SCHEMA`] (`schema/run.schema.json`).
+//!
+//! Nothing here does I/O: the binary prints the strings and writes the files. Field names of
+//! the JSON document are a committed contract; fields are only ever added.
+//!
+//! [`RunResult`]: tfw_engine::result::RunResult
 
+pub mod json;
+pub mod latency;
+pub mod text;
+pub mod units;
+
+pub use json::{to_json, Meta};
+pub use latency::LatencySummary;
+pub use text::summary;
+
+/// The JSON Schema (draft 2020-12) of the document [`to_json`] produces.
+pub const RUN_SCHEMA: &str = include_str!("../schema/run.schema.json");

@@ -1,1 +1,14 @@
-pub mod scenarios_placeholder {}
+//! What tfw-bench sends: target URLs and request definitions, checked and turned into the
+//! engine's plan pieces.
+//!
+//! The engine trusts what it is given (a `RequestTemplate` is already wire bytes), so every
+//! check on user input happens here, with errors that say what to fix. Nothing here does
+//! I/O except `Target::resolve`.
+
+pub mod error;
+pub mod request;
+pub mod url;
+
+pub use error::ScenarioError;
+pub use request::{parse_header, RequestSpec};
+pub use url::{Scheme, Target};

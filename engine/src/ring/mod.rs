@@ -36,7 +36,10 @@ pub enum Completion<'a> {
     Data { slot: Slot, data: &'a [u8] },
     /// The peer closed (`error` None) or the connection failed; the slot must be closed by the
     /// worker (which may then reuse it).
-    Closed { slot: Slot, error: Option<io::Error> },
+    Closed {
+        slot: Slot,
+        error: Option<io::Error>,
+    },
     /// A send failed; the connection should be closed.
     SendFailed { slot: Slot, error: io::Error },
     /// A send asked to be acknowledged (`send(.., ack = true)`) has been fully handed to the

@@ -72,7 +72,7 @@ impl RawAddr {
         self.len == 0
     }
 
-    fn to_socket_addr(&self) -> io::Result<SocketAddr> {
+    fn to_socket_addr(self) -> io::Result<SocketAddr> {
         match self.storage.ss_family as libc::c_int {
             libc::AF_INET => {
                 // SAFETY: the family says the storage holds a sockaddr_in.
@@ -86,7 +86,10 @@ impl RawAddr {
                 let ip = std::net::Ipv6Addr::from(a.sin6_addr.s6_addr);
                 Ok(SocketAddr::new(ip.into(), u16::from_be(a.sin6_port)))
             }
-            _ => Err(io::Error::new(io::ErrorKind::InvalidData, "unknown address family")),
+            _ => Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "unknown address family",
+            )),
         }
     }
 }
@@ -98,7 +101,12 @@ fn family(ip: IpAddr) -> libc::c_int {
     }
 }
 
-fn setsockopt_int(fd: RawFd, level: libc::c_int, name: libc::c_int, val: libc::c_int) -> io::Result<()> {
+fn setsockopt_int(
+    fd: RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+    val: libc::c_int,
+) -> io::Result<()> {
     // SAFETY: the option value is a live c_int of the size passed.
     cvt(unsafe {
         libc::setsockopt(
@@ -114,7 +122,11 @@ fn setsockopt_int(fd: RawFd, level: libc::c_int, name: libc::c_int, val: libc::c
 
 /// A TCP socket for connecting to `target`, TCP_NODELAY set, bound to `source` (port chosen at
 /// connect time, so ports are shared across destinations) if given.
-pub fn tcp_client_socket(target: SocketAddr, source: Option<IpAddr>, nonblocking: bool) -> io::Result<RawFd> {
+pub fn tcp_client_socket(
+    target: SocketAddr,
+    source: Option<IpAddr>,
+    nonblocking: bool,
+) -> io::Result<RawFd> {
     let mut ty = libc::SOCK_STREAM | libc::SOCK_CLOEXEC;
     if nonblocking {
         ty |= libc::SOCK_NONBLOCK;
@@ -141,7 +153,11 @@ pub fn tcp_client_socket(target: SocketAddr, source: Option<IpAddr>, nonblocking
 }
 
 /// A listening TCP socket with SO_REUSEADDR and SO_REUSEPORT; returns it and the bound address.
-pub fn tcp_listener(addr: SocketAddr, backlog: u32, nonblocking: bool) -> io::Result<(RawFd, SocketAddr)> {
+pub fn tcp_listener(
+    addr: SocketAddr,
+    backlog: u32,
+    nonblocking: bool,
+) -> io::Result<(RawFd, SocketAddr)> {
     let mut ty = libc::SOCK_STREAM | libc::SOCK_CLOEXEC;
     if nonblocking {
         ty |= libc::SOCK_NONBLOCK;
@@ -175,7 +191,13 @@ pub fn local_addr(fd: RawFd) -> io::Result<SocketAddr> {
         len: mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t,
     };
     // SAFETY: raw.storage is writable for raw.len bytes.
-    cvt(unsafe { libc::getsockname(fd, &mut raw.storage as *mut _ as *mut libc::sockaddr, &mut raw.len) })?;
+    cvt(unsafe {
+        libc::getsockname(
+            fd,
+            &mut raw.storage as *mut _ as *mut libc::sockaddr,
+            &mut raw.len,
+        )
+    })?;
     raw.to_socket_addr()
 }
 
@@ -218,9 +240,19 @@ pub fn take_socket_error(fd: RawFd) -> io::Result<Option<io::Error>> {
     let mut len = mem::size_of::<libc::c_int>() as libc::socklen_t;
     // SAFETY: val is a writable c_int of len bytes.
     cvt(unsafe {
-        libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_ERROR, &mut val as *mut _ as *mut libc::c_void, &mut len)
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_ERROR,
+            &mut val as *mut _ as *mut libc::c_void,
+            &mut len,
+        )
     })?;
-    Ok(if val == 0 { None } else { Some(io::Error::from_raw_os_error(val)) })
+    Ok(if val == 0 {
+        None
+    } else {
+        Some(io::Error::from_raw_os_error(val))
+    })
 }
 
 /// TCP_NODELAY on an accepted socket.
@@ -230,7 +262,10 @@ pub fn set_nodelay(fd: RawFd) -> io::Result<()> {
 
 /// SO_LINGER {on, 0}: the next close sends an RST.
 pub fn set_linger_zero(fd: RawFd) -> io::Result<()> {
-    let l = libc::linger { l_onoff: 1, l_linger: 0 };
+    let l = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
     // SAFETY: l is a live linger struct of the size passed.
     cvt(unsafe {
         libc::setsockopt(
@@ -258,7 +293,14 @@ pub fn read(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
 /// send(2) with MSG_NOSIGNAL: how many bytes the kernel took; Err(WouldBlock) when none.
 pub fn send(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
     // SAFETY: buf is readable for buf.len() bytes.
-    let r = unsafe { libc::send(fd, buf.as_ptr() as *const libc::c_void, buf.len(), libc::MSG_NOSIGNAL) };
+    let r = unsafe {
+        libc::send(
+            fd,
+            buf.as_ptr() as *const libc::c_void,
+            buf.len(),
+            libc::MSG_NOSIGNAL,
+        )
+    };
     if r < 0 {
         Err(io::Error::last_os_error())
     } else {
@@ -306,13 +348,21 @@ fn tv_secs(tv: libc::timeval) -> f64 {
 pub fn rusage(thread: bool) -> (f64, f64, u64) {
     // SAFETY: all-zero rusage is valid; getrusage writes it.
     let mut ru: libc::rusage = unsafe { mem::zeroed() };
-    let who = if thread { libc::RUSAGE_THREAD } else { libc::RUSAGE_SELF };
+    let who = if thread {
+        libc::RUSAGE_THREAD
+    } else {
+        libc::RUSAGE_SELF
+    };
     // SAFETY: ru is a writable rusage.
     let r = unsafe { libc::getrusage(who, &mut ru) };
     if r != 0 {
         return (0.0, 0.0, 0);
     }
-    (tv_secs(ru.ru_utime), tv_secs(ru.ru_stime), ru.ru_maxrss as u64)
+    (
+        tv_secs(ru.ru_utime),
+        tv_secs(ru.ru_stime),
+        ru.ru_maxrss as u64,
+    )
 }
 
 /// The local port range (net.ipv4.ip_local_port_range) as (low, high).
@@ -324,4 +374,62 @@ pub fn ephemeral_port_range() -> (u32, u32) {
             Some((it.next()?, it.next()?))
         })
         .unwrap_or((32768, 60999))
+}
+
+/// accept4(2) for edge-triggered accept loops: non-blocking, close-on-exec. Ok(None) only when
+/// the accept queue is empty (EAGAIN); connections aborted before they were taken (ECONNABORTED)
+/// and interruptions (EINTR) are skipped, so a caller may stop at the first None.
+pub fn accept_until_empty(listener: RawFd) -> io::Result<Option<RawFd>> {
+    loop {
+        // SAFETY: null address pointers are allowed by accept4(2).
+        let r = unsafe {
+            libc::accept4(
+                listener,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+            )
+        };
+        if r >= 0 {
+            return Ok(Some(r));
+        }
+        let e = io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::EAGAIN) => return Ok(None),
+            Some(libc::ECONNABORTED) | Some(libc::EINTR) => continue,
+            _ => return Err(e),
+        }
+    }
+}
+
+/// epoll_create1(EPOLL_CLOEXEC).
+pub fn epoll_create() -> io::Result<RawFd> {
+    // SAFETY: plain epoll_create1(2) call.
+    cvt(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })
+}
+
+/// epoll_ctl(2) with `op` EPOLL_CTL_ADD, _MOD or _DEL; `token` comes back with `fd`'s events.
+pub fn epoll_ctl(epfd: RawFd, op: i32, fd: RawFd, events: u32, token: u64) -> io::Result<()> {
+    let mut ev = libc::epoll_event { events, u64: token };
+    // SAFETY: ev is a live epoll_event; the kernel only reads it.
+    cvt(unsafe { libc::epoll_ctl(epfd, op, fd, &mut ev) }).map(drop)
+}
+
+/// epoll_wait(2) for up to `ms` milliseconds, appending ready events to the spare capacity of
+/// `out` (nothing is waited for when there is none); returns how many were added. EINTR is an
+/// error of kind Interrupted.
+pub fn epoll_wait(epfd: RawFd, out: &mut Vec<libc::epoll_event>, ms: i32) -> io::Result<usize> {
+    let len = out.len();
+    let free = out.spare_capacity_mut();
+    let spare = free.len().min(i32::MAX as usize);
+    if spare == 0 {
+        return Ok(0);
+    }
+    let free = free.as_mut_ptr() as *mut libc::epoll_event;
+    // SAFETY: `free` addresses `spare` allocated (uninitialised) slots past the initialised
+    // ones; the kernel writes at most `spare` events there.
+    let n = cvt(unsafe { libc::epoll_wait(epfd, free, spare as i32, ms) })? as usize;
+    // SAFETY: the kernel initialised the first n (<= spare) slots past `len`.
+    unsafe { out.set_len(len + n) };
+    Ok(n)
 }

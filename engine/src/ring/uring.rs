@@ -1,1 +1,471 @@
-//! placeholder
+//! The io_uring backend: one ring per worker, created on the worker's own thread.
+//!
+//! Fast path (kernel 6.0+): multishot receive into the worker's provided buffer ring, sends
+//! that ask for no completion on success (IOSQE_CQE_SKIP_SUCCESS), SINGLE_ISSUER and
+//! DEFER_TASKRUN so completions are only processed when the worker enters the kernel, and
+//! batched waits for several completions. Plain path: one-shot poll-first receives (a receive
+//! that finds no data costs more than epoll, so it polls first), still from the buffer ring.
+//! A connection's operations carry (op, generation, slot) in user_data; completions of a
+//! closed slot are recognised by generation and dropped (their buffers go back to the ring).
+
+use super::sys::{self, RawAddr};
+use super::{Backend, Completion, PayloadId, Slot};
+use crate::buf::BufRing;
+use crate::result::IoInfo;
+use io_uring::{cqueue, opcode, squeue, types, IoUring};
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::os::fd::{AsRawFd, RawFd};
+use std::sync::Arc;
+use std::time::Duration;
+
+const OP_CONNECT: u64 = 1;
+const OP_RECV: u64 = 2;
+const OP_SEND: u64 = 3;
+const OP_ACCEPT: u64 = 4;
+const GEN_MASK: u32 = 0x00ff_ffff;
+/// IORING_RECVSEND_POLL_FIRST: arm poll before trying the receive.
+const RECVSEND_POLL_FIRST: u16 = 1;
+const BGID: u16 = 0;
+
+fn user_data(op: u64, gen: u32, slot: u32) -> u64 {
+    (op << 56) | (((gen & GEN_MASK) as u64) << 32) | slot as u64
+}
+
+fn decode(ud: u64) -> (u64, u32, u32) {
+    (ud >> 56, ((ud >> 32) as u32) & GEN_MASK, ud as u32)
+}
+
+/// How to set up a ring.
+#[derive(Clone, Debug)]
+pub struct UringConfig {
+    pub sq_entries: u32,
+    pub cq_entries: u32,
+    /// Use multishot receive (false forces the plain one-shot path).
+    pub multishot: bool,
+    /// Provided buffers: count (power of two) and size.
+    pub buffers: u16,
+    pub buf_size: u32,
+    /// With `wait(want > 1)`: after this long, return on the first completion (kernel 6.12+).
+    pub batch_min_wait_us: u32,
+}
+
+impl Default for UringConfig {
+    fn default() -> Self {
+        UringConfig {
+            sq_entries: 4096,
+            cq_entries: 16384,
+            multishot: true,
+            buffers: 4096,
+            buf_size: 4096,
+            batch_min_wait_us: 0,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct SlotState {
+    fd: RawFd,
+    gen: u32,
+}
+
+pub struct UringBackend {
+    // Field order matters: the ring is dropped (and with it the kernel's references to the
+    // buffer ring and payloads) before the memory it used.
+    ring: IoUring,
+    bufs: BufRing,
+    payloads: Vec<Arc<[u8]>>,
+    slots: Vec<SlotState>,
+    free: Vec<Slot>,
+    listeners: Vec<RawFd>,
+    targets: Vec<(SocketAddr, Box<RawAddr>)>,
+    cqes: Vec<(u64, i32, u32)>,
+    info: IoInfo,
+    multishot: bool,
+    skip_success: bool,
+    min_wait_us: u32,
+}
+
+impl UringBackend {
+    /// Sets up a ring with the best flags the kernel accepts. Fails when io_uring or provided
+    /// buffer rings are unavailable; the caller then falls back to epoll.
+    pub fn new(cfg: &UringConfig) -> io::Result<UringBackend> {
+        let mut info = IoInfo {
+            backend: "io_uring",
+            ..IoInfo::default()
+        };
+        let build = |single: bool| {
+            let mut b = IoUring::<squeue::Entry, cqueue::Entry>::builder();
+            b.setup_cqsize(cfg.cq_entries).setup_submit_all();
+            if single {
+                b.setup_single_issuer().setup_defer_taskrun();
+            } else {
+                b.setup_coop_taskrun();
+            }
+            b.build(cfg.sq_entries)
+        };
+        let ring = match build(true) {
+            Ok(r) => {
+                info.single_issuer = true;
+                info.defer_taskrun = true;
+                r
+            }
+            Err(_) => match build(false) {
+                Ok(r) => r,
+                Err(_) => {
+                    let mut b = IoUring::<squeue::Entry, cqueue::Entry>::builder();
+                    b.setup_cqsize(cfg.cq_entries);
+                    b.build(cfg.sq_entries)?
+                }
+            },
+        };
+        if !ring.params().is_feature_ext_arg() || !ring.params().is_feature_nodrop() {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "io_uring lacks EXT_ARG/NODROP (kernel older than 5.11)",
+            ));
+        }
+        let mut probe = io_uring::Probe::new();
+        ring.submitter().register_probe(&mut probe)?;
+        for (code, name) in [
+            (opcode::Connect::CODE, "connect"),
+            (opcode::Send::CODE, "send"),
+            (opcode::Recv::CODE, "recv"),
+            (opcode::Accept::CODE, "accept"),
+        ] {
+            if !probe.is_supported(code) {
+                return Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    format!("io_uring has no {name} operation"),
+                ));
+            }
+        }
+        let bufs = BufRing::new(cfg.buffers, cfg.buf_size, BGID)?;
+        bufs.register(&ring.submitter()).map_err(|e| {
+            io::Error::new(e.kind(), format!("provided buffer ring not available: {e}"))
+        })?;
+        info.buffer_ring = true;
+        let multishot = cfg.multishot && super::probe::multishot_recv_works();
+        info.multishot_recv = multishot;
+        if cfg.multishot && !multishot {
+            info.fallback_reason = "multishot receive not supported by this kernel".into();
+        }
+        let skip_success = ring.params().is_feature_skip_cqe_on_success();
+        let min_wait_us = if ring.params().is_feature_min_timeout() {
+            cfg.batch_min_wait_us
+        } else {
+            0
+        };
+        Ok(UringBackend {
+            ring,
+            bufs,
+            payloads: Vec::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            listeners: Vec::new(),
+            targets: Vec::new(),
+            cqes: Vec::with_capacity(cfg.cq_entries as usize),
+            info,
+            multishot,
+            skip_success,
+            min_wait_us,
+        })
+    }
+
+    fn push(&mut self, entry: &squeue::Entry) {
+        loop {
+            // SAFETY: every entry built here references memory that outlives the operation:
+            // payload bytes (kept in `self.payloads`), target addresses (boxed in
+            // `self.targets`, copied by the kernel at submission), or the buffer ring.
+            let pushed = unsafe { self.ring.submission().push(entry).is_ok() };
+            if pushed {
+                return;
+            }
+            // The submission queue is full: hand it to the kernel and retry.
+            if let Err(e) = self.ring.submit() {
+                if e.raw_os_error() != Some(libc::EBUSY) && e.raw_os_error() != Some(libc::EINTR) {
+                    // Nothing sensible can be done with the entry; the operation's timeout or
+                    // the run's end will surface the lost work.
+                    return;
+                }
+            }
+        }
+    }
+
+    fn arm_recv(&mut self, slot: Slot) {
+        let s = self.slots[slot as usize];
+        let ud = user_data(OP_RECV, s.gen, slot);
+        let entry = if self.multishot {
+            opcode::RecvMulti::new(types::Fd(s.fd), BGID).build()
+        } else {
+            opcode::Recv::new(types::Fd(s.fd), std::ptr::null_mut(), self.bufs.buf_size())
+                .buf_group(BGID)
+                .ioprio(RECVSEND_POLL_FIRST)
+                .build()
+                .flags(squeue::Flags::BUFFER_SELECT)
+        };
+        self.push(&entry.user_data(ud));
+    }
+
+    fn arm_accept(&mut self, idx: usize) {
+        let entry = opcode::AcceptMulti::new(types::Fd(self.listeners[idx]))
+            .flags(libc::SOCK_CLOEXEC)
+            .build()
+            .user_data(user_data(OP_ACCEPT, 0, idx as u32));
+        self.push(&entry);
+    }
+
+    fn alloc_slot(&mut self, fd: RawFd) -> Slot {
+        match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize].fd = fd;
+                slot
+            }
+            None => {
+                self.slots.push(SlotState { fd, gen: 0 });
+                (self.slots.len() - 1) as Slot
+            }
+        }
+    }
+
+    fn release_slot(&mut self, slot: Slot) {
+        let s = &mut self.slots[slot as usize];
+        s.fd = -1;
+        s.gen = (s.gen + 1) & GEN_MASK;
+        self.free.push(slot);
+    }
+
+    fn current(&self, slot: u32, gen: u32) -> bool {
+        self.slots
+            .get(slot as usize)
+            .is_some_and(|s| s.fd >= 0 && s.gen == gen)
+    }
+
+    fn handle<F: FnMut(Completion<'_>, &mut Self)>(
+        &mut self,
+        ud: u64,
+        res: i32,
+        flags: u32,
+        f: &mut F,
+    ) {
+        let (op, gen, slot) = decode(ud);
+        match op {
+            OP_RECV => {
+                let bid = cqueue::buffer_select(flags);
+                let live = self.current(slot, gen);
+                if live {
+                    if res > 0 {
+                        if let Some(bid) = bid {
+                            let ptr = self.bufs.buf_ptr(bid);
+                            // SAFETY: the kernel filled `res` bytes of buffer `bid` and handed
+                            // it to us; it is not recycled until after the callback returns,
+                            // and nothing writes to receive buffers meanwhile.
+                            let data = unsafe { std::slice::from_raw_parts(ptr, res as usize) };
+                            f(Completion::Data { slot, data }, self);
+                        }
+                    } else if res == 0 {
+                        f(Completion::Closed { slot, error: None }, self);
+                    } else if res != -libc::ENOBUFS {
+                        let error = Some(io::Error::from_raw_os_error(-res));
+                        f(Completion::Closed { slot, error }, self);
+                    }
+                }
+                if let Some(bid) = bid {
+                    self.bufs.recycle(bid);
+                }
+                // A receive that ended (one-shot, or a multishot the kernel stopped) is armed
+                // again while the connection lives and the peer has not closed.
+                if !cqueue::more(flags)
+                    && (res > 0 || res == -libc::ENOBUFS)
+                    && self.current(slot, gen)
+                {
+                    if res == -libc::ENOBUFS {
+                        self.bufs.publish();
+                    }
+                    self.arm_recv(slot);
+                }
+            }
+            OP_SEND => {
+                if !self.current(slot, gen) {
+                    return;
+                }
+                if res < 0 {
+                    let error = io::Error::from_raw_os_error(-res);
+                    f(Completion::SendFailed { slot, error }, self);
+                } else {
+                    f(Completion::Sent { slot }, self);
+                }
+            }
+            OP_CONNECT => {
+                if !self.current(slot, gen) {
+                    return;
+                }
+                if res == 0 {
+                    self.arm_recv(slot);
+                    f(
+                        Completion::Connected {
+                            slot,
+                            result: Ok(()),
+                        },
+                        self,
+                    );
+                } else {
+                    sys::close(self.slots[slot as usize].fd);
+                    self.release_slot(slot);
+                    let result = Err(io::Error::from_raw_os_error(-res));
+                    f(Completion::Connected { slot, result }, self);
+                }
+            }
+            OP_ACCEPT => {
+                let idx = slot as usize;
+                if res >= 0 {
+                    let fd = res;
+                    let _ = sys::set_nodelay(fd);
+                    let new = self.alloc_slot(fd);
+                    self.arm_recv(new);
+                    f(Completion::Accepted { slot: new }, self);
+                }
+                if !cqueue::more(flags) && idx < self.listeners.len() && self.listeners[idx] >= 0 {
+                    self.arm_accept(idx);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Backend for UringBackend {
+    fn info(&self) -> IoInfo {
+        self.info.clone()
+    }
+
+    fn register_payload(&mut self, bytes: Arc<[u8]>) -> PayloadId {
+        self.payloads.push(bytes);
+        PayloadId((self.payloads.len() - 1) as u16)
+    }
+
+    fn connect(&mut self, target: SocketAddr, source: Option<IpAddr>) -> io::Result<Slot> {
+        let fd = sys::tcp_client_socket(target, source, false)?;
+        let slot = self.alloc_slot(fd);
+        let ti = match self.targets.iter().position(|(a, _)| *a == target) {
+            Some(i) => i,
+            None => {
+                self.targets.push((target, Box::new(RawAddr::new(target))));
+                self.targets.len() - 1
+            }
+        };
+        let addr = &self.targets[ti].1;
+        let entry = opcode::Connect::new(types::Fd(fd), addr.as_ptr(), addr.len())
+            .build()
+            .user_data(user_data(OP_CONNECT, self.slots[slot as usize].gen, slot));
+        self.push(&entry);
+        Ok(slot)
+    }
+
+    fn listen(&mut self, addr: SocketAddr, backlog: u32) -> io::Result<SocketAddr> {
+        let (fd, bound) = sys::tcp_listener(addr, backlog, false)?;
+        self.listeners.push(fd);
+        self.arm_accept(self.listeners.len() - 1);
+        Ok(bound)
+    }
+
+    fn send(&mut self, slot: Slot, id: PayloadId, offset: usize, len: usize, ack: bool) {
+        let Some(s) = self.slots.get(slot as usize).copied() else {
+            return;
+        };
+        if s.fd < 0 {
+            return;
+        }
+        let payload = &self.payloads[id.0 as usize];
+        let end = (offset + len).min(payload.len());
+        let start = offset.min(end);
+        let ptr = payload[start..].as_ptr();
+        let mut entry = opcode::Send::new(types::Fd(s.fd), ptr, (end - start) as u32)
+            .flags(libc::MSG_NOSIGNAL | libc::MSG_WAITALL)
+            .build()
+            .user_data(user_data(OP_SEND, s.gen, slot));
+        if !ack && self.skip_success {
+            entry = entry.flags(squeue::Flags::SKIP_SUCCESS);
+        }
+        self.push(&entry);
+    }
+
+    fn close(&mut self, slot: Slot, reset: bool) {
+        let Some(s) = self.slots.get(slot as usize).copied() else {
+            return;
+        };
+        if s.fd < 0 {
+            return;
+        }
+        if reset {
+            let _ = sys::set_linger_zero(s.fd);
+            // Wakes the pending receive (it returns 0 and drops its file reference) without
+            // sending a FIN, so the last close sends the RST.
+            shutdown_read(s.fd);
+        } else {
+            sys::shutdown(s.fd);
+        }
+        sys::close(s.fd);
+        self.release_slot(slot);
+    }
+
+    fn wait(&mut self, want: usize, timeout: Duration) -> io::Result<()> {
+        let ready = self.ring.completion().len();
+        let want = if ready > 0 { 0 } else { want.max(1) };
+        let ts = types::Timespec::new()
+            .sec(timeout.as_secs())
+            .nsec(timeout.subsec_nanos());
+        let mut args = types::SubmitArgs::new().timespec(&ts);
+        if want > 1 && self.min_wait_us > 0 {
+            args = args.min_wait_usec(self.min_wait_us);
+        }
+        match self.ring.submitter().submit_with_args(want, &args) {
+            Ok(_) => Ok(()),
+            Err(e) => match e.raw_os_error() {
+                Some(libc::ETIME) | Some(libc::EINTR) | Some(libc::EBUSY) | Some(libc::EAGAIN) => {
+                    Ok(())
+                }
+                _ => Err(e),
+            },
+        }
+    }
+
+    fn drain<F: FnMut(Completion<'_>, &mut Self)>(&mut self, mut f: F) {
+        let mut batch = std::mem::take(&mut self.cqes);
+        batch.clear();
+        batch.extend(
+            self.ring
+                .completion()
+                .map(|c| (c.user_data(), c.result(), c.flags())),
+        );
+        for &(ud, res, flags) in &batch {
+            self.handle(ud, res, flags, &mut f);
+        }
+        self.bufs.publish();
+        self.cqes = batch;
+    }
+}
+
+impl Drop for UringBackend {
+    fn drop(&mut self) {
+        for s in &self.slots {
+            if s.fd >= 0 {
+                sys::close(s.fd);
+            }
+        }
+        for &fd in &self.listeners {
+            sys::close(fd);
+        }
+    }
+}
+
+fn shutdown_read(fd: RawFd) {
+    // SAFETY: plain shutdown(2) on an fd this backend owns.
+    unsafe { libc::shutdown(fd, libc::SHUT_RD) };
+}
+
+impl AsRawFd for UringBackend {
+    fn as_raw_fd(&self) -> RawFd {
+        self.ring.as_raw_fd()
+    }
+}

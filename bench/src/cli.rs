@@ -1,0 +1,128 @@
+//! The command line as clap sees it. Nothing here is checked beyond syntax: `plan` turns these
+//! options into validated engine plans.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "tfw-bench",
+    version,
+    about = "Load and stress test engine for TempestaFW and any HTTP server",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Load a target (closed loop); with no URL, start the built-in target and load it.
+    Stress(StressOpts),
+    /// Run the built-in HTTP/1.1 target.
+    Serve(ServeOpts),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum IoArg {
+    /// io_uring with multishot receive where the kernel has it; epoll where io_uring is blocked
+    Auto,
+    /// io_uring with one-shot (poll-first) receives only
+    UringPlain,
+    /// epoll
+    Epoll,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct IoOpts {
+    /// Worker threads, one per CPU, chosen from the CPUs this process may run on.
+    #[arg(short = 't', long)]
+    pub threads: Option<usize>,
+    /// CPUs to pin workers to, e.g. 1,3-5 (one worker per CPU).
+    #[arg(long, conflicts_with = "threads")]
+    pub cpus: Option<String>,
+    /// I/O path.
+    #[arg(long, value_enum, default_value_t = IoArg::Auto)]
+    pub io: IoArg,
+}
+
+#[derive(Args, Debug)]
+pub struct StressOpts {
+    /// Target URL (http://host[:port]/path). Without it the built-in target is started on its
+    /// own CPU and loaded.
+    pub url: Option<String>,
+    /// Connections to keep open (over all workers).
+    #[arg(short = 'c', long = "conns", default_value_t = 50)]
+    pub conns: u32,
+    /// Length of the load phase, e.g. 10s, 500ms, 2m.
+    #[arg(short = 'd', long, default_value = "10s")]
+    pub duration: String,
+    #[command(flatten)]
+    pub io: IoOpts,
+    /// Extra request header "Name: value" (repeatable).
+    #[arg(short = 'H', long = "header")]
+    pub headers: Vec<String>,
+    /// Request method.
+    #[arg(long, default_value = "GET")]
+    pub method: String,
+    /// Request body: text, or @FILE to read it from a file.
+    #[arg(long)]
+    pub body: Option<String>,
+    /// Requests in flight per connection (HTTP/1.1 pipelining).
+    #[arg(long, default_value_t = 1)]
+    pub pipeline: u32,
+    /// A request without a complete response for this long is a timeout (connection reopened).
+    #[arg(long, default_value = "5s")]
+    pub timeout: String,
+    /// Write the results as JSON to FILE.
+    #[arg(long)]
+    pub json: Option<std::path::PathBuf>,
+    /// Exit with status 1 when any error was counted.
+    #[arg(long)]
+    pub fail_on_errors: bool,
+    /// Spread connections over local addresses, e.g. 127.0.0.2-127.0.0.9 or 10.0.0.1,10.0.0.2.
+    #[arg(long)]
+    pub source_addrs: Option<String>,
+    /// Connects in flight at most (over all workers), so the target's accept queue keeps up.
+    #[arg(long, default_value_t = 512)]
+    pub connect_window: u32,
+    /// No live progress.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Response body size of the built-in target (when no URL is given).
+    #[arg(long, default_value_t = 2)]
+    pub serve_body_size: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeOpts {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8000")]
+    pub listen: String,
+    /// Response body size in bytes.
+    #[arg(long, default_value_t = 2)]
+    pub body_size: usize,
+    /// Response status code.
+    #[arg(long, default_value_t = 200)]
+    pub status: u16,
+    /// Extra response header "Name: value" (repeatable).
+    #[arg(short = 'H', long = "header")]
+    pub headers: Vec<String>,
+    /// Fixed delay before every response, e.g. 1ms.
+    #[arg(long, default_value = "0s")]
+    pub delay: String,
+    /// Close a connection after this many requests (0: never).
+    #[arg(long, default_value_t = 0)]
+    pub close_after: u64,
+    #[command(flatten)]
+    pub io: IoOpts,
+    /// Print "listening ADDR" on stdout once ready (for a parent process).
+    #[arg(long, hide = true)]
+    pub announce: bool,
+    /// Exit when standard input closes (the parent that started us is gone).
+    #[arg(long, hide = true)]
+    pub exit_on_stdin_eof: bool,
+    /// Stop after this long (default: run until interrupted).
+    #[arg(long)]
+    pub duration: Option<String>,
+}

@@ -1,0 +1,174 @@
+//! Options -> validated engine plans. Every check of user input that is not pure syntax lives
+//! here, so bad input is a one-line error before anything starts.
+
+use crate::cli::{IoArg, IoOpts, ServeOpts, StressOpts};
+use crate::parse;
+use anyhow::{bail, Context, Result};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tfw_engine::cpu;
+use tfw_engine::plan::{IoMode, LoadPlan, Pacing, ServePlan, StopCondition};
+use tfw_engine::proto::h1::build_response;
+use tfw_scenarios::{parse_header, RequestSpec, Scheme, Target};
+
+pub fn io_mode(a: IoArg) -> IoMode {
+    match a {
+        IoArg::Auto => IoMode::Auto,
+        IoArg::UringPlain => IoMode::UringPlain,
+        IoArg::Epoll => IoMode::Epoll,
+    }
+}
+
+/// Worker CPUs from -t/--cpus, avoiding `avoid` (the built-in target's CPU) where possible.
+pub fn worker_cpus(io: &IoOpts, avoid: &[usize]) -> Result<Vec<usize>> {
+    let allowed = cpu::allowed_cpus();
+    let list = match &io.cpus {
+        Some(s) => Some(cpu::parse_cpu_list(s)?),
+        None => None,
+    };
+    Ok(cpu::select(&allowed, io.threads, list.as_deref(), avoid)?)
+}
+
+fn body(arg: &Option<String>) -> Result<Vec<u8>> {
+    match arg {
+        None => Ok(Vec::new()),
+        Some(s) => match s.strip_prefix('@') {
+            Some(path) => {
+                std::fs::read(path).with_context(|| format!("cannot read --body file {path:?}"))
+            }
+            None => Ok(s.as_bytes().to_vec()),
+        },
+    }
+}
+
+pub fn load_plan(o: &StressOpts, url: &str, avoid: &[usize]) -> Result<LoadPlan> {
+    let target = Target::parse(url)?;
+    if target.scheme != Scheme::Http {
+        bail!("{url}: only http:// targets are supported in this version (TLS comes with HTTP/2)");
+    }
+    let addr = target.resolve()?;
+    if o.conns == 0 {
+        bail!("--conns must be at least 1");
+    }
+    if o.pipeline == 0 || o.pipeline > 1024 {
+        bail!("--pipeline must be between 1 and 1024");
+    }
+    let duration = parse::duration(&o.duration).context("--duration")?;
+    if duration.is_zero() {
+        bail!("--duration must be greater than zero");
+    }
+    let timeout = parse::duration(&o.timeout).context("--timeout")?;
+    if timeout.is_zero() {
+        bail!("--timeout must be greater than zero");
+    }
+    let headers = o
+        .headers
+        .iter()
+        .map(|h| parse_header(h).with_context(|| format!("-H {h:?}")))
+        .collect::<Result<Vec<_>>>()?;
+    let spec = RequestSpec {
+        method: o.method.clone(),
+        headers,
+        body: body(&o.body)?,
+    };
+    let request = spec.to_template(&target)?;
+    let source_addrs = match &o.source_addrs {
+        Some(s) => parse::addr_list(s).context("--source-addrs")?,
+        None => Vec::new(),
+    };
+    for a in &source_addrs {
+        if a.is_ipv4() != addr.is_ipv4() {
+            bail!("--source-addrs {a} is not of the same address family as the target {addr}");
+        }
+        std::net::TcpListener::bind(SocketAddr::new(*a, 0))
+            .with_context(|| format!("--source-addrs {a} is not an address of this host"))?;
+    }
+    let cpus = worker_cpus(&o.io, avoid)?;
+    if (o.conns as usize) < cpus.len() {
+        // More workers than connections: the extra workers would idle.
+        let n = o.conns as usize;
+        return build(
+            o,
+            target,
+            addr,
+            cpus[..n].to_vec(),
+            request,
+            duration,
+            timeout,
+            source_addrs,
+        );
+    }
+    build(
+        o,
+        target,
+        addr,
+        cpus,
+        request,
+        duration,
+        timeout,
+        source_addrs,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build(
+    o: &StressOpts,
+    target: Target,
+    addr: SocketAddr,
+    cpus: Vec<usize>,
+    request: tfw_engine::plan::RequestTemplate,
+    duration: std::time::Duration,
+    timeout: std::time::Duration,
+    source_addrs: Vec<std::net::IpAddr>,
+) -> Result<LoadPlan> {
+    let workers = cpus.len() as u32;
+    Ok(LoadPlan {
+        target_name: target.to_string(),
+        target: addr,
+        conns: o.conns,
+        cpus,
+        request,
+        pipeline: o.pipeline,
+        timeout,
+        stop: StopCondition { duration },
+        pacing: Pacing::ClosedLoop,
+        io: io_mode(o.io.io),
+        source_addrs,
+        connect_window: (o.connect_window / workers).max(1),
+        interval: std::time::Duration::from_secs(1),
+    })
+}
+
+pub fn serve_plan(o: &ServeOpts) -> Result<ServePlan> {
+    let listen: SocketAddr = o.listen.parse().with_context(|| {
+        format!(
+            "--listen {:?}: expected IP:PORT, e.g. 127.0.0.1:8000",
+            o.listen
+        )
+    })?;
+    if !(100..=999).contains(&o.status) {
+        bail!("--status {} is not an HTTP status code (100-999)", o.status);
+    }
+    if o.body_size > 64 << 20 {
+        bail!(
+            "--body-size {} is larger than the 64 MiB the built-in target serves",
+            o.body_size
+        );
+    }
+    let headers = o
+        .headers
+        .iter()
+        .map(|h| parse_header(h).with_context(|| format!("-H {h:?}")))
+        .collect::<Result<Vec<_>>>()?;
+    let delay = parse::duration(&o.delay).context("--delay")?;
+    let body = vec![b'x'; o.body_size];
+    Ok(ServePlan {
+        listen,
+        cpus: worker_cpus(&o.io, &[])?,
+        response: Arc::from(build_response(o.status, &headers, &body, false)),
+        response_close: Arc::from(build_response(o.status, &headers, &body, true)),
+        delay,
+        close_after: o.close_after,
+        io: io_mode(o.io.io),
+    })
+}

@@ -1,0 +1,105 @@
+//! `tfw-bench stress`: plan, (start the built-in target,) run, print, write JSON, exit code.
+
+use crate::cli::StressOpts;
+use crate::plan;
+use crate::target::ChildTarget;
+use anyhow::{Context, Result};
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use tfw_engine::cpu;
+use tfw_reports::json::{to_json, Meta};
+
+/// Exit code of a run stopped by SIGINT/SIGTERM.
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
+    let mut target = None;
+    let mut avoid = Vec::new();
+    let url = match &o.url {
+        Some(u) => u.clone(),
+        None => {
+            let allowed = cpu::allowed_cpus();
+            let server_cpu = *allowed.first().context("no CPU available")?;
+            let io = match o.io.io {
+                crate::cli::IoArg::Auto => "auto",
+                crate::cli::IoArg::UringPlain => "uring-plain",
+                crate::cli::IoArg::Epoll => "epoll",
+            };
+            let t = ChildTarget::start(server_cpu, o.serve_body_size, io)?;
+            avoid.push(server_cpu);
+            let url = format!("http://{}/", t.addr);
+            eprintln!("built-in target on {} (CPU {})", t.addr, t.cpu);
+            target = Some(t);
+            url
+        }
+    };
+    let plan = plan::load_plan(&o, &url, &avoid)?;
+    let cpus: Vec<String> = plan.cpus.iter().map(|c| c.to_string()).collect();
+    println!(
+        "Running {} test @ {}\n  {} connections, {} worker(s) on CPU {}",
+        o.duration,
+        plan.target_name,
+        plan.conns,
+        plan.cpus.len(),
+        cpus.join(",")
+    );
+    let progress = !o.quiet && std::io::stderr().is_terminal();
+    let mut on_interval = |iv: &tfw_engine::result::Interval| {
+        if progress {
+            let c = &iv.snapshot.counters;
+            eprint!(
+                "\r  {:>6.1}s  {:>10} responses  {:>6} errors  p99 {:>8.0}us   ",
+                iv.t_s,
+                c.responses,
+                c.total_errors(),
+                iv.snapshot.latency.value_at_quantile(0.99)
+            );
+            let _ = std::io::stderr().flush();
+        }
+    };
+    let result = tfw_engine::run_load(&plan, stop, &mut on_interval);
+    if progress {
+        eprintln!();
+    }
+    let served = match target {
+        Some(t) => Some(t.stop()?),
+        None => None,
+    };
+    let result = result?;
+    print!("{}", tfw_reports::text::summary(&result));
+    if let Some(s) = &served {
+        println!(
+            "  Built-in target counted {} requests, {} responses, {} connections",
+            s.requests, s.responses, s.connections
+        );
+    }
+    if let Some(path) = &o.json {
+        let meta = Meta {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            commit: option_env!("TFW_BENCH_COMMIT").map(str::to_string),
+        };
+        let mut doc = to_json(&result, &meta);
+        if let Some(s) = served {
+            doc["builtin_target"] = serde_json::json!({
+                "requests": s.requests, "responses": s.responses, "connections": s.connections
+            });
+        }
+        write_atomically(path, &serde_json::to_vec_pretty(&doc)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if result.interrupted {
+        return Ok(EXIT_INTERRUPTED);
+    }
+    if o.fail_on_errors && result.totals.counters.total_errors() > 0 {
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}

@@ -1,0 +1,286 @@
+//! The server side of HTTP/1.1: parses the requests the built-in target receives.
+//!
+//! Same stream, head and body machinery as the response parser, with request rules: a
+//! request without Content-Length or Transfer-Encoding has no body, and one with a
+//! Transfer-Encoding other than a final `chunked` cannot be framed.
+
+use std::mem::MaybeUninit;
+
+use super::error::ParseError;
+use super::head::{Fields, MAX_HEADERS};
+use super::stream::{Messages, Start, Stream};
+
+/// A request that completed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestDone {
+    /// The method is HEAD: the response carries no body.
+    pub head: bool,
+    /// The client wants the connection closed after the response: `Connection: close`,
+    /// HTTP/1.0 without keep-alive, or both Transfer-Encoding and Content-Length.
+    pub close: bool,
+    /// Payload bytes (chunk framing not included).
+    pub body_len: u64,
+}
+
+/// Parses a stream of (possibly pipelined) requests on one connection.
+#[derive(Debug)]
+pub struct RequestParser {
+    /// Carries whether the request in progress is a HEAD.
+    stream: Stream<bool>,
+}
+
+impl Default for RequestParser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RequestParser {
+    pub fn new() -> Self {
+        RequestParser {
+            stream: Stream::new(),
+        }
+    }
+
+    /// Parses received bytes, calling `on` for every request they complete; `on` returns
+    /// false to stop, and the rest of `data` is ignored. After a request asking to close,
+    /// further bytes are ignored. After an error the parser has been reset; the connection
+    /// should be closed.
+    #[inline]
+    pub fn feed(
+        &mut self,
+        data: &[u8],
+        on: impl FnMut(RequestDone) -> bool,
+    ) -> Result<(), ParseError> {
+        self.stream.feed(data, &mut Requests(on))
+    }
+
+    /// Between requests with nothing buffered (false once a request asked to close).
+    pub fn is_idle(&self) -> bool {
+        self.stream.is_idle()
+    }
+
+    /// Forgets everything, for a new connection. Keeps the head buffer's capacity.
+    pub fn reset(&mut self) {
+        self.stream.reset();
+    }
+}
+
+/// The fields of a request head the parser acts on.
+struct Head {
+    minor: u8,
+    head: bool,
+    fields: Fields,
+}
+
+/// Request rules for the shared stream, reporting to a closure.
+struct Requests<F>(F);
+
+impl<F: FnMut(RequestDone) -> bool> Messages for Requests<F> {
+    type Head = Head;
+    type Meta = bool;
+
+    #[inline]
+    fn parse_head(buf: &[u8]) -> Result<Option<(usize, Head)>, ParseError> {
+        let mut headers = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
+        let mut req = httparse::Request::new(&mut []);
+        let n = match httparse::ParserConfig::default().parse_request_with_uninit_headers(
+            &mut req,
+            buf,
+            &mut headers,
+        ) {
+            Ok(httparse::Status::Complete(n)) => n,
+            Ok(httparse::Status::Partial) => return Ok(None),
+            Err(e) => return Err(ParseError::BadHead(e)),
+        };
+        let head = Head {
+            minor: req.version.unwrap_or(1),
+            head: req.method == Some("HEAD"),
+            fields: Fields::scan(req.headers)?,
+        };
+        Ok(Some((n, head)))
+    }
+
+    #[inline]
+    fn head(&mut self, head: Head) -> Result<Option<Start<bool>>, ParseError> {
+        Ok(Some(Start {
+            meta: head.head,
+            framing: head.fields.request_framing(head.minor)?,
+            close: head.fields.closes(head.minor),
+        }))
+    }
+
+    #[inline]
+    fn done(&mut self, head: bool, close: bool, body_len: u64) -> bool {
+        (self.0)(RequestDone {
+            head,
+            close,
+            body_len,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    macro_rules! testdata {
+        ($name:literal) => {
+            include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/h1/", $name)).as_slice()
+        };
+    }
+
+    /// Requests reported, then the first error (or Ok if the stream ended idle or closed).
+    type Outcome = (Vec<RequestDone>, Result<(), ParseError>);
+
+    fn run<'a>(feeds: impl IntoIterator<Item = &'a [u8]>) -> Outcome {
+        let mut p = RequestParser::new();
+        let mut done = Vec::new();
+        for f in feeds {
+            if let Err(e) = p.feed(f, |d| {
+                done.push(d);
+                true
+            }) {
+                assert!(p.is_idle());
+                return (done, Err(e));
+            }
+        }
+        (done, Ok(()))
+    }
+
+    /// The outcome of `wire` fed whole, after checking that every split gives the same one.
+    fn check_splits(wire: &[u8]) -> Outcome {
+        let whole = run([wire]);
+        for i in 0..=wire.len() {
+            let (a, b) = wire.split_at(i);
+            assert_eq!(run([a, b]), whole, "split at {i}");
+        }
+        assert_eq!(run(wire.chunks(1)), whole, "one byte at a time");
+        whole
+    }
+
+    fn req(head: bool, close: bool, body_len: u64) -> RequestDone {
+        RequestDone {
+            head,
+            close,
+            body_len,
+        }
+    }
+
+    #[test]
+    fn get() {
+        let wire = testdata!("req_get.http");
+        assert_eq!(check_splits(wire), (vec![req(false, false, 0)], Ok(())));
+        let mut p = RequestParser::new();
+        p.feed(wire, |_| true).unwrap();
+        assert!(p.is_idle());
+        assert_eq!(p.stream.head_capacity(), 0);
+    }
+
+    #[test]
+    fn post_with_body() {
+        let wire = testdata!("req_post.http");
+        assert_eq!(check_splits(wire), (vec![req(false, false, 13)], Ok(())));
+    }
+
+    #[test]
+    fn chunked_post() {
+        let wire = testdata!("req_post_chunked.http");
+        assert_eq!(check_splits(wire), (vec![req(false, false, 9)], Ok(())));
+    }
+
+    #[test]
+    fn pipelined() {
+        let wire = testdata!("req_pipelined.http");
+        let want = vec![
+            req(false, false, 0),
+            req(true, false, 0),
+            req(false, false, 3),
+            req(false, false, 2),
+            req(false, true, 0),
+        ];
+        assert_eq!(check_splits(wire), (want, Ok(())));
+        // Bytes after a request that asked to close are ignored.
+        let wire = [wire, b"GET / HTTP/1.1\r\n\r\n".as_slice()].concat();
+        assert_eq!(check_splits(&wire).0.len(), 5);
+    }
+
+    #[test]
+    fn http10() {
+        let wire = testdata!("req_http10.http");
+        assert_eq!(check_splits(wire), (vec![req(false, true, 0)], Ok(())));
+        let wire = b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+        assert_eq!(check_splits(wire), (vec![req(false, false, 0)], Ok(())));
+    }
+
+    #[test]
+    fn stop_from_callback() {
+        let wire = testdata!("req_pipelined.http");
+        let mut p = RequestParser::new();
+        let mut n = 0;
+        p.feed(wire, |_| {
+            n += 1;
+            n < 2
+        })
+        .unwrap();
+        assert_eq!(n, 2);
+        assert!(p.is_idle());
+    }
+
+    #[test]
+    fn malformed_requests() {
+        let cases: [(&[u8], ParseError); 6] = [
+            (
+                b"GET / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+                ParseError::BadTransferEncoding,
+            ),
+            (
+                b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                ParseError::BadTransferEncoding,
+            ),
+            (
+                b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nx",
+                ParseError::BadContentLength,
+            ),
+            (
+                b"POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n",
+                ParseError::BadContentLength,
+            ),
+            (
+                b"GET /\x01 HTTP/1.1\r\n\r\n",
+                ParseError::BadHead(httparse::Error::Token),
+            ),
+            (
+                b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n",
+                ParseError::BadChunk("no chunk size"),
+            ),
+        ];
+        for (wire, e) in cases {
+            assert_eq!(
+                check_splits(wire),
+                (vec![], Err(e)),
+                "{:?}",
+                String::from_utf8_lossy(wire)
+            );
+        }
+    }
+
+    #[test]
+    fn reset_mid_request() {
+        let mut p = RequestParser::new();
+        p.feed(b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc", |_| {
+            true
+        })
+        .unwrap();
+        assert!(!p.is_idle());
+        p.reset();
+        assert!(p.is_idle());
+        let mut got = vec![];
+        p.feed(testdata!("req_get.http"), |d| {
+            got.push(d);
+            true
+        })
+        .unwrap();
+        assert_eq!(got, vec![req(false, false, 0)]);
+    }
+}

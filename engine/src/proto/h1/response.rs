@@ -1,0 +1,158 @@
+//! The client side of HTTP/1.1: parses the responses a target sends back.
+//!
+//! Runs for every response at full load, so it allocates nothing per response: heads are
+//! parsed straight from the fed slice with the fields on the stack, bodies are counted and
+//! dropped. Pipelined responses in one feed are all reported from one call.
+
+use std::mem::MaybeUninit;
+
+use super::body::Framing;
+use super::error::ParseError;
+use super::head::{Fields, MAX_HEADERS};
+use super::stream::{Messages, Start, Stream};
+
+/// A final response that completed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResponseDone {
+    pub status: u16,
+    /// The connection cannot carry another response: `Connection: close`, HTTP/1.0 without
+    /// keep-alive, a read-until-close body, or 101.
+    pub close: bool,
+    /// Payload bytes (chunk framing not included; 0 for HEAD, 204 and 304).
+    pub body_len: u64,
+}
+
+/// Where the parser reports to; implemented by whoever tracks the requests in flight.
+pub trait ResponseSink {
+    /// Is the response now starting an answer to a HEAD request? Asked once per final
+    /// response head (1xx interim responses are not asked about), before `response`.
+    fn next_is_head(&mut self) -> bool;
+    /// A final response completed. Return false to stop parsing this feed (e.g. the caller
+    /// will close the connection); the parser then ignores the rest of the slice.
+    fn response(&mut self, done: ResponseDone) -> bool;
+}
+
+/// The fields of a response head the parser acts on.
+struct Head {
+    minor: u8,
+    status: u16,
+    fields: Fields,
+}
+
+/// Parses a stream of responses on one connection.
+#[derive(Debug)]
+pub struct ResponseParser {
+    /// Carries the status of the response in progress.
+    stream: Stream<u16>,
+}
+
+impl Default for ResponseParser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ResponseParser {
+    pub fn new() -> Self {
+        ResponseParser {
+            stream: Stream::new(),
+        }
+    }
+
+    /// Parses received bytes, reporting every response they complete. After an error the
+    /// parser has been reset; the connection's framing is lost and it should be closed.
+    #[inline]
+    pub fn feed(&mut self, data: &[u8], sink: &mut impl ResponseSink) -> Result<(), ParseError> {
+        self.stream.feed(data, &mut Responses(sink))
+    }
+
+    /// The peer closed. Completes a read-until-close body (returns Some); Ok(None) when idle
+    /// between responses; Err(UnexpectedEof) mid-response. The parser is reset either way.
+    pub fn eof(&mut self) -> Result<Option<ResponseDone>, ParseError> {
+        Ok(self.stream.eof()?.map(|(status, body_len)| ResponseDone {
+            status,
+            close: true,
+            body_len,
+        }))
+    }
+
+    /// Between responses with nothing buffered (false once a response said close).
+    pub fn is_idle(&self) -> bool {
+        self.stream.is_idle()
+    }
+
+    /// Forgets everything, for a new connection. Keeps the head buffer's capacity.
+    pub fn reset(&mut self) {
+        self.stream.reset();
+    }
+}
+
+/// Response rules for the shared stream, reporting to a `ResponseSink`.
+struct Responses<'a, S>(&'a mut S);
+
+impl<S: ResponseSink> Messages for Responses<'_, S> {
+    type Head = Head;
+    type Meta = u16;
+
+    #[inline]
+    fn parse_head(buf: &[u8]) -> Result<Option<(usize, Head)>, ParseError> {
+        parse_head(buf)
+    }
+
+    #[inline]
+    fn head(&mut self, head: Head) -> Result<Option<Start<u16>>, ParseError> {
+        let status = head.status;
+        if status < 200 && status != 101 {
+            return Ok(None); // interim (100 Continue, 103 Early Hints): no body, not final
+        }
+        let is_head = self.0.next_is_head();
+        let framing = if is_head || matches!(status, 101 | 204 | 304) {
+            Framing::Length(0)
+        } else {
+            head.fields.response_framing(head.minor)
+        };
+        Ok(Some(Start {
+            meta: status,
+            framing,
+            close: status == 101 || head.fields.closes(head.minor),
+        }))
+    }
+
+    #[inline]
+    fn done(&mut self, status: u16, close: bool, body_len: u64) -> bool {
+        self.0.response(ResponseDone {
+            status,
+            close,
+            body_len,
+        })
+    }
+}
+
+/// httparse over `buf`: `Ok(None)` while the head is incomplete.
+#[inline]
+fn parse_head(buf: &[u8]) -> Result<Option<(usize, Head)>, ParseError> {
+    let mut headers = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
+    let mut resp = httparse::Response::new(&mut []);
+    let n = match httparse::ParserConfig::default().parse_response_with_uninit_headers(
+        &mut resp,
+        buf,
+        &mut headers,
+    ) {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => return Err(ParseError::BadHead(e)),
+    };
+    let status = resp.code.unwrap_or(0);
+    if !(100..=999).contains(&status) {
+        return Err(ParseError::BadStatus(status));
+    }
+    let head = Head {
+        minor: resp.version.unwrap_or(1),
+        status,
+        fields: Fields::scan(resp.headers)?,
+    };
+    Ok(Some((n, head)))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,576 @@
+//! The client worker: opens its share of the connections (a bounded number of connects in
+//! flight), keeps `pipeline` requests in flight on each, parses responses as they arrive,
+//! times them, and reconnects after any error. At the end it stops sending, waits for the
+//! responses still owed (so counts match the server's), and closes.
+//!
+//! One loop serves every combination of settings; the backend is a type parameter, so the
+//! io_uring and epoll paths run the same code.
+
+use super::clock::{ns, Clock};
+use super::{make_backend, AnyBackend, WorkerEnd, WorkerMsg};
+use crate::plan::LoadPlan;
+use crate::proto::h1::{ResponseDone, ResponseParser, ResponseSink};
+use crate::ring::uring::UringConfig;
+use crate::ring::{Backend, Completion, PayloadId, Slot};
+use crate::stats::{ErrorKind, Stats};
+use std::collections::VecDeque;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const NO_CONN: u32 = u32::MAX;
+const MAX_WAIT: Duration = Duration::from_millis(50);
+const RETRY_MIN_MS: u32 = 1;
+const RETRY_MAX_MS: u32 = 1000;
+
+/// Everything a client worker thread needs.
+pub struct ClientSetup {
+    pub worker: usize,
+    pub cpu: usize,
+    /// Connections this worker owns.
+    pub conns: u32,
+    /// Index of this worker's first connection among all (spreads source addresses).
+    pub first_conn: u32,
+    pub plan: Arc<LoadPlan>,
+    pub uring: UringConfig,
+    pub stop: Arc<AtomicBool>,
+    pub tx: Sender<WorkerMsg>,
+    /// The coordinator sends the common start instant (None: abort).
+    pub start: Receiver<Option<Instant>>,
+}
+
+/// Thread body: pin, set up the backend, report, wait for the start, run.
+pub fn client_thread(setup: ClientSetup) {
+    let pinned = core_affinity::set_for_current(core_affinity::CoreId { id: setup.cpu });
+    if !pinned {
+        let reason = format!("could not pin to CPU {}", setup.cpu);
+        let _ = setup.tx.send(WorkerMsg::Failed {
+            worker: setup.worker,
+            reason,
+        });
+        return;
+    }
+    let (backend, io) = match make_backend(setup.plan.io, &setup.uring) {
+        Ok(b) => b,
+        Err(e) => {
+            let reason = format!("no I/O backend: {e}");
+            let _ = setup.tx.send(WorkerMsg::Failed {
+                worker: setup.worker,
+                reason,
+            });
+            return;
+        }
+    };
+    let _ = setup.tx.send(WorkerMsg::Ready {
+        worker: setup.worker,
+        io,
+    });
+    let Ok(Some(start)) = setup.start.recv() else {
+        return;
+    };
+    let clock = Clock::new(start);
+    let (end, snapshot_rest) = match backend {
+        AnyBackend::Uring(b) => run(b, &setup, clock),
+        AnyBackend::Epoll(b) => run(b, &setup, clock),
+    };
+    let _ = setup.tx.send(WorkerMsg::Done {
+        worker: setup.worker,
+        end,
+        snapshot: snapshot_rest,
+    });
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum ConnState {
+    /// Not connected; (re)connects when `retry_at` has passed and the connect window allows.
+    Waiting,
+    Connecting,
+    Open,
+}
+
+struct Conn {
+    slot: Slot,
+    state: ConnState,
+    parser: ResponseParser,
+    inflight: u32,
+    /// Index (within this connection's ring of send times) of the oldest request in flight.
+    ts_head: u32,
+    retry_at: u64,
+    retry_ms: u32,
+    connect_started: u64,
+    queued: bool,
+    ever_connected: bool,
+}
+
+struct State<'a> {
+    plan: &'a LoadPlan,
+    conns: Vec<Conn>,
+    by_slot: Vec<u32>,
+    /// Send times, `pipeline` per connection.
+    times: Vec<u64>,
+    pipeline: u32,
+    req_len: usize,
+    payload: PayloadId,
+    head_request: bool,
+    stats: Stats,
+    connect_queue: VecDeque<u32>,
+    connecting: u32,
+    inflight_total: u64,
+    draining: bool,
+    now: u64,
+    established: u32,
+    first_connect_error: Option<String>,
+    source_next: usize,
+}
+
+struct Sink<'s> {
+    stats: &'s mut Stats,
+    times: &'s [u64],
+    pipeline: u32,
+    ts_head: &'s mut u32,
+    inflight: &'s mut u32,
+    now: u64,
+    head: bool,
+    done: u32,
+    close: bool,
+    unsolicited: bool,
+}
+
+impl ResponseSink for Sink<'_> {
+    fn next_is_head(&mut self) -> bool {
+        self.head
+    }
+
+    fn response(&mut self, d: ResponseDone) -> bool {
+        if *self.inflight == 0 {
+            self.unsolicited = true;
+            return false;
+        }
+        let sent = self.times[*self.ts_head as usize];
+        *self.ts_head = (*self.ts_head + 1) % self.pipeline;
+        *self.inflight -= 1;
+        self.stats
+            .response(d.status, self.now.saturating_sub(sent) / 1000);
+        self.done += 1;
+        if d.close {
+            self.close = true;
+            return false;
+        }
+        true
+    }
+}
+
+fn run<B: Backend>(
+    mut io: B,
+    setup: &ClientSetup,
+    clock: Clock,
+) -> (WorkerEnd, crate::stats::Snapshot) {
+    let plan = &*setup.plan;
+    let pipeline = plan.pipeline.max(1);
+    let req_len = plan.request.wire.len();
+    let mut wire = Vec::with_capacity(req_len * pipeline as usize);
+    for _ in 0..pipeline {
+        wire.extend_from_slice(&plan.request.wire);
+    }
+    let payload = io.register_payload(wire.into());
+    let n = setup.conns as usize;
+    let mut st = State {
+        plan,
+        conns: (0..n)
+            .map(|_| Conn {
+                slot: 0,
+                state: ConnState::Waiting,
+                parser: ResponseParser::new(),
+                inflight: 0,
+                ts_head: 0,
+                retry_at: 0,
+                retry_ms: RETRY_MIN_MS,
+                connect_started: 0,
+                queued: true,
+                ever_connected: false,
+            })
+            .collect(),
+        by_slot: Vec::with_capacity(n),
+        times: vec![0; n * pipeline as usize],
+        pipeline,
+        req_len,
+        payload,
+        head_request: plan.request.head,
+        stats: Stats::new(),
+        connect_queue: (0..n as u32).collect(),
+        connecting: 0,
+        inflight_total: 0,
+        draining: false,
+        now: 0,
+        established: 0,
+        first_connect_error: None,
+        source_next: setup.first_conn as usize,
+    };
+    let load_end = ns(plan.stop.duration);
+    let interval = ns(plan.interval).max(1_000_000);
+    let scan_every = (ns(plan.timeout) / 10).clamp(5_000_000, 100_000_000);
+    let mut next_interval = interval;
+    let mut next_scan = scan_every;
+    let mut drain_deadline = u64::MAX;
+    let mut seq = 0usize;
+
+    loop {
+        st.now = clock.now_ns();
+        if !st.draining && (st.now >= load_end || setup.stop.load(Ordering::Relaxed)) {
+            st.begin_drain(&mut io);
+            drain_deadline = st.now + ns(plan.timeout);
+        }
+        if st.draining && (st.inflight_total == 0 || st.now >= drain_deadline) {
+            break;
+        }
+        if st.now >= next_interval {
+            let snapshot = st.stats.take_snapshot();
+            let _ = setup.tx.send(WorkerMsg::Interval {
+                worker: setup.worker,
+                seq,
+                snapshot,
+            });
+            seq += 1;
+            next_interval += interval;
+        }
+        if st.now >= next_scan {
+            st.scan(&mut io);
+            next_scan = st.now + scan_every;
+        }
+        st.start_connects(&mut io);
+
+        let mut deadline = next_interval.min(next_scan);
+        deadline = deadline.min(if st.draining {
+            drain_deadline
+        } else {
+            load_end
+        });
+        let timeout = Duration::from_nanos(deadline.saturating_sub(st.now)).min(MAX_WAIT);
+        if let Err(e) = io.wait(1, timeout) {
+            // A broken ring cannot recover; report it as a read failure and stop.
+            st.stats.error(ErrorKind::Read);
+            st.first_connect_error
+                .get_or_insert_with(|| format!("I/O wait failed: {e}"));
+            break;
+        }
+        st.now = clock.now_ns();
+        io.drain(|ev, io| st.on_event(ev, io));
+    }
+
+    let unanswered = st.inflight_total;
+    for ci in 0..st.conns.len() {
+        if st.conns[ci].state != ConnState::Waiting {
+            io.close(st.conns[ci].slot, false);
+            st.conns[ci].state = ConnState::Waiting;
+        }
+    }
+    let (user, sys, _) = crate::ring::sys::rusage(true);
+    let end = WorkerEnd {
+        established: st.established,
+        unanswered,
+        cpu_s: user + sys,
+        end_ns: clock.now_ns(),
+        first_connect_error: st.first_connect_error.take(),
+    };
+    (end, st.stats.take_snapshot())
+}
+
+impl State<'_> {
+    fn slot_conn(&self, slot: Slot) -> Option<usize> {
+        match self.by_slot.get(slot as usize) {
+            Some(&ci) if ci != NO_CONN => Some(ci as usize),
+            _ => None,
+        }
+    }
+
+    fn bind_slot(&mut self, slot: Slot, ci: usize) {
+        let s = slot as usize;
+        if self.by_slot.len() <= s {
+            self.by_slot.resize(s + 1, NO_CONN);
+        }
+        self.by_slot[s] = ci as u32;
+    }
+
+    fn unbind_slot(&mut self, slot: Slot) {
+        if let Some(x) = self.by_slot.get_mut(slot as usize) {
+            *x = NO_CONN;
+        }
+    }
+
+    fn start_connects<B: Backend>(&mut self, io: &mut B) {
+        if self.draining {
+            return;
+        }
+        let window = self.plan.connect_window.max(1);
+        while self.connecting < window {
+            let Some(ci) = self.connect_queue.pop_front() else {
+                break;
+            };
+            let ci = ci as usize;
+            self.conns[ci].queued = false;
+            if self.conns[ci].state != ConnState::Waiting {
+                continue;
+            }
+            let source = if self.plan.source_addrs.is_empty() {
+                None
+            } else {
+                let a: IpAddr =
+                    self.plan.source_addrs[self.source_next % self.plan.source_addrs.len()];
+                self.source_next += 1;
+                Some(a)
+            };
+            match io.connect(self.plan.target, source) {
+                Ok(slot) => {
+                    self.bind_slot(slot, ci);
+                    let c = &mut self.conns[ci];
+                    c.slot = slot;
+                    c.state = ConnState::Connecting;
+                    c.connect_started = self.now;
+                    self.connecting += 1;
+                }
+                Err(e) => {
+                    self.connect_failed(ci, &e);
+                }
+            }
+        }
+    }
+
+    fn connect_failed(&mut self, ci: usize, e: &std::io::Error) {
+        self.stats.error(ErrorKind::Connect);
+        if self.first_connect_error.is_none() {
+            self.first_connect_error = Some(format!("connect to {}: {e}", self.plan.target));
+        }
+        self.retry_later(ci);
+    }
+
+    /// Parks a connection until its backoff passes (doubling, 1 ms to 1 s).
+    fn retry_later(&mut self, ci: usize) {
+        let c = &mut self.conns[ci];
+        c.state = ConnState::Waiting;
+        c.retry_at = self.now + c.retry_ms as u64 * 1_000_000;
+        c.retry_ms = (c.retry_ms * 2).min(RETRY_MAX_MS);
+    }
+
+    fn queue_connect(&mut self, ci: usize) {
+        let c = &mut self.conns[ci];
+        if !c.queued && !self.draining {
+            c.queued = true;
+            self.connect_queue.push_back(ci as u32);
+        }
+    }
+
+    /// Closes connection `ci` and, unless draining, opens it again (at once, or after a
+    /// backoff when `backoff`).
+    fn drop_conn<B: Backend>(&mut self, io: &mut B, ci: usize, backoff: bool) {
+        let slot = self.conns[ci].slot;
+        if self.conns[ci].state == ConnState::Connecting {
+            self.connecting -= 1;
+        }
+        if self.conns[ci].state != ConnState::Waiting {
+            io.close(slot, false);
+            self.unbind_slot(slot);
+        }
+        let c = &mut self.conns[ci];
+        self.inflight_total -= c.inflight as u64;
+        c.inflight = 0;
+        c.ts_head = 0;
+        c.parser.reset();
+        c.state = ConnState::Waiting;
+        if backoff {
+            self.retry_later(ci);
+        } else {
+            self.conns[ci].retry_at = 0;
+            self.queue_connect(ci);
+        }
+    }
+
+    fn send_requests<B: Backend>(&mut self, io: &mut B, ci: usize, k: u32) {
+        if k == 0 {
+            return;
+        }
+        let p = self.pipeline;
+        let base = ci * p as usize;
+        let c = &mut self.conns[ci];
+        for j in 0..k {
+            let idx = (c.ts_head + c.inflight + j) % p;
+            self.times[base + idx as usize] = self.now;
+        }
+        c.inflight += k;
+        self.inflight_total += k as u64;
+        let bytes = k as usize * self.req_len;
+        io.send(c.slot, self.payload, 0, bytes, false);
+        self.stats.requests_sent(k as u64, bytes as u64);
+    }
+
+    fn begin_drain<B: Backend>(&mut self, io: &mut B) {
+        self.draining = true;
+        self.connect_queue.clear();
+        for ci in 0..self.conns.len() {
+            let c = &self.conns[ci];
+            let idle = match c.state {
+                ConnState::Connecting => true,
+                ConnState::Open => c.inflight == 0,
+                ConnState::Waiting => false,
+            };
+            if idle {
+                self.drop_conn(io, ci, false);
+            }
+        }
+    }
+
+    /// Timeouts of requests and connects; connections whose backoff has passed.
+    fn scan<B: Backend>(&mut self, io: &mut B) {
+        let timeout = ns(self.plan.timeout);
+        for ci in 0..self.conns.len() {
+            let c = &self.conns[ci];
+            match c.state {
+                ConnState::Open if c.inflight > 0 => {
+                    let oldest = self.times[ci * self.pipeline as usize + c.ts_head as usize];
+                    if self.now.saturating_sub(oldest) >= timeout {
+                        self.stats.error(ErrorKind::Timeout);
+                        self.drop_conn(io, ci, false);
+                    }
+                }
+                ConnState::Connecting if self.now.saturating_sub(c.connect_started) >= timeout => {
+                    self.stats.error(ErrorKind::Connect);
+                    if self.first_connect_error.is_none() {
+                        self.first_connect_error =
+                            Some(format!("connect to {}: timed out", self.plan.target));
+                    }
+                    self.drop_conn(io, ci, true);
+                }
+                ConnState::Waiting if !c.queued && c.retry_at <= self.now => self.queue_connect(ci),
+                _ => {}
+            }
+        }
+    }
+
+    fn on_event<B: Backend>(&mut self, ev: Completion<'_>, io: &mut B) {
+        match ev {
+            Completion::Data { slot, data } => self.on_data(io, slot, data),
+            Completion::Connected { slot, result } => {
+                let Some(ci) = self.slot_conn(slot) else {
+                    return;
+                };
+                self.connecting -= 1;
+                match result {
+                    Ok(()) => {
+                        self.stats.connected();
+                        let c = &mut self.conns[ci];
+                        c.state = ConnState::Open;
+                        c.retry_ms = RETRY_MIN_MS;
+                        if !c.ever_connected {
+                            c.ever_connected = true;
+                            self.established += 1;
+                        }
+                        if self.draining {
+                            self.drop_conn(io, ci, false);
+                        } else {
+                            self.send_requests(io, ci, self.pipeline);
+                        }
+                    }
+                    Err(e) => {
+                        // The backend already released the slot of a failed connect.
+                        self.unbind_slot(slot);
+                        self.conns[ci].state = ConnState::Waiting;
+                        self.connect_failed(ci, &e);
+                    }
+                }
+            }
+            Completion::Closed { slot, error } => {
+                let Some(ci) = self.slot_conn(slot) else {
+                    return;
+                };
+                let eof = {
+                    let c = &mut self.conns[ci];
+                    c.parser.eof()
+                };
+                let mut failed = error.is_some() && self.conns[ci].inflight > 0;
+                match eof {
+                    Ok(Some(done)) => {
+                        self.complete_at_eof(ci, done);
+                    }
+                    Ok(None) => failed |= self.conns[ci].inflight > 0,
+                    Err(_) => failed = true,
+                }
+                if failed {
+                    self.stats.error(ErrorKind::Read);
+                }
+                self.drop_conn(io, ci, failed);
+            }
+            Completion::SendFailed { slot, .. } => {
+                let Some(ci) = self.slot_conn(slot) else {
+                    return;
+                };
+                self.stats.error(ErrorKind::Write);
+                self.drop_conn(io, ci, true);
+            }
+            Completion::Sent { .. } | Completion::Accepted { .. } => {}
+        }
+    }
+
+    fn complete_at_eof(&mut self, ci: usize, done: ResponseDone) {
+        let base = ci * self.pipeline as usize;
+        let c = &mut self.conns[ci];
+        let mut sink = Sink {
+            stats: &mut self.stats,
+            times: &self.times[base..base + self.pipeline as usize],
+            pipeline: self.pipeline,
+            ts_head: &mut c.ts_head,
+            inflight: &mut c.inflight,
+            now: self.now,
+            head: self.head_request,
+            done: 0,
+            close: false,
+            unsolicited: false,
+        };
+        sink.response(done);
+        self.inflight_total -= sink.done as u64;
+    }
+
+    fn on_data<B: Backend>(&mut self, io: &mut B, slot: Slot, data: &[u8]) {
+        let Some(ci) = self.slot_conn(slot) else {
+            return;
+        };
+        self.stats.bytes_read(data.len() as u64);
+        let base = ci * self.pipeline as usize;
+        let c = &mut self.conns[ci];
+        let mut sink = Sink {
+            stats: &mut self.stats,
+            times: &self.times[base..base + self.pipeline as usize],
+            pipeline: self.pipeline,
+            ts_head: &mut c.ts_head,
+            inflight: &mut c.inflight,
+            now: self.now,
+            head: self.head_request,
+            done: 0,
+            close: false,
+            unsolicited: false,
+        };
+        let parsed = c.parser.feed(data, &mut sink);
+        let (done, close, unsolicited) = (sink.done, sink.close, sink.unsolicited);
+        self.inflight_total -= done as u64;
+        if parsed.is_err() || unsolicited {
+            self.stats.error(ErrorKind::Parse);
+            self.drop_conn(io, ci, true);
+            return;
+        }
+        if close {
+            if self.conns[ci].inflight > 0 {
+                // The server closed with pipelined requests still unanswered.
+                self.stats.error(ErrorKind::Read);
+            }
+            self.drop_conn(io, ci, false);
+            return;
+        }
+        if self.draining {
+            if self.conns[ci].inflight == 0 {
+                self.drop_conn(io, ci, false);
+            }
+        } else {
+            self.send_requests(io, ci, done);
+        }
+    }
+}

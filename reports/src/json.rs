@@ -1,0 +1,134 @@
+//! The machine-readable run document: one JSON object per run, described by the committed
+//! JSON Schema `schema/run.schema.json` ([`crate::RUN_SCHEMA`]).
+//!
+//! Field names are a contract: fields may be added, never renamed or removed. Counts are JSON
+//! integers, rates/durations/latencies JSON numbers; latencies are microseconds. Every float
+//! is finite (an empty run gives zeros, never NaN/null), so the document always validates.
+
+use crate::latency::{LatencySummary, PERCENTILES};
+use crate::units::finite_or_zero;
+use serde_json::{json, Map, Value};
+use tfw_engine::result::{Interval, RunResult, WorkerInfo};
+use tfw_engine::stats::{Counters, ErrorKind};
+
+/// The value of the `tool` field.
+pub const TOOL: &str = "tfw-bench";
+
+/// Facts about the build that produced the run, which the engine does not know.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Meta {
+    /// The tool's version (`CARGO_PKG_VERSION` of the binary).
+    pub version: String,
+    /// The source commit the binary was built from, when known.
+    pub commit: Option<String>,
+}
+
+/// The JSON run document of `r`.
+pub fn to_json(r: &RunResult, meta: &Meta) -> Value {
+    let c = &r.totals.counters;
+    let lat = LatencySummary::from_snapshot(&r.totals);
+    let cpu_s = finite_or_zero(r.cpu.user_s) + finite_or_zero(r.cpu.sys_s);
+    let us_per_response = if c.responses > 0 {
+        cpu_s * 1e6 / c.responses as f64
+    } else {
+        0.0
+    };
+    json!({
+        "tool": TOOL,
+        "version": meta.version,
+        "commit": meta.commit,
+        "target": r.target,
+        "duration_s": finite_or_zero(r.elapsed.as_secs_f64()),
+        "interrupted": r.interrupted,
+        "connections": {
+            "requested": r.conns_requested,
+            "established": r.conns_established,
+            "connects": c.connects,
+        },
+        "pipeline": r.pipeline,
+        "requests": c.requests,
+        "responses": c.responses,
+        "unanswered": r.unanswered,
+        "rps": finite_or_zero(r.rps()),
+        "bytes_read": c.bytes_read,
+        "bytes_written": c.bytes_written,
+        "status": status_object(c),
+        "errors": errors_object(c),
+        "latency_us": latency_object(&lat),
+        "io": {
+            "backend": r.io.backend,
+            "multishot_recv": r.io.multishot_recv,
+            "buffer_ring": r.io.buffer_ring,
+            "registered_files": r.io.registered_files,
+            "single_issuer": r.io.single_issuer,
+            "defer_taskrun": r.io.defer_taskrun,
+            "fallback_reason": r.io.fallback_reason,
+        },
+        "cpu": {
+            "user_s": finite_or_zero(r.cpu.user_s),
+            "sys_s": finite_or_zero(r.cpu.sys_s),
+            "us_per_response": finite_or_zero(us_per_response),
+        },
+        "max_rss_kib": r.cpu.max_rss_kib,
+        "workers": r.workers.iter().map(worker_object).collect::<Vec<_>>(),
+        "intervals": r.intervals.iter().map(interval_object).collect::<Vec<_>>(),
+    })
+}
+
+/// `{"200": N, ...}`: only codes seen.
+fn status_object(c: &Counters) -> Value {
+    let map: Map<String, Value> = c
+        .status
+        .iter()
+        .map(|&(code, n)| (code.to_string(), Value::from(n)))
+        .collect();
+    Value::Object(map)
+}
+
+/// `{"connect": N, "read": N, ...}`: every kind, zeros included.
+fn errors_object(c: &Counters) -> Value {
+    let map: Map<String, Value> = ErrorKind::ALL
+        .iter()
+        .map(|&k| (k.name().to_string(), Value::from(c.error(k))))
+        .collect();
+    Value::Object(map)
+}
+
+/// `{"min", "mean", "stdev", "p50", ..., "p9999", "max"}` in µs.
+fn latency_object(lat: &LatencySummary) -> Value {
+    let mut map = Map::new();
+    map.insert("min".into(), json!(lat.min));
+    map.insert("mean".into(), json!(lat.mean));
+    map.insert("stdev".into(), json!(lat.stdev));
+    for (&(_, key, _), &v) in PERCENTILES.iter().zip(lat.percentiles.iter()) {
+        map.insert(key.into(), json!(v));
+    }
+    map.insert("max".into(), json!(lat.max));
+    Value::Object(map)
+}
+
+fn worker_object(w: &WorkerInfo) -> Value {
+    json!({
+        "cpu": w.cpu,
+        "conns": w.conns,
+        "cpu_s": finite_or_zero(w.cpu_s),
+    })
+}
+
+fn interval_object(i: &Interval) -> Value {
+    let c = &i.snapshot.counters;
+    let lat = LatencySummary::from_snapshot(&i.snapshot);
+    json!({
+        "t_s": finite_or_zero(i.t_s),
+        "requests": c.requests,
+        "responses": c.responses,
+        "errors": c.total_errors(),
+        "bytes_read": c.bytes_read,
+        "latency_us": {
+            "p50": lat.p50(),
+            "p90": lat.p90(),
+            "p99": lat.p99(),
+            "max": lat.max,
+        },
+    })
+}

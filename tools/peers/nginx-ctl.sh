@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# Start/stop a peer nginx for tfw-bench tests and benchmarks (loopback only,
+# CPU-pinned, one worker). Several instances can run side by side: give each
+# its own PEERS_RUN and ports.
+#
+#   tools/peers/nginx-ctl.sh start    # render conf, make cert + files, start nginx;
+#                                     # prints the master pid (only that) on stdout
+#   tools/peers/nginx-ctl.sh stop     # stop ONLY the nginx of this PEERS_RUN (pid file
+#                                     # + command-line check), never by name
+#   tools/peers/nginx-ctl.sh status   # master/worker pids and ports; exit 1 if not running
+#
+# Env: PEERS_RUN   runtime dir (default /tmp/peers-nginx); holds nginx.conf, pid,
+#                  error.log, cert.pem/key.pem, www/{1k,64k}.bin, instance.env
+#      HTTP_PORT   plain HTTP/1.1 port on 127.0.0.1 (default 8080)
+#      TLS_PORT    TLS 1.2/1.3 + HTTP/2 port on 127.0.0.1 (default 8443)
+#      SERVER_CPU  CPU list for taskset (default 0)
+#      NGINX       nginx binary (default: nginx from PATH, else /usr/sbin/nginx)
+#
+# Locations (both ports): /  -> 200, 2-byte body "ok";  /1k.bin, /64k.bin static
+# files (1024 x 'a', 65536 x 'b');  /status  stub_status.
+# Needs Debian packages: nginx openssl curl util-linux (taskset, flock, runuser).
+# Diagnostics go to stderr; stdout carries only the master pid (start) or the
+# status line (status), so callers can capture it.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+RUN="${PEERS_RUN:-/tmp/peers-nginx}"
+HTTP_PORT="${HTTP_PORT:-8080}"
+TLS_PORT="${TLS_PORT:-8443}"
+SERVER_CPU="${SERVER_CPU:-0}"
+
+die() { echo "nginx-ctl: $*" >&2; exit 1; }
+say() { echo "nginx-ctl: $*" >&2; }
+
+# Absolute runtime dir (nginx -p and the pid-file check need one).
+case "$RUN" in
+    /*) ;;
+    *) RUN="$PWD/$RUN" ;;
+esac
+RUN="${RUN%/}"
+PIDFILE="$RUN/nginx.pid"
+CONF="$RUN/nginx.conf"
+
+find_nginx() {
+    if [ -n "${NGINX:-}" ]; then echo "$NGINX"; return; fi
+    command -v nginx 2>/dev/null && return
+    [ -x /usr/sbin/nginx ] && { echo /usr/sbin/nginx; return; }
+    return 1
+}
+
+# Master pid, only if the pid file names a live nginx master that runs OUR conf.
+our_master() {
+    [ -s "$PIDFILE" ] || return 1
+    local pid cmd
+    pid="$(cat "$PIDFILE" 2>/dev/null)" || return 1
+    [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+    [ -r "/proc/$pid/cmdline" ] || return 1
+    cmd="$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null)" || return 1
+    [[ " $cmd " == *" -c $CONF "* ]] || return 1
+    echo "$pid"
+}
+
+workers_of() { cat "/proc/$1/task/$1/children" 2>/dev/null || true; }
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+check_port() {
+    [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -ge 1 ] && [ "$2" -le 65535 ] || die "$1=$2 is not a port number"
+}
+
+# Serialise start/stop of the same runtime dir (bounded wait).
+lock_run() {
+    exec 9>"$RUN/.ctl.lock"
+    flock -w 30 9 || die "another nginx-ctl.sh is busy with $RUN (lock held > 30 s)"
+}
+
+start() {
+    local nginx; nginx="$(find_nginx)" || die "nginx not installed (apt-get install -y nginx)"
+    command -v openssl >/dev/null || die "openssl not installed (apt-get install -y openssl)"
+    command -v curl >/dev/null || die "curl not installed (apt-get install -y curl)"
+    command -v taskset >/dev/null || die "taskset not installed (apt-get install -y util-linux)"
+    check_port HTTP_PORT "$HTTP_PORT"
+    check_port TLS_PORT "$TLS_PORT"
+    [ "$HTTP_PORT" != "$TLS_PORT" ] || die "HTTP_PORT and TLS_PORT are both $HTTP_PORT"
+    taskset -c "$SERVER_CPU" true 2>/dev/null || die "SERVER_CPU=$SERVER_CPU is not a usable CPU list here (nproc: $(nproc))"
+
+    mkdir -p "$RUN"
+    lock_run
+    if our_master >/dev/null; then die "already running in $RUN (pid $(cat "$PIDFILE"))"; fi
+    for p in "$HTTP_PORT" "$TLS_PORT"; do
+        port_busy "$p" && die "127.0.0.1:$p is already in use by something else"
+    done
+    mkdir -p "$RUN"/www "$RUN"/tmp
+    chmod 755 "$RUN" "$RUN/www"
+    rm -f "$RUN/error.log"
+    # Self-signed ECDSA P-256 cert, made fresh at every start.
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -keyout "$RUN/key.pem" -out "$RUN/cert.pem" -days 30 -subj "/CN=localhost" \
+        -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null \
+        || die "openssl could not make the certificate"
+    chmod 600 "$RUN/key.pem"
+    head -c 1024  /dev/zero | tr '\0' 'a' > "$RUN/www/1k.bin"
+    head -c 65536 /dev/zero | tr '\0' 'b' > "$RUN/www/64k.bin"
+    chmod 644 "$RUN"/www/*.bin
+
+    local user_line="" affinity_line="" rlimit=65536 hard
+    if [ "$(id -u)" = 0 ]; then
+        user_line="user www-data www-data;"
+        # The worker must be able to read the docroot. If PEERS_RUN sits under
+        # a directory www-data cannot enter (e.g. /root/...), run it as root.
+        if ! id www-data >/dev/null 2>&1 || \
+           ! runuser -u www-data -- test -r "$RUN/www/1k.bin" 2>/dev/null; then
+            user_line="user root root;"
+            say "www-data cannot read $RUN/www; the worker runs as root"
+        fi
+    fi
+    # A single CPU also gets worker_cpu_affinity (the mask's rightmost bit is CPU 0).
+    if [[ "$SERVER_CPU" =~ ^[0-9]+$ ]]; then
+        affinity_line="worker_cpu_affinity 1$(printf '%*s' "$SERVER_CPU" '' | tr ' ' 0);"
+    fi
+    # worker_rlimit_nofile 65536; if this process cannot go above its hard limit
+    # (no CAP_SYS_RESOURCE, as in some sandboxes) use the hard limit so nginx
+    # does not log a setrlimit alert.
+    hard="$(ulimit -Hn)"
+    if [ "$hard" != unlimited ] && [ "$hard" -lt 65536 ] && ! (ulimit -n 65536) 2>/dev/null; then
+        rlimit="$hard"
+    fi
+    sed -e "s|@RUN@|$RUN|g" -e "s|@HTTP_PORT@|$HTTP_PORT|g" -e "s|@TLS_PORT@|$TLS_PORT|g" \
+        -e "s|@USER_LINE@|$user_line|" -e "s|@AFFINITY_LINE@|$affinity_line|" \
+        -e "s|@RLIMIT@|$rlimit|" "$HERE/nginx.conf" > "$CONF"
+    ulimit -n "$rlimit" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+    "$nginx" -t -q -p "$RUN" -e "$RUN/error.log" -c "$CONF" 9>&- \
+        || die "nginx -t failed for $CONF"
+    # 9>&-: the daemon must not inherit (and hold for ever) the lock fd.
+    if ! taskset -c "$SERVER_CPU" "$nginx" -p "$RUN" -e "$RUN/error.log" -c "$CONF" 9>&-; then
+        tail -n 5 "$RUN/error.log" >&2 2>/dev/null || true
+        die "nginx did not start; see $RUN/error.log"
+    fi
+    local m="" ws=""
+    for _ in $(seq 50); do
+        if m="$(our_master)"; then
+            ws="$(workers_of "$m")"
+            [ -n "$ws" ] && break
+        fi
+        sleep 0.1
+    done
+    [ -n "$m" ] && [ -n "$ws" ] || die "nginx did not start within 5 s; see $RUN/error.log"
+    local c=(curl -fsS --noproxy '*' --max-time 5 -o /dev/null)
+    "${c[@]}" "http://127.0.0.1:$HTTP_PORT/" || die "127.0.0.1:$HTTP_PORT not answering (nginx master $m left running; use stop)"
+    "${c[@]}" -k --http2 "https://127.0.0.1:$TLS_PORT/" || die "127.0.0.1:$TLS_PORT not answering (nginx master $m left running; use stop)"
+    printf 'HTTP_PORT=%s\nTLS_PORT=%s\nSERVER_CPU=%s\nMASTER_PID=%s\n' \
+        "$HTTP_PORT" "$TLS_PORT" "$SERVER_CPU" "$m" > "$RUN/instance.env"
+    local w1; w1="$(echo "$ws" | awk '{print $1}')"
+    say "started master $m workers $(echo $ws) affinity $(taskset -pc "$w1" | awk '{print $NF}')" \
+        "http 127.0.0.1:$HTTP_PORT tls 127.0.0.1:$TLS_PORT run $RUN"
+    echo "$m"
+}
+
+stop() {
+    [ -d "$RUN" ] || { say "not running ($RUN does not exist)"; return 0; }
+    lock_run
+    local m; m="$(our_master)" || { say "not running"; rm -f "$PIDFILE"; return 0; }
+    local ws; ws="$(workers_of "$m")"
+    kill -TERM "$m"
+    for _ in $(seq 50); do [ -d "/proc/$m" ] || break; sleep 0.1; done
+    if [ -d "/proc/$m" ]; then kill -KILL "$m" 2>/dev/null || true; fi
+    # Workers of OUR master only (pids captured above), in case any outlived it.
+    for w in $ws; do
+        if [ -d "/proc/$w" ] && [ "$(cat "/proc/$w/comm" 2>/dev/null)" = nginx ]; then
+            kill -KILL "$w" 2>/dev/null || true
+        fi
+    done
+    rm -f "$PIDFILE"
+    say "stopped master $m ($RUN)"
+}
+
+status() {
+    local m; m="$(our_master)" || { echo "not running ($RUN)"; return 1; }
+    local ports=""
+    if [ -r "$RUN/instance.env" ]; then
+        ports="$(. "$RUN/instance.env"; echo "http 127.0.0.1:$HTTP_PORT tls 127.0.0.1:$TLS_PORT cpu $SERVER_CPU ")"
+    fi
+    echo "master $m workers $(workers_of "$m" | tr '\n' ' ')${ports}run $RUN"
+}
+
+case "${1:-}" in
+    start) start ;;
+    stop) stop ;;
+    status) status ;;
+    *) echo "usage: $0 start|stop|status   (env: PEERS_RUN HTTP_PORT TLS_PORT SERVER_CPU)" >&2; exit 2 ;;
+esac
