@@ -22,7 +22,7 @@ pub fn duration(s: &str) -> Result<Duration> {
         "h" => v * 3600.0,
         _ => bail!("bad duration {s:?}: unknown unit {unit:?} (use us, ms, s, m or h)"),
     };
-    if !secs.is_finite() || secs < 0.0 || secs > 365.0 * 86400.0 {
+    if !secs.is_finite() || !(0.0..=365.0 * 86400.0).contains(&secs) {
         bail!("bad duration {s:?}: out of range");
     }
     Ok(Duration::from_secs_f64(secs))

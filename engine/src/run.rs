@@ -152,7 +152,7 @@ pub fn run_load(
     for (snap, _) in pending.iter().skip(intervals.len()) {
         tail.add(snap);
     }
-    if tail.counters != Default::default() || tail.latency.len() > 0 {
+    if tail.counters != Default::default() || !tail.latency.is_empty() {
         let iv = Interval {
             t_s: elapsed.as_secs_f64(),
             snapshot: tail,

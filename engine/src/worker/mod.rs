@@ -47,6 +47,7 @@ pub struct WorkerEnd {
 }
 
 /// Either backend; workers are generic over `Backend`, this picks one at run time.
+#[allow(clippy::large_enum_variant)] // one per worker, built once
 pub enum AnyBackend {
     Uring(UringBackend),
     Epoll(EpollBackend),
