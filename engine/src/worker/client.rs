@@ -215,6 +215,14 @@ fn run<B: Backend>(
     let mut next_scan = scan_every;
     let mut drain_deadline = u64::MAX;
     let mut seq = 0usize;
+    let batch_div: usize = std::env::var("TFW_WANT_DIV")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4);
+    let batch_max: usize = std::env::var("TFW_WANT_MAX")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(32);
 
     loop {
         st.now = clock.now_ns();
@@ -248,7 +256,12 @@ fn run<B: Backend>(
             load_end
         });
         let timeout = Duration::from_nanos(deadline.saturating_sub(st.now)).min(MAX_WAIT);
-        if let Err(e) = io.wait(1, timeout) {
+        let want = if st.draining {
+            1
+        } else {
+            (st.inflight_total as usize / batch_div).clamp(1, batch_max)
+        };
+        if let Err(e) = io.wait(want, timeout) {
             // A broken ring cannot recover; report it as a read failure and stop.
             st.stats.error(ErrorKind::Read);
             st.first_connect_error
