@@ -86,6 +86,11 @@ pub struct StressOpts {
     /// Connects in flight at most (over all workers), so the target's accept queue keeps up.
     #[arg(long, default_value_t = 512)]
     pub connect_window: u32,
+    /// Closed loop: let completions gather for up to this long before handling them. Saves
+    /// client CPU (fewer wake-ups); responses are stamped up to this late. 0 = stamp each one
+    /// as it arrives (io_uring on kernels 6.12+; elsewhere completions are never batched).
+    #[arg(long, default_value = "200us")]
+    pub batch_wait: String,
     /// No live progress.
     #[arg(short = 'q', long)]
     pub quiet: bool,

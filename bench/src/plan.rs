@@ -131,7 +131,9 @@ fn build(
         pipeline: o.pipeline,
         timeout,
         stop: StopCondition { duration },
-        pacing: Pacing::ClosedLoop,
+        pacing: Pacing::ClosedLoop {
+            batch_wait: parse::duration(&o.batch_wait).context("--batch-wait")?,
+        },
         io: io_mode(o.io.io),
         source_addrs,
         connect_window: (o.connect_window / workers).max(1),

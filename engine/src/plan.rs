@@ -28,12 +28,22 @@ pub struct StopCondition {
 }
 
 /// How the next request is timed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pacing {
     /// Send the next request as soon as a response frees a pipeline slot (wrk, ab, h2load).
-    /// Completions may be waited for in batches: cheaper, stamps late by at most `batch_wait`.
-    #[default]
-    ClosedLoop,
+    /// With a non-zero `batch_wait` the worker lets completions gather for up to that long
+    /// before handling them (fewer wake-ups and kernel entries: less CPU per response), so a
+    /// response is stamped up to `batch_wait` late. Zero stamps each as soon as it arrives.
+    ClosedLoop { batch_wait: Duration },
+}
+
+impl Pacing {
+    /// Longest a worker may let completions gather before handling them.
+    pub fn batch_wait(&self) -> Duration {
+        match *self {
+            Pacing::ClosedLoop { batch_wait } => batch_wait,
+        }
+    }
 }
 
 /// One request, already serialised to wire bytes.

@@ -222,10 +222,6 @@ fn uring_config(conns: u32) -> UringConfig {
         .next_power_of_two();
     cfg.cq_entries = cq;
     cfg.sq_entries = (cq / 4).clamp(1024, 16384);
-    cfg.batch_min_wait_us = std::env::var("TFW_MINWAIT")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200);
     cfg
 }
 

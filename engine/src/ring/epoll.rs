@@ -486,7 +486,7 @@ impl Backend for EpollBackend {
 
     /// `want` is not used: epoll_wait returns as soon as anything is ready. Returns at once when
     /// completions are queued or collected events are not drained yet.
-    fn wait(&mut self, _want: usize, timeout: Duration) -> io::Result<()> {
+    fn wait(&mut self, _want: usize, _batch_wait: Duration, timeout: Duration) -> io::Result<()> {
         let idle = self.queue.is_empty() && self.events.is_empty();
         let ms = if idle { timeout_ms(timeout) } else { 0 };
         match sys::epoll_wait(self.epfd, &mut self.events, ms) {
@@ -574,7 +574,7 @@ mod tests {
         let deadline = Instant::now() + Duration::from_secs(20);
         while !done {
             assert!(Instant::now() < deadline, "no progress");
-            be.wait(1, Duration::from_millis(20)).unwrap();
+            be.wait(1, Duration::ZERO, Duration::from_millis(20)).unwrap();
             be.drain(|c, be| match done {
                 true => later.push_back(own(c)),
                 false => done = step(own(c), be),
@@ -749,7 +749,7 @@ mod tests {
                 break;
             }
             be.events.clear();
-            be.wait(1, Duration::from_millis(20)).unwrap();
+            be.wait(1, Duration::ZERO, Duration::from_millis(20)).unwrap();
         }
         assert!(readable(&be), "no readable event for the old connection");
         be.close(old, false);

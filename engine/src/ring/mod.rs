@@ -71,9 +71,10 @@ pub trait Backend {
     /// With `reset` the peer gets an RST (SO_LINGER 0) instead of a FIN.
     fn close(&mut self, slot: Slot, reset: bool);
 
-    /// Submits queued operations and waits up to `timeout` for completions; returns early
-    /// once `want` are ready (a backend may return earlier, e.g. on a signal).
-    fn wait(&mut self, want: usize, timeout: Duration) -> io::Result<()>;
+    /// Submits queued operations and waits up to `timeout` for completions. Returns once
+    /// `want` are ready, or once at least one is ready after `batch_wait` (a backend without
+    /// batched waits returns on the first); it may also return early, e.g. on a signal.
+    fn wait(&mut self, want: usize, batch_wait: Duration, timeout: Duration) -> io::Result<()>;
 
     /// Hands every ready completion to `f`, which may issue new operations through the
     /// backend it is given.

@@ -46,8 +46,6 @@ pub struct UringConfig {
     /// Provided buffers: count (power of two) and size.
     pub buffers: u16,
     pub buf_size: u32,
-    /// With `wait(want > 1)`: after this long, return on the first completion (kernel 6.12+).
-    pub batch_min_wait_us: u32,
 }
 
 impl Default for UringConfig {
@@ -58,7 +56,6 @@ impl Default for UringConfig {
             multishot: true,
             buffers: 4096,
             buf_size: 4096,
-            batch_min_wait_us: 0,
         }
     }
 }
@@ -83,7 +80,7 @@ pub struct UringBackend {
     info: IoInfo,
     multishot: bool,
     skip_success: bool,
-    min_wait_us: u32,
+    min_wait_supported: bool,
 }
 
 impl UringBackend {
@@ -151,11 +148,7 @@ impl UringBackend {
             info.fallback_reason = "multishot receive not supported by this kernel".into();
         }
         let skip_success = ring.params().is_feature_skip_cqe_on_success();
-        let min_wait_us = if ring.params().is_feature_min_timeout() {
-            cfg.batch_min_wait_us
-        } else {
-            0
-        };
+        let min_wait_supported = ring.params().is_feature_min_timeout();
         Ok(UringBackend {
             ring,
             bufs,
@@ -168,7 +161,7 @@ impl UringBackend {
             info,
             multishot,
             skip_success,
-            min_wait_us,
+            min_wait_supported,
         })
     }
 
@@ -409,15 +402,25 @@ impl Backend for UringBackend {
         self.release_slot(slot);
     }
 
-    fn wait(&mut self, want: usize, timeout: Duration) -> io::Result<()> {
+    fn wait(&mut self, want: usize, batch_wait: Duration, timeout: Duration) -> io::Result<()> {
         let ready = self.ring.completion().len();
-        let want = if ready > 0 { 0 } else { want.max(1) };
+        // Waiting for several completions needs the kernel's min-wait (6.12+): without it a
+        // batch could hold the first completion until the whole timeout passed.
+        let min_wait_us = batch_wait.as_micros().min(u32::MAX as u128) as u32;
+        let batched = self.min_wait_supported && min_wait_us > 0;
+        let want = if ready > 0 {
+            0
+        } else if batched {
+            want.max(1)
+        } else {
+            1
+        };
         let ts = types::Timespec::new()
             .sec(timeout.as_secs())
             .nsec(timeout.subsec_nanos());
         let mut args = types::SubmitArgs::new().timespec(&ts);
-        if want > 1 && self.min_wait_us > 0 {
-            args = args.min_wait_usec(self.min_wait_us);
+        if want > 1 {
+            args = args.min_wait_usec(min_wait_us);
         }
         match self.ring.submitter().submit_with_args(want, &args) {
             Ok(_) => Ok(()),

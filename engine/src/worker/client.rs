@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 
 const NO_CONN: u32 = u32::MAX;
 const MAX_WAIT: Duration = Duration::from_millis(50);
+/// Completions waited for in one kernel entry at most.
+const MAX_BATCH: usize = 64;
 const RETRY_MIN_MS: u32 = 1;
 const RETRY_MAX_MS: u32 = 1000;
 
@@ -215,14 +217,7 @@ fn run<B: Backend>(
     let mut next_scan = scan_every;
     let mut drain_deadline = u64::MAX;
     let mut seq = 0usize;
-    let batch_div: usize = std::env::var("TFW_WANT_DIV")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(4);
-    let batch_max: usize = std::env::var("TFW_WANT_MAX")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(32);
+    let batch_wait = plan.pacing.batch_wait();
 
     loop {
         st.now = clock.now_ns();
@@ -256,12 +251,13 @@ fn run<B: Backend>(
             load_end
         });
         let timeout = Duration::from_nanos(deadline.saturating_sub(st.now)).min(MAX_WAIT);
-        let want = if st.draining {
+        // Closed loop: let up to half of what is in flight complete before waking.
+        let want = if st.draining || batch_wait.is_zero() {
             1
         } else {
-            (st.inflight_total as usize / batch_div).clamp(1, batch_max)
+            (st.inflight_total as usize / 2).clamp(1, MAX_BATCH)
         };
-        if let Err(e) = io.wait(want, timeout) {
+        if let Err(e) = io.wait(want, batch_wait, timeout) {
             // A broken ring cannot recover; report it as a read failure and stop.
             st.stats.error(ErrorKind::Read);
             st.first_connect_error

@@ -131,7 +131,7 @@ fn serve<B: Backend>(mut io: B, setup: &ServerSetup, info: IoInfo) {
             }
             None => MAX_WAIT,
         };
-        if io.wait(1, timeout).is_err() {
+        if io.wait(1, Duration::ZERO, timeout).is_err() {
             break;
         }
         sv.now = clock.now_ns();
