@@ -22,6 +22,7 @@
 #   RESULTS_DIR=bench/results   OUT=bench/out/wrk-STAMP (raw files)
 #   TFW=target/release/tfw-bench   NO_BUILD=1 skips cargo build
 #   REQUIRE_PERF=1      fail instead of recording syscalls as n/a
+#   COUNT_SYSCALLS=0    run without perf (no syscall counts, no perf overhead)
 #   TARGETS_STRICT=1    exit 3 if a target is not met
 # Exit: 0 ok; 1 setup error or a failed run (results are still written); 3 see above.
 set -euo pipefail
@@ -102,7 +103,9 @@ fi
     || die "/usr/bin/time is not GNU time (apt-get install -y time)"
 
 PERF=0
-if ! command -v perf >/dev/null; then
+if [ "${COUNT_SYSCALLS:-1}" = 0 ]; then
+    msg="COUNT_SYSCALLS=0: perf not used"
+elif ! command -v perf >/dev/null; then
     msg="perf not found (apt-get install -y linux-perf)"
 elif ! perf_err="$(timeout 20 perf stat -e raw_syscalls:sys_enter true 2>&1 >/dev/null)"; then
     msg="perf cannot count raw_syscalls:sys_enter (needs root or kernel.perf_event_paranoid<=-1, and tracefs): $(echo "$perf_err" | head -n 3)"
@@ -110,8 +113,9 @@ else
     PERF=1; msg=""
 fi
 if [ "$PERF" = 0 ]; then
-    [ "${REQUIRE_PERF:-0}" = 1 ] && die "$msg"
-    say "WARNING: $msg; syscalls per response will be n/a"
+    [ "${REQUIRE_PERF:-0}" = 1 ] && [ "${COUNT_SYSCALLS:-1}" != 0 ] && die "$msg"
+    if [ "${COUNT_SYSCALLS:-1}" = 0 ]; then say "$msg; syscalls per response will be n/a"
+    else say "WARNING: $msg; syscalls per response will be n/a"; fi
 fi
 
 # Every client gets the hard fd limit; 10,000 connections need ~10,050 fds.
@@ -177,6 +181,24 @@ status_page() { curl -fsS --noproxy '*' --max-time 5 "http://127.0.0.1:$HTTP_POR
 nginx_requests() { status_page | awk 'NR == 3 { print $3 }'; }
 nginx_active() { status_page | awk '/^Active connections:/ { print $3 }'; }
 
+# nginx worker pids (of our master) and their CPU time in clock ticks.
+nginx_workers() { cat "/proc/$nginx_pid/task/$nginx_pid/children" 2>/dev/null || true; }
+nginx_ticks() {
+    local w t=0 v
+    for w in $NGINX_WORKERS; do
+        # fields after the ") " that ends comm: utime is the 12th, stime the 13th
+        v="$(sed 's/.*) //' "/proc/$w/stat" 2>/dev/null | awk '{ print $12 + $13 }')" || v=0
+        t=$((t + ${v:-0}))
+    done
+    echo "$t"
+}
+# Busy (user+nice+system+irq+softirq) and steal jiffies, summed over the server
+# and client CPUs (tasks' utime/stime include the softirq work done for them).
+cpu_ticks() {
+    awk -v a="cpu$SERVER_CPU" -v b="cpu$CLIENT_CPU" '$1 == a || $1 == b { u += $2 + $3 + $4 + $7 + $8; st += $9 }
+        END { print u + 0, st + 0 }' /proc/stat
+}
+
 # Per-CPU (idle, total) jiffies of the server and client CPUs.
 cpu_snapshot() {
     awk -v a="cpu$SERVER_CPU" -v b="cpu$CLIENT_CPU" '$1 == a || $1 == b {
@@ -188,6 +210,7 @@ cpu_snapshot() {
 # (BG_BUSY: % of the busier CPU; anything above a few % means other load
 # on the machine disturbs the run).
 BG_BUSY=""
+NGINX_WORKERS=""
 wait_idle() {
     local a i s1 s2 quiet_until=$((SECONDS + QUIET_WAIT))
     BG_BUSY=""
@@ -231,6 +254,7 @@ perf_cmd="perf stat -x, -e raw_syscalls:sys_enter,task-clock"
     echo "kernel=$(uname -r)"
     echo "cpu_model=${cpu_model:-unknown}"
     echo "nproc=$(nproc)"
+    echo "clk_tck=$(getconf CLK_TCK)"
     echo "nofile=$nofile"
     echo "tcp_tw_reuse=$tw_reuse"
     echo "nginx_version=$("$nginx_bin" -v 2>&1 | sed 's/^nginx version: //')"
@@ -249,7 +273,7 @@ perf_cmd="perf stat -x, -e raw_syscalls:sys_enter,task-clock"
     has_tool tfw-bench && echo "tfw_cmd=taskset -c $CLIENT_CPU target/release/tfw-bench stress $URL --conns \$N --duration $DURATION --json OUT/tfw-\$N-\$r.json --quiet"
     echo "out_dir_rel=${OUT#"$ROOT"/}"
 } > "$OUT/meta.env"
-printf '# tool\tconns\tround\trc\twall_s\tbase\tnginx_req_before\tnginx_req_after\tsettled\tbg_busy_pct\n' > "$OUT/runs.tsv"
+printf '# tool\tconns\tround\trc\twall_s\tbase\tnginx_req_before\tnginx_req_after\tsettled\tbg_busy_pct\tcpus_busy_ticks\tcpus_steal_ticks\tnginx_ticks\n' > "$OUT/runs.tsv"
 
 # ---------------------------------------------------------------- runs
 run_one() {
@@ -264,9 +288,12 @@ run_one() {
     wait_idle || settled=0
     # Bound every run: duration + 60 s (+1 s per 500 connections for connecting/closing).
     full=(taskset -c "$CLIENT_CPU" timeout -k 10 "$((dur_s + 60 + n / 500))")
-    [ "$PERF" = 1 ] && full+=(perf stat -x, -e raw_syscalls:sys_enter,task-clock -o "$OUT/$base.perf" --)
+    [ "$PERF" = 1 ] && full+=(perf stat "-x," -e "raw_syscalls:sys_enter,task-clock" -o "$OUT/$base.perf" --)
     full+=(/usr/bin/time -f '%U %S %M' -o "$OUT/$base.time" -- "${cmd[@]}")
     before="$(nginx_requests || echo x)"
+    NGINX_WORKERS="$(nginx_workers)"
+    local ng0 ng1 c0 c1
+    ng0="$(nginx_ticks)"; c0="$(cpu_ticks)"
     say "conns $n round $r/$ROUNDS: $tool"
     t0="$(date +%s.%N)"
     "${full[@]}" > "$OUT/$base.out" 2> "$OUT/$base.err" &
@@ -274,14 +301,16 @@ run_one() {
     wait "$CLIENT_PID" || rc=$?
     CLIENT_PID=""
     t1="$(date +%s.%N)"
+    ng1="$(nginx_ticks)"; c1="$(cpu_ticks)"
     after="$(nginx_requests || echo x)"
     if [ "$rc" != 0 ]; then
         say "WARNING: $tool exited with status $rc$([ "$rc" = 124 ] && echo ' (timeout)'); see $OUT/$base.err"
         tail -n 3 "$OUT/$base.err" >&2 || true
     fi
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$n" "$r" "$rc" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$n" "$r" "$rc" \
         "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" "$base" "$before" "$after" "$settled" \
         "${BG_BUSY:-}" \
+        "$(( ${c1% *} - ${c0% *} ))" "$(( ${c1#* } - ${c0#* } ))" "$((ng1 - ng0))" \
         >> "$OUT/runs.tsv"
 }
 

@@ -132,13 +132,18 @@ def parse_tfw(text):
             "errors": errors, "errors_total": sum_numbers(errors)}
 
 
+CLK_TCK = 100
+
+
 def load_runs(out_dir):
     runs = []
     tsv = read(os.path.join(out_dir, "runs.tsv")) or ""
     for line in tsv.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        tool, conns, rnd, rc, wall_s, base, srv_before, srv_after, idle, bg = line.split("\t")
+        fields = line.split("\t") + [""] * 3
+        tool, conns, rnd, rc, wall_s, base, srv_before, srv_after, idle, bg = fields[:10]
+        busy_ticks, steal_ticks, nginx_ticks = fields[10:13]
         b = os.path.join(out_dir, base)
         run = {"tool": tool, "conns": int(conns), "round": int(rnd), "rc": int(rc),
                "wall_s": float(wall_s), "files": base, "ok": False, "problem": None}
@@ -176,6 +181,19 @@ def load_runs(out_dir):
             run["rss_mb"] = t["maxrss_kib"] / 1024.0
         if resp > 0 and p and "syscalls" in p:
             run["syscalls_per_resp"] = p["syscalls"] / resp
+        # CPU time on the two CPUs during the run that was neither the client's
+        # nor nginx's (other processes), and time the hypervisor stole, both in
+        # % of one CPU; nginx's own CPU per request it served.
+        clk = float(CLK_TCK)
+        if busy_ticks.strip().lstrip("-").isdigit() and nginx_ticks.strip().isdigit() and t and run["wall_s"] > 0:
+            ngx_s = int(nginx_ticks) / clk
+            run["nginx_cpu_s"] = ngx_s
+            other = int(busy_ticks) / clk - ngx_s - (t["user_s"] + t["sys_s"])
+            run["other_cpu_pct"] = max(0.0, other) * 100.0 / run["wall_s"]
+            if run.get("server_requests"):
+                run["nginx_cpu_us"] = ngx_s * 1e6 / run["server_requests"]
+        if steal_ticks.strip().isdigit() and run["wall_s"] > 0:
+            run["steal_pct"] = int(steal_ticks) / clk * 100.0 / run["wall_s"]
         if run.get("server_requests") is not None and resp > run["server_requests"]:
             # A client must not report more responses than nginx served.
             run["overcount"] = resp - run["server_requests"]
@@ -188,7 +206,20 @@ def load_runs(out_dir):
 
 BUSY_PCT = 10  # background load (% of a CPU) above which a run is flagged as disturbed
 
-METRICS = ("rps", "cpu_us", "user_us", "sys_us", "syscalls_per_resp", "rss_mb", "responses", "errors_total")
+def disturbed(r):
+    """Why a run's figures are not clean, or ''."""
+    why = []
+    if (r.get("bg_busy_pct") or 0) > BUSY_PCT:
+        why.append("CPUs %d%% busy with other work before the run" % r["bg_busy_pct"])
+    if (r.get("other_cpu_pct") or 0) > BUSY_PCT:
+        why.append("other processes used %.0f%% of a CPU during the run" % r["other_cpu_pct"])
+    if (r.get("steal_pct") or 0) > BUSY_PCT:
+        why.append("hypervisor stole %.0f%% of a CPU during the run" % r["steal_pct"])
+    return "; ".join(why)
+
+
+METRICS = ("rps", "cpu_us", "user_us", "sys_us", "syscalls_per_resp", "rss_mb", "responses", "errors_total",
+           "nginx_cpu_us", "other_cpu_pct", "steal_pct")
 RATIOS = (("cpu", "cpu_us"), ("user", "user_us"), ("rps", "rps"), ("rss", "rss_mb"),
           ("syscalls", "syscalls_per_resp"))
 
@@ -292,8 +323,8 @@ def median_table(conns_list, tools, medians, ratio_medians):
 
 
 def round_table(runs):
-    lines = ["| conns | round | tool | exit | responses | req/s | CPU us/resp | user | sys | syscalls/resp | peak RSS MB | errors | nginx reqs | note |",
-             "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    lines = ["| conns | round | tool | exit | responses | req/s | CPU us/resp | user | sys | syscalls/resp | peak RSS MB | errors | nginx reqs | nginx CPU us/req | note |",
+             "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in sorted(runs, key=lambda r: (r["conns"], r["round"], r["tool"] != WRK)):
         notes = []
         if r["problem"]:
@@ -302,13 +333,14 @@ def round_table(runs):
             notes.append("client counted %d more responses than nginx served" % r["overcount"])
         if not r["settled_before"]:
             notes.append("nginx still had connections open at start")
-        if (r.get("bg_busy_pct") or 0) > BUSY_PCT:
-            notes.append("CPUs %d%% busy with other work before the run" % r["bg_busy_pct"])
-        lines.append("| %s | %d | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        if disturbed(r):
+            notes.append(disturbed(r))
+        lines.append("| %s | %d | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             "{:,}".format(r["conns"]), r["round"], r["tool"], r["rc"], fint(r.get("responses")),
             fint(r.get("rps")), f(r.get("cpu_us")), f(r.get("user_us")), f(r.get("sys_us")),
             f(r.get("syscalls_per_resp"), "%.3f"), f(r.get("rss_mb"), "%.1f"),
-            fint(r.get("errors_total")), fint(r.get("server_requests")), "; ".join(notes)))
+            fint(r.get("errors_total")), fint(r.get("server_requests")), f(r.get("nginx_cpu_us")),
+            "; ".join(notes)))
     return lines
 
 
@@ -337,6 +369,8 @@ def main():
         return 2
     out_dir, results_dir, stamp = sys.argv[1:]
     meta = read_meta(out_dir)
+    global CLK_TCK
+    CLK_TCK = int(meta.get("clk_tck") or 100)
     runs = load_runs(out_dir)
     if not runs:
         print("compare_wrk.py: no runs recorded in %s/runs.tsv" % out_dir, file=sys.stderr)
@@ -369,11 +403,11 @@ def main():
           " `nginx reqs` = requests nginx counted (stub_status) during the run: a client may"
           " show fewer (requests in flight when it stopped), never more.", "",
           ]
-    busy = [r for r in runs if (r.get("bg_busy_pct") or 0) > BUSY_PCT]
+    busy = [r for r in runs if disturbed(r)]
     if busy:
-        md += ["**Warning: the machine was not idle**: before %d of %d runs other processes used more"
-               " than %d%% of the server or client CPU (see the note column); the figures are disturbed."
-               % (len(busy), len(runs), BUSY_PCT), ""]
+        md += ["**Warning: the machine was not idle**: in %d of %d runs other processes (or the"
+               " hypervisor's steal) took more than %d%% of a CPU just before or during the run (see the"
+               " note column); those figures are disturbed." % (len(busy), len(runs), BUSY_PCT), ""]
     md += ["## Medians", ""]
     md += median_table(conns_list, tools, medians, ratio_medians)
     md += ["", "## Targets", ""]
@@ -408,8 +442,8 @@ def main():
     else:
         print("Targets: n/a (both wrk and tfw-bench must run; TOOLS=%s)" % g("tools", "?"))
     if busy:
-        print("WARNING: machine not idle before %d of %d runs (other processes > %d%% of a CPU); figures disturbed"
-              % (len(busy), len(runs), BUSY_PCT))
+        print("WARNING: machine not idle in %d of %d runs (other processes or steal > %d%% of a CPU"
+              " just before or during the run); figures disturbed" % (len(busy), len(runs), BUSY_PCT))
     for r in failed:
         print("FAILED run: %s conns %d round %d: %s (files %s.*)" % (
             r["tool"], r["conns"], r["round"], r["problem"], os.path.join(out_dir, r["files"])))

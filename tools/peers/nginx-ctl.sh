@@ -146,22 +146,24 @@ start() {
     done
     [ -n "$m" ] && [ -n "$ws" ] || die "nginx did not start within 5 s; see $RUN/error.log"
     local c=(curl -fsS --noproxy '*' --max-time 5 -o /dev/null)
-    "${c[@]}" "http://127.0.0.1:$HTTP_PORT/" || die "127.0.0.1:$HTTP_PORT not answering (nginx master $m left running; use stop)"
-    "${c[@]}" -k --http2 "https://127.0.0.1:$TLS_PORT/" || die "127.0.0.1:$TLS_PORT not answering (nginx master $m left running; use stop)"
+    if ! "${c[@]}" "http://127.0.0.1:$HTTP_PORT/"; then
+        stop_master "$m"; die "127.0.0.1:$HTTP_PORT not answering; nginx stopped again"
+    fi
+    if ! "${c[@]}" -k --http2 "https://127.0.0.1:$TLS_PORT/"; then
+        stop_master "$m"; die "127.0.0.1:$TLS_PORT not answering; nginx stopped again"
+    fi
     printf 'HTTP_PORT=%s\nTLS_PORT=%s\nSERVER_CPU=%s\nMASTER_PID=%s\n' \
         "$HTTP_PORT" "$TLS_PORT" "$SERVER_CPU" "$m" > "$RUN/instance.env"
     local w1; w1="$(echo "$ws" | awk '{print $1}')"
-    say "started master $m workers $(echo $ws) affinity $(taskset -pc "$w1" | awk '{print $NF}')" \
+    say "started master $m workers $(echo "$ws" | xargs) affinity $(taskset -pc "$w1" | awk '{print $NF}')" \
         "http 127.0.0.1:$HTTP_PORT tls 127.0.0.1:$TLS_PORT run $RUN"
     echo "$m"
 }
 
-stop() {
-    [ -d "$RUN" ] || { say "not running ($RUN does not exist)"; return 0; }
-    lock_run
-    local m; m="$(our_master)" || { say "not running"; rm -f "$PIDFILE"; return 0; }
-    local ws; ws="$(workers_of "$m")"
-    kill -TERM "$m"
+# Stop master $1 (ours: checked by the caller) and the workers it had.
+stop_master() {
+    local m="$1" ws; ws="$(workers_of "$m")"
+    kill -TERM "$m" 2>/dev/null || true
     for _ in $(seq 50); do [ -d "/proc/$m" ] || break; sleep 0.1; done
     if [ -d "/proc/$m" ]; then kill -KILL "$m" 2>/dev/null || true; fi
     # Workers of OUR master only (pids captured above), in case any outlived it.
@@ -171,6 +173,13 @@ stop() {
         fi
     done
     rm -f "$PIDFILE"
+}
+
+stop() {
+    [ -d "$RUN" ] || { say "not running ($RUN does not exist)"; return 0; }
+    lock_run
+    local m; m="$(our_master)" || { say "not running"; rm -f "$PIDFILE"; return 0; }
+    stop_master "$m"
     say "stopped master $m ($RUN)"
 }
 

@@ -28,6 +28,20 @@ const GEN_MASK: u32 = 0x00ff_ffff;
 const RECVSEND_POLL_FIRST: u16 = 1;
 const BGID: u16 = 0;
 
+/// Builds an opcode on a slot's socket: the registered (fixed) file where the slot has one,
+/// the plain fd otherwise.
+macro_rules! on_socket {
+    ($s:expr, $slot:expr, |$t:ident| $build:expr) => {
+        if $s.fixed {
+            let $t = types::Fixed($slot);
+            $build
+        } else {
+            let $t = types::Fd($s.fd);
+            $build
+        }
+    };
+}
+
 fn user_data(op: u64, gen: u32, slot: u32) -> u64 {
     (op << 56) | (((gen & GEN_MASK) as u64) << 32) | slot as u64
 }
@@ -46,6 +60,8 @@ pub struct UringConfig {
     /// Provided buffers: count (power of two) and size.
     pub buffers: u16,
     pub buf_size: u32,
+    /// Register sockets in a sparse file table where the kernel allows.
+    pub registered_files: bool,
 }
 
 impl Default for UringConfig {
@@ -56,6 +72,7 @@ impl Default for UringConfig {
             multishot: true,
             buffers: 4096,
             buf_size: 4096,
+            registered_files: true,
         }
     }
 }
@@ -64,6 +81,8 @@ impl Default for UringConfig {
 struct SlotState {
     fd: RawFd,
     gen: u32,
+    /// The socket is also in the ring's registered file table at index `slot`.
+    fixed: bool,
 }
 
 pub struct UringBackend {
@@ -77,6 +96,8 @@ pub struct UringBackend {
     listeners: Vec<RawFd>,
     targets: Vec<(SocketAddr, Box<RawAddr>)>,
     cqes: Vec<(u64, i32, u32)>,
+    /// Size of the registered (sparse) file table; 0 when files are not registered.
+    fixed_files: u32,
     info: IoInfo,
     multishot: bool,
     skip_success: bool,
@@ -142,6 +163,21 @@ impl UringBackend {
             io::Error::new(e.kind(), format!("provided buffer ring not available: {e}"))
         })?;
         info.buffer_ring = true;
+        // A sparse registered file table, one entry per slot: operations then skip the
+        // per-operation file lookup. Sockets keep their fd too (closing it is simpler than
+        // ordering an asynchronous close of a fixed file against slot reuse).
+        let fixed_files = match sys::nofile_limits() {
+            Ok((soft, _)) if cfg.registered_files => {
+                let n = (soft.min(65536) as u32).saturating_sub(64);
+                if n > 0 && ring.submitter().register_files_sparse(n).is_ok() {
+                    n
+                } else {
+                    0
+                }
+            }
+            _ => 0,
+        };
+        info.registered_files = fixed_files > 0;
         let multishot = cfg.multishot && super::probe::multishot_recv_works();
         info.multishot_recv = multishot;
         if cfg.multishot && !multishot {
@@ -158,6 +194,7 @@ impl UringBackend {
             listeners: Vec::new(),
             targets: Vec::new(),
             cqes: Vec::with_capacity(cfg.cq_entries as usize),
+            fixed_files,
             info,
             multishot,
             skip_success,
@@ -188,14 +225,19 @@ impl UringBackend {
     fn arm_recv(&mut self, slot: Slot) {
         let s = self.slots[slot as usize];
         let ud = user_data(OP_RECV, s.gen, slot);
+        let buf_size = self.bufs.buf_size();
         let entry = if self.multishot {
-            opcode::RecvMulti::new(types::Fd(s.fd), BGID).build()
+            on_socket!(s, slot, |t| opcode::RecvMulti::new(t, BGID).build())
         } else {
-            opcode::Recv::new(types::Fd(s.fd), std::ptr::null_mut(), self.bufs.buf_size())
-                .buf_group(BGID)
-                .ioprio(RECVSEND_POLL_FIRST)
-                .build()
-                .flags(squeue::Flags::BUFFER_SELECT)
+            on_socket!(s, slot, |t| opcode::Recv::new(
+                t,
+                std::ptr::null_mut(),
+                buf_size
+            )
+            .buf_group(BGID)
+            .ioprio(RECVSEND_POLL_FIRST)
+            .build()
+            .flags(squeue::Flags::BUFFER_SELECT))
         };
         self.push(&entry.user_data(ud));
     }
@@ -209,21 +251,39 @@ impl UringBackend {
     }
 
     fn alloc_slot(&mut self, fd: RawFd) -> Slot {
-        match self.free.pop() {
+        let slot = match self.free.pop() {
             Some(slot) => {
                 self.slots[slot as usize].fd = fd;
                 slot
             }
             None => {
-                self.slots.push(SlotState { fd, gen: 0 });
+                self.slots.push(SlotState {
+                    fd,
+                    gen: 0,
+                    fixed: false,
+                });
                 (self.slots.len() - 1) as Slot
             }
-        }
+        };
+        // Registering replaces whatever a previous socket in this slot left there.
+        let fixed = slot < self.fixed_files
+            && self
+                .ring
+                .submitter()
+                .register_files_update(slot, &[fd])
+                .is_ok();
+        self.slots[slot as usize].fixed = fixed;
+        slot
     }
 
     fn release_slot(&mut self, slot: Slot) {
+        if self.slots[slot as usize].fixed {
+            // Operations in flight hold their own reference to the socket.
+            let _ = self.ring.submitter().register_files_update(slot, &[-1]);
+        }
         let s = &mut self.slots[slot as usize];
         s.fd = -1;
+        s.fixed = false;
         s.gen = (s.gen + 1) & GEN_MASK;
         self.free.push(slot);
     }
@@ -348,8 +408,9 @@ impl Backend for UringBackend {
             }
         };
         let addr = &self.targets[ti].1;
-        let entry = opcode::Connect::new(types::Fd(fd), addr.as_ptr(), addr.len())
-            .build()
+        let (ptr, len) = (addr.as_ptr(), addr.len());
+        let s = self.slots[slot as usize];
+        let entry = on_socket!(s, slot, |t| opcode::Connect::new(t, ptr, len).build())
             .user_data(user_data(OP_CONNECT, self.slots[slot as usize].gen, slot));
         self.push(&entry);
         Ok(slot)
@@ -373,10 +434,11 @@ impl Backend for UringBackend {
         let end = (offset + len).min(payload.len());
         let start = offset.min(end);
         let ptr = payload[start..].as_ptr();
-        let mut entry = opcode::Send::new(types::Fd(s.fd), ptr, (end - start) as u32)
+        let len = (end - start) as u32;
+        let mut entry = on_socket!(s, slot, |t| opcode::Send::new(t, ptr, len)
             .flags(libc::MSG_NOSIGNAL | libc::MSG_WAITALL)
-            .build()
-            .user_data(user_data(OP_SEND, s.gen, slot));
+            .build())
+        .user_data(user_data(OP_SEND, s.gen, slot));
         if !ack && self.skip_success {
             entry = entry.flags(squeue::Flags::SKIP_SUCCESS);
         }
