@@ -574,7 +574,8 @@ mod tests {
         let deadline = Instant::now() + Duration::from_secs(20);
         while !done {
             assert!(Instant::now() < deadline, "no progress");
-            be.wait(1, Duration::ZERO, Duration::from_millis(20)).unwrap();
+            be.wait(1, Duration::ZERO, Duration::from_millis(20))
+                .unwrap();
             be.drain(|c, be| match done {
                 true => later.push_back(own(c)),
                 false => done = step(own(c), be),
@@ -749,7 +750,8 @@ mod tests {
                 break;
             }
             be.events.clear();
-            be.wait(1, Duration::ZERO, Duration::from_millis(20)).unwrap();
+            be.wait(1, Duration::ZERO, Duration::from_millis(20))
+                .unwrap();
         }
         assert!(readable(&be), "no readable event for the old connection");
         be.close(old, false);
