@@ -72,6 +72,10 @@ pub fn load_plan(o: &StressOpts, url: &str, avoid: &[usize]) -> Result<LoadPlan>
         body: body(&o.body)?,
     };
     let request = spec.to_template(&target)?;
+    let batch_wait = parse::duration(&o.batch_wait).context("--batch-wait")?;
+    if batch_wait > std::time::Duration::from_millis(10) || batch_wait >= timeout {
+        bail!("--batch-wait must be at most 10ms and below --timeout (it delays every response's handling)");
+    }
     let source_addrs = match &o.source_addrs {
         Some(s) => parse::addr_list(s).context("--source-addrs")?,
         None => Vec::new(),
@@ -83,44 +87,9 @@ pub fn load_plan(o: &StressOpts, url: &str, avoid: &[usize]) -> Result<LoadPlan>
         std::net::TcpListener::bind(SocketAddr::new(*a, 0))
             .with_context(|| format!("--source-addrs {a} is not an address of this host"))?;
     }
-    let cpus = worker_cpus(&o.io, avoid)?;
-    if (o.conns as usize) < cpus.len() {
-        // More workers than connections: the extra workers would idle.
-        let n = o.conns as usize;
-        return build(
-            o,
-            target,
-            addr,
-            cpus[..n].to_vec(),
-            request,
-            duration,
-            timeout,
-            source_addrs,
-        );
-    }
-    build(
-        o,
-        target,
-        addr,
-        cpus,
-        request,
-        duration,
-        timeout,
-        source_addrs,
-    )
-}
-
-#[allow(clippy::too_many_arguments)]
-fn build(
-    o: &StressOpts,
-    target: Target,
-    addr: SocketAddr,
-    cpus: Vec<usize>,
-    request: tfw_engine::plan::RequestTemplate,
-    duration: std::time::Duration,
-    timeout: std::time::Duration,
-    source_addrs: Vec<std::net::IpAddr>,
-) -> Result<LoadPlan> {
+    let mut cpus = worker_cpus(&o.io, avoid)?;
+    // More workers than connections would leave workers idle.
+    cpus.truncate(o.conns as usize);
     let workers = cpus.len() as u32;
     Ok(LoadPlan {
         target_name: target.to_string(),
@@ -131,9 +100,7 @@ fn build(
         pipeline: o.pipeline,
         timeout,
         stop: StopCondition { duration },
-        pacing: Pacing::ClosedLoop {
-            batch_wait: parse::duration(&o.batch_wait).context("--batch-wait")?,
-        },
+        pacing: Pacing::ClosedLoop { batch_wait },
         io: io_mode(o.io.io),
         source_addrs,
         connect_window: (o.connect_window / workers).max(1),

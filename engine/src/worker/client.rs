@@ -223,7 +223,15 @@ fn run<B: Backend>(
         st.now = clock.now_ns();
         if !st.draining && (st.now >= load_end || setup.stop.load(Ordering::Relaxed)) {
             st.begin_drain(&mut io);
-            drain_deadline = st.now + ns(plan.timeout);
+            // Responses owed are waited for up to the request timeout; an interrupted run
+            // waits at most a second so a signal stops it promptly.
+            let interrupted = setup.stop.load(Ordering::Relaxed);
+            let wait = if interrupted {
+                plan.timeout.min(Duration::from_secs(1))
+            } else {
+                plan.timeout
+            };
+            drain_deadline = st.now + ns(wait);
         }
         if st.draining && (st.inflight_total == 0 || st.now >= drain_deadline) {
             break;

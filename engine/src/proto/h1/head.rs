@@ -3,6 +3,11 @@
 //!
 //! The hot path parses straight from the fed slice; only a head split across feeds is copied,
 //! into a buffer whose capacity is kept for the connection's life.
+//!
+//! A server sends the same head again and again (nginx: only its `Date` changes, once a
+//! second), so each connection remembers its last head and what httparse made of it: a head
+//! whose bytes equal the remembered ones everywhere but inside the `Date` value reuses that
+//! outcome without being parsed again (`HeadCache`).
 
 use super::body::Framing;
 use super::error::{ParseError, MAX_HEAD};
@@ -10,17 +15,45 @@ use super::error::{ParseError, MAX_HEAD};
 /// Header fields parsed per head (on the stack); more is an error.
 pub(crate) const MAX_HEADERS: usize = 64;
 
-/// Collects the bytes of a head that arrived in more than one feed.
-#[derive(Debug, Default)]
-pub(crate) struct HeadBuf {
-    buf: Vec<u8>,
+/// Longest head the head cache remembers.
+pub(crate) const MAX_CACHED_HEAD: usize = 512;
+
+/// What a head parser made of a complete head.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Parsed<T> {
+    /// Length of the head: its start line, fields and the empty line ending it (and any
+    /// empty lines httparse skipped before the start line).
+    pub len: usize,
+    pub head: T,
+    /// May a later head with the same bytes reuse `head`? False for interim responses, which
+    /// would only evict the final head that follows them.
+    pub cacheable: bool,
+    /// The bytes a later head may change and still reuse `head`: the value of a `Date` field,
+    /// as offsets into the head (`start == end`: none). See `HeadCache`.
+    pub volatile: (usize, usize),
 }
 
-impl HeadBuf {
+/// Collects the bytes of a head that arrived in more than one feed, and remembers the last
+/// head parsed (see `HeadCache`).
+#[derive(Debug)]
+pub(crate) struct HeadBuf<T> {
+    buf: Vec<u8>,
+    cache: HeadCache<T>,
+}
+
+impl<T: Copy> HeadBuf<T> {
+    pub(crate) fn new() -> Self {
+        HeadBuf {
+            buf: Vec::new(),
+            cache: HeadCache::new(),
+        }
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.buf.is_empty()
     }
 
+    /// Drops a partial head. The head cache stays: it is exact, whatever the connection.
     pub(crate) fn clear(&mut self) {
         self.buf.clear();
     }
@@ -30,38 +63,57 @@ impl HeadBuf {
         self.buf.capacity()
     }
 
+    #[cfg(test)]
+    pub(crate) fn cache_mut(&mut self) -> &mut HeadCache<T> {
+        &mut self.cache
+    }
+
     /// Looks for a complete head starting with what earlier feeds left and continuing in
-    /// `data`. `parse` runs httparse over a candidate and returns `Ok(None)` while incomplete,
-    /// else the head's length and what the caller extracted from it.
+    /// `data`. `parse` runs httparse over a candidate and returns `Ok(None)` while incomplete.
     ///
     /// `Ok(Some((head, n)))`: the head ends after `data[..n]`. `Ok(None)`: all of `data` was
     /// buffered and more is needed.
     #[inline]
-    pub(crate) fn next_head<T>(
+    pub(crate) fn next_head(
         &mut self,
         data: &[u8],
-        parse: impl Fn(&[u8]) -> Result<Option<(usize, T)>, ParseError>,
+        parse: impl Fn(&[u8]) -> Result<Option<Parsed<T>>, ParseError>,
     ) -> Result<Option<(T, usize)>, ParseError> {
         if self.buf.is_empty() {
-            if let Some((n, head)) = parse(data)? {
-                return Ok(Some((head, n)));
+            if let Some(hit) = self.cache.lookup(data) {
+                return Ok(Some(hit));
             }
-            if data.len() > MAX_HEAD {
-                return Err(ParseError::HeadTooLarge);
-            }
-            self.buf.extend_from_slice(data);
-            return Ok(None);
+            return self.parse_whole(data, parse);
         }
         self.continue_head(data, parse)
     }
 
-    /// The split-head path: append `data` up to each empty line and retry, so body bytes
-    /// that follow the head are never copied.
-    #[cold]
-    fn continue_head<T>(
+    /// A head starting at `data[0]` that the cache did not know: parse it where it lies.
+    #[inline]
+    fn parse_whole(
         &mut self,
         data: &[u8],
-        parse: impl Fn(&[u8]) -> Result<Option<(usize, T)>, ParseError>,
+        parse: impl Fn(&[u8]) -> Result<Option<Parsed<T>>, ParseError>,
+    ) -> Result<Option<(T, usize)>, ParseError> {
+        if let Some(p) = parse(data)? {
+            self.cache.store(&data[..p.len], &p);
+            return Ok(Some((p.head, p.len)));
+        }
+        if data.len() > MAX_HEAD {
+            return Err(ParseError::HeadTooLarge);
+        }
+        self.buf.extend_from_slice(data);
+        Ok(None)
+    }
+
+    /// The split-head path: append `data` up to each empty line and retry, so body bytes
+    /// that follow the head are never copied. The cache is not consulted (the head is not in
+    /// one slice) but is refreshed.
+    #[cold]
+    fn continue_head(
+        &mut self,
+        data: &[u8],
+        parse: impl Fn(&[u8]) -> Result<Option<Parsed<T>>, ParseError>,
     ) -> Result<Option<(T, usize)>, ParseError> {
         let mut from = 0;
         while let Some(end) = self.find_empty_line(data, from) {
@@ -70,11 +122,13 @@ impl HeadBuf {
             }
             self.buf.extend_from_slice(&data[from..end]);
             from = end;
-            if let Some((n, head)) = parse(&self.buf)? {
+            if let Some(p) = parse(&self.buf)? {
                 // httparse stops at the first empty line, which is the one just found.
+                let n = p.len;
+                self.cache.store(&self.buf[..n], &p);
                 let unused = self.buf.len() - n;
                 self.buf.clear();
-                return Ok(Some((head, from - unused)));
+                return Ok(Some((p.head, from - unused)));
             }
             // An empty line before the start line (tolerated by httparse): keep looking.
         }
@@ -109,6 +163,130 @@ impl HeadBuf {
     }
 }
 
+/// The last cacheable head parsed on a connection: its bytes `H` and httparse's outcome.
+///
+/// A head `B` (at the start of a fed slice) reuses the outcome, skipping httparse, when `B`
+/// is at least `|H|` long, `B[i] == H[i]` for every `i` outside the volatile range `s..e`
+/// (the value of a `Date` field in `H`), and `B[s..e]` holds only SP and visible ASCII.
+///
+/// This is exact: httparse accepted `H`, and `B[..|H|]` differs from it only inside one
+/// field value, by bytes httparse accepts in any field value (`HTAB / SP / VCHAR /
+/// obs-text`) and that cannot end a line (no CR or LF). So httparse would split `B` into the
+/// same start line and the same field lines, in the same places, with the same names and all
+/// values but that `Date` value unchanged, and stop at the same empty line: `Complete(|H|)`
+/// (it never looks past the empty line). Nothing that decides the outcome reads a `Date`
+/// value, so the outcome is the same. Any other difference — a Content-Length digit, a
+/// status, a `Date` value of another length — lies outside `s..e` and misses.
+#[derive(Debug)]
+pub(crate) struct HeadCache<T> {
+    /// `H`. Its capacity is kept; heads longer than `MAX_CACHED_HEAD` are not cached.
+    bytes: Vec<u8>,
+    /// The volatile range `s..e` within `bytes` (`s == e`: none).
+    volatile: (usize, usize),
+    /// The outcome for `H`; `None` until a head was cached.
+    head: Option<T>,
+    #[cfg(test)]
+    pub(crate) enabled: bool,
+    #[cfg(test)]
+    pub(crate) hits: usize,
+}
+
+impl<T: Copy> HeadCache<T> {
+    fn new() -> Self {
+        HeadCache {
+            bytes: Vec::new(),
+            volatile: (0, 0),
+            head: None,
+            #[cfg(test)]
+            enabled: true,
+            #[cfg(test)]
+            hits: 0,
+        }
+    }
+
+    /// The cached outcome and head length if `data` starts with the cached head (up to its
+    /// volatile range).
+    #[inline]
+    fn lookup(&mut self, data: &[u8]) -> Option<(T, usize)> {
+        let head = self.head?;
+        let cached = self.bytes.as_slice();
+        let n = cached.len();
+        let (s, e) = self.volatile;
+        let b = data.get(..n)?;
+        if b[..s] != cached[..s] || b[e..] != cached[e..] || !visible(&b[s..e]) {
+            return None;
+        }
+        #[cfg(test)]
+        {
+            self.hits += 1;
+        }
+        Some((head, n))
+    }
+
+    /// Remembers `parsed`, the outcome for `head` (all of the head's bytes), if cacheable.
+    #[inline]
+    fn store(&mut self, head: &[u8], parsed: &Parsed<T>) {
+        #[cfg(test)]
+        if !self.enabled {
+            return;
+        }
+        if !parsed.cacheable || head.len() > MAX_CACHED_HEAD {
+            return;
+        }
+        let (s, e) = parsed.volatile;
+        debug_assert!(s <= e && e <= head.len());
+        self.bytes.clear();
+        self.bytes.extend_from_slice(head);
+        self.volatile = (s, e);
+        self.head = Some(parsed.head);
+    }
+}
+
+/// Are all of `s` SP or visible ASCII (0x20..=0x7E)? Eight bytes at a time.
+#[inline]
+fn visible(s: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let len = s.len();
+    if len < 8 {
+        return s.iter().all(|&b| (0x20..=0x7e).contains(&b));
+    }
+    let word = |at: usize| {
+        let mut w = [0; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let mut bad = 0;
+    let mut at = 0;
+    loop {
+        // The last word may overlap the one before it.
+        let i = at.min(len - 8);
+        let w = word(i);
+        // A high bit per byte below 0x20 (the lowest such byte is always flagged; no byte
+        // is flagged when there is none), above 0x7E (x + 1 reaches 0x80; a carry into the
+        // next byte needs 0xFF, flagged by `| w`), or 0x80 and up.
+        bad |= (w.wrapping_sub(0x20 * ONES) & !w) | w.wrapping_add(ONES) | w;
+        if i + 8 == len {
+            return bad & HIGH == 0;
+        }
+        at += 8;
+    }
+}
+
+/// Offsets of `value`, a subslice of `buf` (a field value httparse returned), within `buf`;
+/// `(0, 0)` for none or an empty value.
+#[inline]
+pub(crate) fn span_in(buf: &[u8], value: Option<&[u8]>) -> (usize, usize) {
+    match value {
+        Some(v) if !v.is_empty() => {
+            let start = (v.as_ptr() as usize).wrapping_sub(buf.as_ptr() as usize);
+            debug_assert!(start + v.len() <= buf.len());
+            (start, start + v.len())
+        }
+        _ => (0, 0),
+    }
+}
+
 /// The fields of a head that frame its body and decide whether the connection persists.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Fields {
@@ -124,10 +302,14 @@ pub(crate) struct Fields {
 }
 
 impl Fields {
-    /// Reads the framing fields; Content-Length values must all agree.
+    /// Reads the framing fields; Content-Length values must all agree. Also returns the value
+    /// of the first `Date` field, the head cache's volatile range.
     #[inline]
-    pub(crate) fn scan(headers: &[httparse::Header<'_>]) -> Result<Fields, ParseError> {
+    pub(crate) fn scan<'a>(
+        headers: &[httparse::Header<'a>],
+    ) -> Result<(Fields, Option<&'a [u8]>), ParseError> {
         let mut f = Fields::default();
+        let mut date = None;
         for h in headers {
             let name = h.name.as_bytes();
             match name.len() {
@@ -144,10 +326,11 @@ impl Fields {
                     f.chunked = trim_ows(last).eq_ignore_ascii_case(b"chunked");
                 }
                 10 if lower_eq(name, b"connection") => f.connection(h.value),
+                4 if date.is_none() && name.eq_ignore_ascii_case(b"date") => date = Some(h.value),
                 _ => {}
             }
         }
-        Ok(f)
+        Ok((f, date))
     }
 
     fn connection(&mut self, value: &[u8]) {
