@@ -11,9 +11,9 @@ pub fn duration(s: &str) -> Result<Duration> {
         Some(i) => (&s[..i], &s[i..]),
         None => (s, "s"),
     };
-    let v: f64 = num
-        .parse()
-        .with_context(|| format!("bad duration {s:?}: expected e.g. 10s, 500ms, 2m"))?;
+    let Ok(v) = num.parse::<f64>() else {
+        bail!("bad duration {s:?}: expected e.g. 10s, 500ms, 2m");
+    };
     let secs = match unit {
         "us" | "µs" => v / 1e6,
         "ms" => v / 1e3,

@@ -35,6 +35,11 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         }
     };
     let plan = plan::load_plan(&o, &url, &avoid)?;
+    if let Some(path) = &o.json {
+        // Find out now, not after the run, that the results cannot be written.
+        write_atomically(path, b"{}")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     let cpus: Vec<String> = plan.cpus.iter().map(|c| c.to_string()).collect();
     println!(
         "Running {} test @ {}\n  {} connections, {} worker(s) on CPU {}",
@@ -90,6 +95,14 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
     }
     if result.interrupted {
         return Ok(EXIT_INTERRUPTED);
+    }
+    if result.conns_established == 0 {
+        let why = result
+            .first_connect_error
+            .as_deref()
+            .unwrap_or("no connection completed");
+        eprintln!("tfw-bench: error: no connection could be established: {why}");
+        return Ok(2);
     }
     if o.fail_on_errors && result.totals.counters.total_errors() > 0 {
         return Ok(1);

@@ -6,11 +6,12 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum EngineError {
-    #[error("cannot connect to {addr}: {source}")]
+    // The io::Error is part of the message, not a `#[source]`: error reporters that print
+    // the chain would say it twice.
+    #[error("cannot connect to {addr}: {error}")]
     Unreachable {
         addr: SocketAddr,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error(
         "--conns {conns} needs about {needed} file descriptors but the hard limit (RLIMIT_NOFILE) is {hard}: \
@@ -36,11 +37,10 @@ pub enum EngineError {
     NoCpus,
     #[error("worker on CPU {cpu} could not start: {reason}")]
     WorkerStart { cpu: usize, reason: String },
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}: {error}")]
     Listen {
         addr: SocketAddr,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("source address {0} cannot be used: {1}")]
     SourceAddr(std::net::IpAddr, std::io::Error),

@@ -66,6 +66,8 @@ pub struct RunResult {
     pub interrupted: bool,
     /// Requests still without a response when the drain ended.
     pub unanswered: u64,
+    /// The first connect failure of the run, to explain connect errors.
+    pub first_connect_error: Option<String>,
 }
 
 impl RunResult {

@@ -162,14 +162,6 @@ pub fn run_load(
     }
     let (u1, s1, rss) = sys::rusage(false);
     let established: u32 = ends.iter().map(|e| e.established).sum();
-    if established == 0 && !stop.load(Ordering::Relaxed) {
-        if let Some(msg) = ends.iter().find_map(|e| e.first_connect_error.clone()) {
-            return Err(EngineError::Unreachable {
-                addr: plan.target,
-                source: std::io::Error::other(msg),
-            });
-        }
-    }
     Ok(RunResult {
         target: plan.target_name.clone(),
         elapsed,
@@ -197,6 +189,7 @@ pub fn run_load(
         pipeline: plan.pipeline,
         interrupted: stop.load(Ordering::Relaxed),
         unanswered: ends.iter().map(|e| e.unanswered).sum(),
+        first_connect_error: ends.iter().find_map(|e| e.first_connect_error.clone()),
     })
 }
 
@@ -208,9 +201,9 @@ fn preflight(plan: &LoadPlan) -> Result<(), EngineError> {
         .clamp(Duration::from_millis(100), Duration::from_secs(5));
     TcpStream::connect_timeout(&plan.target, t)
         .map(drop)
-        .map_err(|source| EngineError::Unreachable {
+        .map_err(|error| EngineError::Unreachable {
             addr: plan.target,
-            source,
+            error,
         })
 }
 

@@ -452,6 +452,12 @@ impl Backend for UringBackend {
         if s.fd < 0 {
             return;
         }
+        // Queued operations name the socket by fd number or fixed slot, both of which a new
+        // socket may take at once: let the kernel pick up the queued ones with this socket
+        // before it goes.
+        if !self.ring.submission().is_empty() {
+            let _ = self.ring.submit();
+        }
         if reset {
             let _ = sys::set_linger_zero(s.fd);
             // Wakes the pending receive (it returns 0 and drops its file reference) without

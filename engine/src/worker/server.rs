@@ -63,13 +63,51 @@ pub fn server_thread(setup: ServerSetup) {
     }
 }
 
+/// Which prebuilt response a request gets: the full one, or its head alone (for HEAD).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Full = 0,
+    Head = 1,
+}
+
+/// Responses owed on a connection, in order, as runs of one kind.
+#[derive(Default)]
+struct Owed {
+    runs: VecDeque<(Kind, u64)>,
+}
+
+impl Owed {
+    fn push(&mut self, kind: Kind, n: u64) {
+        if n == 0 {
+            return;
+        }
+        match self.runs.back_mut() {
+            Some((k, m)) if *k == kind => *m += n,
+            _ => self.runs.push_back((kind, n)),
+        }
+    }
+
+    fn take(&mut self, n: u64) {
+        if let Some((_, m)) = self.runs.front_mut() {
+            *m -= n;
+            if *m == 0 {
+                self.runs.pop_front();
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        self.runs.clear();
+    }
+}
+
 #[derive(Default)]
 struct Conn {
     open: bool,
     /// Changes on every accept into this slot; delayed responses check it.
     epoch: u32,
     parser: RequestParser,
-    owed: u64,
+    owed: Owed,
     sending: bool,
     served: u64,
     /// Close once everything owed is sent.
@@ -78,13 +116,24 @@ struct Conn {
     final_sent: bool,
 }
 
+/// A prebuilt response: `MAX_BATCH` copies for batched sends, and its `Connection: close`
+/// variant for the last one on a connection.
+#[derive(Clone, Copy)]
+struct Payload {
+    batch: PayloadId,
+    len: usize,
+    close: PayloadId,
+}
+
 struct Server<'a> {
     plan: &'a ServePlan,
     conns: Vec<Conn>,
-    resp: PayloadId,
-    resp_close: PayloadId,
-    resp_len: usize,
-    delayed: VecDeque<(u64, Slot, u32, u64)>,
+    /// Indexed by `Kind`.
+    payloads: [Payload; 2],
+    /// (due, slot, epoch, kind, count) in due order (the delay is fixed).
+    delayed: VecDeque<(u64, Slot, u32, Kind, u64)>,
+    /// Runs of request kinds parsed from one chunk of data.
+    parsed: Vec<(Kind, u64)>,
     now: u64,
     requests: u64,
     responses: u64,
@@ -92,14 +141,36 @@ struct Server<'a> {
     parse_errors: u64,
 }
 
+/// The head of a complete response (up to and including the blank line).
+fn head_of(resp: &[u8]) -> &[u8] {
+    match resp.windows(4).position(|w| w == b"\r\n\r\n") {
+        Some(i) => &resp[..i + 4],
+        None => resp,
+    }
+}
+
+fn register<B: Backend>(io: &mut B, one: &[u8], close: &[u8]) -> Payload {
+    let mut batch = Vec::with_capacity(one.len() * MAX_BATCH);
+    for _ in 0..MAX_BATCH {
+        batch.extend_from_slice(one);
+    }
+    Payload {
+        batch: io.register_payload(batch.into()),
+        len: one.len(),
+        close: io.register_payload(close.to_vec().into()),
+    }
+}
+
 fn serve<B: Backend>(mut io: B, setup: &ServerSetup, info: IoInfo) {
     let plan = &*setup.plan;
-    let mut batch = Vec::with_capacity(plan.response.len() * MAX_BATCH);
-    for _ in 0..MAX_BATCH {
-        batch.extend_from_slice(&plan.response);
-    }
-    let resp = io.register_payload(batch.into());
-    let resp_close = io.register_payload(plan.response_close.clone());
+    let payloads = [
+        register(&mut io, &plan.response, &plan.response_close),
+        register(
+            &mut io,
+            head_of(&plan.response),
+            head_of(&plan.response_close),
+        ),
+    ];
     let bound = match io.listen(plan.listen, 4096) {
         Ok(a) => a,
         Err(e) => {
@@ -114,10 +185,9 @@ fn serve<B: Backend>(mut io: B, setup: &ServerSetup, info: IoInfo) {
     let mut sv = Server {
         plan,
         conns: Vec::new(),
-        resp,
-        resp_close,
-        resp_len: plan.response.len(),
+        payloads,
         delayed: VecDeque::new(),
+        parsed: Vec::new(),
         now: 0,
         requests: 0,
         responses: 0,
@@ -154,14 +224,14 @@ impl Server<'_> {
                     self.conns.resize_with(s + 1, Conn::default);
                 }
                 let c = &mut self.conns[s];
-                let epoch = c.epoch.wrapping_add(1);
+                c.epoch = c.epoch.wrapping_add(1);
+                c.open = true;
                 c.parser.reset();
-                *c = Conn {
-                    open: true,
-                    epoch,
-                    parser: std::mem::take(&mut c.parser),
-                    ..Conn::default()
-                };
+                c.owed.clear();
+                c.sending = false;
+                c.served = 0;
+                c.closing = false;
+                c.final_sent = false;
                 self.accepted += 1;
             }
             Completion::Data { slot, data } => self.on_data(io, slot, data),
@@ -199,17 +269,22 @@ impl Server<'_> {
         if !c.open || c.closing {
             return;
         }
-        let mut n = 0u64;
+        let parsed = &mut self.parsed;
+        parsed.clear();
         let mut close = false;
         let res = c.parser.feed(data, |r| {
-            n += 1;
+            let kind = if r.head { Kind::Head } else { Kind::Full };
+            match parsed.last_mut() {
+                Some((k, n)) if *k == kind => *n += 1,
+                _ => parsed.push((kind, 1)),
+            }
             if r.close {
                 close = true;
                 return false;
             }
             true
         });
-        self.requests += n;
+        self.requests += self.parsed.iter().map(|&(_, n)| n).sum::<u64>();
         if res.is_err() {
             self.parse_errors += 1;
             self.close(io, slot);
@@ -219,31 +294,36 @@ impl Server<'_> {
             c.closing = true;
         }
         if self.plan.delay.is_zero() {
-            c.owed += n;
+            for &(kind, n) in &self.parsed {
+                c.owed.push(kind, n);
+            }
             self.flush(io, slot);
-        } else if n > 0 || close {
+        } else {
             let due = self.now + ns(self.plan.delay);
-            self.delayed.push_back((due, slot, c.epoch, n));
+            for &(kind, n) in &self.parsed {
+                self.delayed.push_back((due, slot, c.epoch, kind, n));
+            }
         }
     }
 
     fn release_delayed<B: Backend>(&mut self, io: &mut B) {
-        while let Some(&(due, slot, epoch, n)) = self.delayed.front() {
+        while let Some(&(due, slot, epoch, kind, n)) = self.delayed.front() {
             if due > self.now {
                 break;
             }
             self.delayed.pop_front();
             if let Some(c) = self.conns.get_mut(slot as usize) {
                 if c.open && c.epoch == epoch {
-                    c.owed += n;
+                    c.owed.push(kind, n);
                     self.flush(io, slot);
                 }
             }
         }
     }
 
-    /// Sends what the connection is owed: plain responses in batches, and the
-    /// `Connection: close` one last when the client asked to close or `close_after` is reached.
+    /// Sends what the connection is owed, in order: runs of one kind in batches, and the
+    /// `Connection: close` variant last when the client asked to close or `close_after` is
+    /// reached. One send is in flight per connection.
     fn flush<B: Backend>(&mut self, io: &mut B, slot: Slot) {
         let close_after = self.plan.close_after;
         let Some(c) = self.conns.get_mut(slot as usize) else {
@@ -252,37 +332,38 @@ impl Server<'_> {
         if !c.open || c.sending || c.final_sent {
             return;
         }
-        if c.owed == 0 {
-            if c.closing {
+        let Some(&(kind, n)) = c.owed.runs.front() else {
+            if c.closing && self.delayed.iter().all(|d| d.1 != slot || d.2 != c.epoch) {
                 self.close(io, slot);
             }
             return;
-        }
+        };
+        let p = self.payloads[kind as usize];
         let until_close = if close_after > 0 {
             close_after - c.served
         } else {
             u64::MAX
         };
-        let last_owed = c.closing && c.owed <= MAX_BATCH as u64;
-        if until_close == 1 || (last_owed && c.owed == 1) {
-            c.owed -= 1;
+        // The last response owed on a connection that is closing carries `Connection: close`.
+        let last_run = c.closing && c.owed.runs.len() == 1;
+        if until_close == 1 || (last_run && n == 1) {
+            c.owed.take(1);
             c.served += 1;
             c.sending = true;
             c.final_sent = true;
             c.closing = true;
             self.responses += 1;
-            io.send(slot, self.resp_close, 0, usize::MAX, true);
+            io.send(slot, p.close, 0, usize::MAX, true);
             return;
         }
-        // Plain responses, leaving the one that must carry `Connection: close` for later.
-        let mut k = c.owed.min(MAX_BATCH as u64).min(until_close - 1);
-        if c.closing && k == c.owed {
+        let mut k = n.min(MAX_BATCH as u64).min(until_close - 1);
+        if last_run && k == n {
             k -= 1;
         }
-        c.owed -= k;
+        c.owed.take(k);
         c.served += k;
         c.sending = true;
         self.responses += k;
-        io.send(slot, self.resp, 0, k as usize * self.resp_len, true);
+        io.send(slot, p.batch, 0, k as usize * p.len, true);
     }
 }

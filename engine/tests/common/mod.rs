@@ -62,7 +62,8 @@ pub fn request(method: &str, target: SocketAddr, body: &[u8]) -> RequestTemplate
     }
 }
 
-/// A one-worker closed-loop GET plan (pipeline 1, 5 s timeout, 250 ms intervals).
+/// A one-worker closed-loop GET plan (pipeline 1, 5 s timeout, 250 ms intervals, each
+/// completion handled as it arrives).
 pub fn load_plan(target: SocketAddr, conns: u32, duration: Duration, io: IoMode) -> LoadPlan {
     LoadPlan {
         target_name: format!("http://{target}/"),
@@ -73,7 +74,9 @@ pub fn load_plan(target: SocketAddr, conns: u32, duration: Duration, io: IoMode)
         pipeline: 1,
         timeout: Duration::from_secs(5),
         stop: StopCondition { duration },
-        pacing: Pacing::ClosedLoop,
+        pacing: Pacing::ClosedLoop {
+            batch_wait: Duration::ZERO,
+        },
         io,
         source_addrs: Vec::new(),
         connect_window: 64,
@@ -101,6 +104,7 @@ pub fn run_bounded(plan: &LoadPlan) -> Result<RunResult, EngineError> {
 }
 
 pub fn run_with_stop(plan: &LoadPlan, stop: Arc<AtomicBool>) -> Result<RunResult, EngineError> {
+    watch_worker_panics();
     let (tx, rx) = mpsc::channel();
     let p = plan.clone();
     let s = stop.clone();
@@ -112,7 +116,10 @@ pub fn run_with_stop(plan: &LoadPlan, stop: Arc<AtomicBool>) -> Result<RunResult
     match rx.recv_timeout(RUN_LIMIT) {
         Ok((r, seen)) => {
             h.join().expect("run thread panicked");
+            assert_no_worker_panics();
             if let Ok(res) = &r {
+                // Shown when the test fails (or with --nocapture).
+                eprintln!("{}", summary(res));
                 // on_interval saw every interval the result holds.
                 assert_eq!(seen, res.intervals.len(), "on_interval calls vs intervals");
             }
@@ -131,6 +138,30 @@ pub fn run_with_stop(plan: &LoadPlan, stop: Arc<AtomicBool>) -> Result<RunResult
             );
         }
     }
+}
+
+/// One line of what a run counted, for failure output.
+pub fn summary(r: &RunResult) -> String {
+    let c = &r.totals.counters;
+    format!(
+        "run: {} established of {}, {} connects, {} requests, {} responses, {} unanswered, \
+         read {} B, written {} B, errors [{}], status {:?}, io {} (multishot {}), \
+         {} intervals, interrupted {}",
+        r.conns_established,
+        r.conns_requested,
+        c.connects,
+        c.requests,
+        c.responses,
+        r.unanswered,
+        c.bytes_read,
+        c.bytes_written,
+        errors(r),
+        c.status,
+        r.io.backend,
+        r.io.multishot_recv,
+        r.intervals.len(),
+        r.interrupted
+    )
 }
 
 /// The counters of all intervals added up.
@@ -285,4 +316,34 @@ pub fn send_and_close(s: &mut TcpStream, bytes: &[u8]) {
     let _ = s.write_all(bytes);
     let _ = s.shutdown(Shutdown::Write);
     read_to_eof(s);
+}
+
+static WORKER_PANICS: AtomicU64 = AtomicU64::new(0);
+static WATCH: std::sync::Once = std::sync::Once::new();
+
+/// Counts panics on the engine's own threads (`tfw-worker-N`, `tfw-serve-N`): the coordinator
+/// joins them and ignores how they ended, so a panic there would otherwise go unnoticed.
+/// Process-wide; call at the start of a test.
+pub fn watch_worker_panics() {
+    WATCH.call_once(|| {
+        let prev = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let engine = std::thread::current()
+                .name()
+                .is_some_and(|n| n.starts_with("tfw-"));
+            if engine {
+                WORKER_PANICS.fetch_add(1, Ordering::Relaxed);
+            }
+            prev(info);
+        }));
+    });
+}
+
+/// No engine thread of this test binary has panicked so far.
+pub fn assert_no_worker_panics() {
+    assert_eq!(
+        WORKER_PANICS.load(Ordering::Relaxed),
+        0,
+        "an engine worker thread panicked (see the test output)"
+    );
 }

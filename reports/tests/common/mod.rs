@@ -54,6 +54,7 @@ pub fn run_from(intervals: Vec<Interval>, elapsed: Duration) -> RunResult {
         pipeline: 1,
         interrupted: false,
         unanswered: 0,
+        first_connect_error: None,
     }
 }
 

@@ -18,6 +18,12 @@ pub(crate) const MAX_HEADERS: usize = 64;
 /// Longest head the head cache remembers.
 pub(crate) const MAX_CACHED_HEAD: usize = 512;
 
+/// After this many lookups in a row miss, the head cache rests (is neither looked up nor
+/// filled) for `CACHE_REST` heads, so a server whose heads always differ costs little more
+/// than parsing alone.
+pub(crate) const CACHE_MISSES: u8 = 8;
+pub(crate) const CACHE_REST: u8 = 120;
+
 /// What a head parser made of a complete head.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Parsed<T> {
@@ -166,17 +172,24 @@ impl<T: Copy> HeadBuf<T> {
 /// The last cacheable head parsed on a connection: its bytes `H` and httparse's outcome.
 ///
 /// A head `B` (at the start of a fed slice) reuses the outcome, skipping httparse, when `B`
-/// is at least `|H|` long, `B[i] == H[i]` for every `i` outside the volatile range `s..e`
-/// (the value of a `Date` field in `H`), and `B[s..e]` holds only SP and visible ASCII.
+/// is at least `|H|` long, `B[i] == H[i]` for every `i` outside the volatile range `s..e`,
+/// and `B[s..e]` holds only SP and visible ASCII. The volatile range is the value of a `Date`
+/// field of `H` (a fixed-length IMF-fixdate that servers change every second).
 ///
-/// This is exact: httparse accepted `H`, and `B[..|H|]` differs from it only inside one
-/// field value, by bytes httparse accepts in any field value (`HTAB / SP / VCHAR /
-/// obs-text`) and that cannot end a line (no CR or LF). So httparse would split `B` into the
-/// same start line and the same field lines, in the same places, with the same names and all
-/// values but that `Date` value unchanged, and stop at the same empty line: `Complete(|H|)`
-/// (it never looks past the empty line). Nothing that decides the outcome reads a `Date`
-/// value, so the outcome is the same. Any other difference — a Content-Length digit, a
-/// status, a `Date` value of another length — lies outside `s..e` and misses.
+/// This is exact. `s..e` lies inside a field line of `H`, after its colon and before its
+/// line end, and `B[s..e]` holds only bytes httparse accepts in any field value (`HTAB / SP
+/// / VCHAR / obs-text`) and that cannot end a line (no CR or LF). So httparse splits
+/// `B[..|H|]` into the same start line and field lines, in the same places, with the same
+/// names and all values but that `Date` value unchanged, and stops at the same empty line:
+/// `Complete(|H|)` (it never looks past the empty line). Nothing that decides the outcome
+/// reads a `Date` value, so the outcome is the same. Any other difference (a Content-Length
+/// digit, a status, a `Date` value of another length) lies outside `s..e` and misses.
+///
+/// On a hit with a new `Date`, `B[s..e]` is copied into `H`: that keeps the invariants above,
+/// and makes the following heads (same second) equal to `H` in full, the cheapest check.
+///
+/// Whether the cache is used never changes an outcome, only its cost: a head it does not
+/// answer goes to httparse.
 #[derive(Debug)]
 pub(crate) struct HeadCache<T> {
     /// `H`. Its capacity is kept; heads longer than `MAX_CACHED_HEAD` are not cached.
@@ -185,6 +198,11 @@ pub(crate) struct HeadCache<T> {
     volatile: (usize, usize),
     /// The outcome for `H`; `None` until a head was cached.
     head: Option<T>,
+    /// Lookups missed in a row.
+    misses: u8,
+    /// Heads left to pass by while resting (see `CACHE_MISSES`).
+    rest: u8,
+    /// Tests turn the cache off to compare against the uncached path.
     #[cfg(test)]
     pub(crate) enabled: bool,
     #[cfg(test)]
@@ -197,6 +215,8 @@ impl<T: Copy> HeadCache<T> {
             bytes: Vec::new(),
             volatile: (0, 0),
             head: None,
+            misses: 0,
+            rest: 0,
             #[cfg(test)]
             enabled: true,
             #[cfg(test)]
@@ -204,23 +224,55 @@ impl<T: Copy> HeadCache<T> {
         }
     }
 
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
+        self.bytes.capacity()
+    }
+
     /// The cached outcome and head length if `data` starts with the cached head (up to its
-    /// volatile range).
+    /// volatile range). `None` while resting, and without counting a miss when `data` is too
+    /// short to tell (a head split across feeds).
     #[inline]
     fn lookup(&mut self, data: &[u8]) -> Option<(T, usize)> {
-        let head = self.head?;
-        let cached = self.bytes.as_slice();
-        let n = cached.len();
-        let (s, e) = self.volatile;
-        let b = data.get(..n)?;
-        if b[..s] != cached[..s] || b[e..] != cached[e..] || !visible(&b[s..e]) {
+        if self.rest > 0 {
+            self.rest -= 1;
             return None;
         }
-        #[cfg(test)]
-        {
-            self.hits += 1;
+        let head = self.head?;
+        let n = self.bytes.len();
+        let b = data.get(..n)?;
+        if b == self.bytes.as_slice() || self.volatile_hit(b) {
+            self.misses = 0;
+            #[cfg(test)]
+            {
+                self.hits += 1;
+            }
+            return Some((head, n));
         }
-        Some((head, n))
+        self.missed();
+        None
+    }
+
+    #[cold]
+    fn missed(&mut self) {
+        self.misses += 1;
+        if self.misses == CACHE_MISSES {
+            self.misses = 0;
+            self.rest = CACHE_REST;
+        }
+    }
+
+    /// `b` (as long as `H`, not equal to it) differs from `H` only in the volatile range,
+    /// by SP and visible ASCII: adopt the new bytes.
+    #[inline(never)]
+    fn volatile_hit(&mut self, b: &[u8]) -> bool {
+        let (s, e) = self.volatile;
+        let cached = self.bytes.as_mut_slice();
+        if s == e || b[..s] != cached[..s] || b[e..] != cached[e..] || !visible(&b[s..e]) {
+            return false;
+        }
+        cached[s..e].copy_from_slice(&b[s..e]);
+        true
     }
 
     /// Remembers `parsed`, the outcome for `head` (all of the head's bytes), if cacheable.
@@ -230,14 +282,16 @@ impl<T: Copy> HeadCache<T> {
         if !self.enabled {
             return;
         }
-        if !parsed.cacheable || head.len() > MAX_CACHED_HEAD {
+        if !parsed.cacheable || head.len() > MAX_CACHED_HEAD || self.rest > 0 {
             return;
         }
         let (s, e) = parsed.volatile;
+        // A field value as httparse returned it: inside its line, no CR or LF.
         debug_assert!(s <= e && e <= head.len());
+        debug_assert!(!head[s..e].iter().any(|&b| b == b'\r' || b == b'\n'));
+        self.volatile = if e <= head.len() { (s, e) } else { (0, 0) };
         self.bytes.clear();
         self.bytes.extend_from_slice(head);
-        self.volatile = (s, e);
         self.head = Some(parsed.head);
     }
 }
@@ -533,28 +587,34 @@ mod tests {
             h("Content-Length", "5"),
             h("Connection", "Keep-Alive, Upgrade"),
         ])
-        .unwrap();
+        .unwrap()
+        .0;
         assert_eq!(f.content_length, Some(5));
         assert!(f.conn_keep_alive && !f.conn_close);
         assert!(!f.closes(0) && !f.closes(1));
 
-        let f = Fields::scan(&[h("Transfer-Encoding", "gzip, Chunked ")]).unwrap();
+        let f = Fields::scan(&[h("Transfer-Encoding", "gzip, Chunked ")])
+            .unwrap()
+            .0;
         assert!(f.transfer_encoding && f.chunked);
         assert_eq!(f.response_framing(1), Framing::Chunked);
         assert_eq!(f.response_framing(0), Framing::UntilClose);
         assert_eq!(f.request_framing(0), Err(ParseError::BadTransferEncoding));
 
-        let f = Fields::scan(&[h("Transfer-Encoding", "chunked, gzip")]).unwrap();
+        let f = Fields::scan(&[h("Transfer-Encoding", "chunked, gzip")])
+            .unwrap()
+            .0;
         assert!(f.transfer_encoding && !f.chunked);
         assert_eq!(f.response_framing(1), Framing::UntilClose);
         assert_eq!(f.request_framing(1), Err(ParseError::BadTransferEncoding));
 
-        let f =
-            Fields::scan(&[h("Transfer-Encoding", "chunked"), h("Content-Length", "3")]).unwrap();
+        let f = Fields::scan(&[h("Transfer-Encoding", "chunked"), h("Content-Length", "3")])
+            .unwrap()
+            .0;
         assert_eq!(f.response_framing(1), Framing::Chunked);
         assert!(f.closes(1));
 
-        let f = Fields::scan(&[h("connection", "close")]).unwrap();
+        let f = Fields::scan(&[h("connection", "close")]).unwrap().0;
         assert!(f.closes(1));
         assert!(Fields::default().closes(0));
         assert_eq!(Fields::default().request_framing(1), Ok(Framing::Length(0)));
@@ -568,7 +628,7 @@ mod tests {
 
     #[test]
     fn empty_line_found_across_feeds() {
-        let mut hb = HeadBuf::default();
+        let mut hb = HeadBuf::<()>::new();
         hb.buf.extend_from_slice(b"HTTP/1.1 200 OK\r\n");
         assert_eq!(hb.find_empty_line(b"\r\nbody", 0), Some(2));
         hb.buf.push(b'\r');
@@ -577,5 +637,139 @@ mod tests {
         assert_eq!(hb.find_empty_line(b"X: y\r\n", 0), None);
         hb.buf.clear();
         assert_eq!(hb.find_empty_line(b"\n\n", 0), Some(2));
+    }
+
+    #[test]
+    fn scan_finds_the_first_date() {
+        let (_, date) = Fields::scan(&[
+            h("Server", "x"),
+            h("DATE", "Mon, 04 May 2026 10:00:00 GMT"),
+            h("date", "other"),
+        ])
+        .unwrap();
+        assert_eq!(date, Some(&b"Mon, 04 May 2026 10:00:00 GMT"[..]));
+        assert_eq!(Fields::scan(&[h("Dates", "x")]).unwrap().1, None);
+    }
+
+    #[test]
+    fn visible_bytes() {
+        for len in 0..40 {
+            let ok: Vec<u8> = (0..len).map(|i| 0x20 + (i * 7 % 95) as u8).collect();
+            assert!(visible(&ok), "{ok:?}");
+            for at in 0..len {
+                for bad in [0u8, b'\t', b'\r', b'\n', 0x1f, 0x7f, 0x80, 0xff] {
+                    let mut v = ok.clone();
+                    v[at] = bad;
+                    assert!(!visible(&v), "{v:?}");
+                }
+            }
+        }
+        // Every byte value at every position of words and word overlaps.
+        for len in 8..=17 {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut v = vec![b'a'; len];
+                    v[at] = b;
+                    assert_eq!(visible(&v), (0x20..=0x7e).contains(&b), "{v:?}");
+                }
+            }
+        }
+        assert!(visible(b"Mon, 04 May 2026 10:00:00 GMT"));
+        assert!(visible(&[0x7e; 9]));
+        assert!(visible(&[0x20; 9]));
+    }
+
+    #[test]
+    fn span_of_a_value() {
+        let buf = b"Date: now\r\n";
+        assert_eq!(span_in(buf, Some(&buf[6..9])), (6, 9));
+        assert_eq!(span_in(buf, Some(&buf[6..6])), (0, 0));
+        assert_eq!(span_in(buf, None), (0, 0));
+    }
+
+    /// `Parsed` for a head of `len` bytes whose outcome is `tag`.
+    fn parsed(len: usize, tag: u32, volatile: (usize, usize)) -> Parsed<u32> {
+        Parsed {
+            len,
+            head: tag,
+            cacheable: true,
+            volatile,
+        }
+    }
+
+    #[test]
+    fn cache_lookup() {
+        let head = b"HTTP/1.1 200 OK\r\nDate: 10:00\r\n\r\n";
+        let mut c = HeadCache::new();
+        assert_eq!(c.lookup(head), None, "empty");
+        c.store(head, &parsed(head.len(), 7, (23, 28)));
+        assert_eq!(&head[23..28], b"10:00");
+        let n = head.len();
+        assert_eq!(c.lookup(head), Some((7, n)));
+        assert_eq!(c.lookup(&[&head[..], b"body"].concat()), Some((7, n)));
+        assert_eq!(c.lookup(&head[..n - 1]), None, "short");
+        assert_eq!(c.misses, 0, "too short to tell");
+        let mut other = head.to_vec();
+        other[23..28].copy_from_slice(b"10:01");
+        assert_eq!(c.lookup(&other), Some((7, n)));
+        other[23..28].copy_from_slice(b"  : ~");
+        assert_eq!(c.lookup(&other), Some((7, n)));
+        for bad in [b'\r', b'\n', b'\t', 0, 0x7f, 0xc3] {
+            other[25] = bad;
+            assert_eq!(c.lookup(&other), None, "{bad}");
+            c.misses = 0; // not resting
+        }
+        // Any byte outside the volatile range.
+        for i in (0..23).chain(28..n) {
+            let mut other = head.to_vec();
+            other[i] ^= 0x01;
+            assert_eq!(c.lookup(&other), None, "{i}");
+            c.misses = 0;
+        }
+        // Not cacheable, or too long: the old entry stays.
+        let long = [
+            &b"HTTP/1.1 200 OK\r\nX: "[..],
+            &[b'a'; MAX_CACHED_HEAD],
+            b"\r\n\r\n",
+        ]
+        .concat();
+        c.store(&long, &parsed(long.len(), 8, (0, 0)));
+        let mut interim = parsed(head.len(), 9, (0, 0));
+        interim.cacheable = false;
+        c.store(head, &interim);
+        assert_eq!(c.lookup(head), Some((7, n)));
+        // A head without a volatile range must match in full.
+        c.store(&head[..], &parsed(n, 10, (0, 0)));
+        assert_eq!(c.lookup(head), Some((10, n)));
+        assert_eq!(c.lookup(&other), None);
+    }
+
+    #[test]
+    fn cache_rests_after_misses() {
+        let head = b"HTTP/1.1 200 OK\r\nDate: 10:00\r\n\r\n";
+        let other = b"HTTP/1.1 201 OK\r\nDate: 10:00\r\n\r\n";
+        let n = head.len();
+        let mut c = HeadCache::new();
+        c.store(head, &parsed(n, 7, (23, 28)));
+        // A hit in between starts the count again.
+        for _ in 0..CACHE_MISSES - 1 {
+            assert_eq!(c.lookup(other), None);
+        }
+        assert_eq!(c.lookup(head), Some((7, n)));
+        for _ in 0..CACHE_MISSES {
+            assert_eq!(c.rest, 0);
+            assert_eq!(c.lookup(other), None);
+        }
+        // Resting: neither looked up nor filled.
+        for _ in 0..CACHE_REST - 1 {
+            assert_eq!(c.lookup(head), None);
+            c.store(other, &parsed(n, 8, (23, 28)));
+        }
+        // The last head passed by is stored, and the cache answers again.
+        assert_eq!(c.lookup(other), None);
+        assert_eq!(c.rest, 0);
+        c.store(other, &parsed(n, 8, (23, 28)));
+        assert_eq!(c.lookup(other), Some((8, n)));
+        assert_eq!(c.lookup(head), None);
     }
 }

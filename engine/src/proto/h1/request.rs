@@ -7,7 +7,7 @@
 use std::mem::MaybeUninit;
 
 use super::error::ParseError;
-use super::head::{Fields, MAX_HEADERS};
+use super::head::{span_in, Fields, Parsed, MAX_HEADERS};
 use super::stream::{Messages, Start, Stream};
 
 /// A request that completed.
@@ -26,7 +26,7 @@ pub struct RequestDone {
 #[derive(Debug)]
 pub struct RequestParser {
     /// Carries whether the request in progress is a HEAD.
-    stream: Stream<bool>,
+    stream: Stream<bool, Head>,
 }
 
 impl Default for RequestParser {
@@ -60,13 +60,15 @@ impl RequestParser {
         self.stream.is_idle()
     }
 
-    /// Forgets everything, for a new connection. Keeps the head buffer's capacity.
+    /// Forgets everything, for a new connection. Keeps the head buffer's capacity, and the
+    /// head cache (exact whatever the connection: see `head::HeadCache`).
     pub fn reset(&mut self) {
         self.stream.reset();
     }
 }
 
-/// The fields of a request head the parser acts on.
+/// The fields of a request head the parser acts on (the head cache keeps them).
+#[derive(Clone, Copy, Debug)]
 struct Head {
     minor: u8,
     head: bool,
@@ -81,7 +83,7 @@ impl<F: FnMut(RequestDone) -> bool> Messages for Requests<F> {
     type Meta = bool;
 
     #[inline]
-    fn parse_head(buf: &[u8]) -> Result<Option<(usize, Head)>, ParseError> {
+    fn parse_head(buf: &[u8]) -> Result<Option<Parsed<Head>>, ParseError> {
         let mut headers = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
         let mut req = httparse::Request::new(&mut []);
         let n = match httparse::ParserConfig::default().parse_request_with_uninit_headers(
@@ -93,12 +95,18 @@ impl<F: FnMut(RequestDone) -> bool> Messages for Requests<F> {
             Ok(httparse::Status::Partial) => return Ok(None),
             Err(e) => return Err(ParseError::BadHead(e)),
         };
+        let (fields, date) = Fields::scan(req.headers)?;
         let head = Head {
             minor: req.version.unwrap_or(1),
             head: req.method == Some("HEAD"),
-            fields: Fields::scan(req.headers)?,
+            fields,
         };
-        Ok(Some((n, head)))
+        Ok(Some(Parsed {
+            len: n,
+            head,
+            cacheable: true,
+            volatile: span_in(buf, date),
+        }))
     }
 
     #[inline]
@@ -134,7 +142,17 @@ mod tests {
     type Outcome = (Vec<RequestDone>, Result<(), ParseError>);
 
     fn run<'a>(feeds: impl IntoIterator<Item = &'a [u8]>) -> Outcome {
+        run_on(&mut RequestParser::new(), feeds)
+    }
+
+    /// A parser that never uses its head cache.
+    fn uncached() -> RequestParser {
         let mut p = RequestParser::new();
+        p.stream.head_cache().enabled = false;
+        p
+    }
+
+    fn run_on<'a>(p: &mut RequestParser, feeds: impl IntoIterator<Item = &'a [u8]>) -> Outcome {
         let mut done = Vec::new();
         for f in feeds {
             if let Err(e) = p.feed(f, |d| {
@@ -148,15 +166,38 @@ mod tests {
         (done, Ok(()))
     }
 
-    /// The outcome of `wire` fed whole, after checking that every split gives the same one.
+    /// The outcome of `wire` fed whole without the head cache, after checking that every
+    /// split gives the same one, with a fresh parser and with one whose head cache is warm.
     fn check_splits(wire: &[u8]) -> Outcome {
-        let whole = run([wire]);
+        let whole = run_on(&mut uncached(), [wire]);
+        let mut warm = RequestParser::new();
+        assert_eq!(run_on(&mut warm, [wire]), whole, "cold cache");
         for i in 0..=wire.len() {
             let (a, b) = wire.split_at(i);
             assert_eq!(run([a, b]), whole, "split at {i}");
+            warm.reset();
+            assert_eq!(run_on(&mut warm, [a, b]), whole, "warm, split at {i}");
         }
         assert_eq!(run(wire.chunks(1)), whole, "one byte at a time");
         whole
+    }
+
+    #[test]
+    fn head_cache() {
+        // A load generator sends the same request again and again.
+        let one = testdata!("req_get.http");
+        let wire = [one, one, one, b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n", one].concat();
+        let mut p = RequestParser::new();
+        let want = vec![
+            req(false, false, 0),
+            req(false, false, 0),
+            req(false, false, 0),
+            req(true, false, 0),
+            req(false, false, 0),
+        ];
+        assert_eq!(run_on(&mut p, [&wire[..]]), (want.clone(), Ok(())));
+        assert_eq!(p.stream.head_cache().hits, 2);
+        assert_eq!(check_splits(&wire), (want, Ok(())));
     }
 
     fn req(head: bool, close: bool, body_len: u64) -> RequestDone {

@@ -1,14 +1,16 @@
 //! The client side of HTTP/1.1: parses the responses a target sends back.
 //!
-//! Runs for every response at full load, so it allocates nothing per response: heads are
-//! parsed straight from the fed slice with the fields on the stack, bodies are counted and
-//! dropped. Pipelined responses in one feed are all reported from one call.
+//! Runs for every response at full load, so it allocates nothing per response: a head equal
+//! to the connection's previous one but for its `Date` value reuses what httparse made of
+//! that one (`head::HeadCache`); other heads are parsed straight from the fed slice with the
+//! fields on the stack. Bodies are counted and dropped. Pipelined responses in one feed are
+//! all reported from one call.
 
 use std::mem::MaybeUninit;
 
 use super::body::Framing;
 use super::error::ParseError;
-use super::head::{Fields, MAX_HEADERS};
+use super::head::{span_in, Fields, Parsed, MAX_HEADERS};
 use super::stream::{Messages, Start, Stream};
 
 /// A final response that completed.
@@ -32,18 +34,22 @@ pub trait ResponseSink {
     fn response(&mut self, done: ResponseDone) -> bool;
 }
 
-/// The fields of a response head the parser acts on.
+/// What the parser acts on in a response head, decided once per distinct head (the head
+/// cache keeps it): everything but whether the response answers a HEAD request.
+#[derive(Clone, Copy, Debug)]
 struct Head {
-    minor: u8,
     status: u16,
-    fields: Fields,
+    /// Body framing unless the request was HEAD.
+    framing: Framing,
+    /// The connection closes after this response.
+    close: bool,
 }
 
 /// Parses a stream of responses on one connection.
 #[derive(Debug)]
 pub struct ResponseParser {
     /// Carries the status of the response in progress.
-    stream: Stream<u16>,
+    stream: Stream<u16, Head>,
 }
 
 impl Default for ResponseParser {
@@ -81,7 +87,8 @@ impl ResponseParser {
         self.stream.is_idle()
     }
 
-    /// Forgets everything, for a new connection. Keeps the head buffer's capacity.
+    /// Forgets everything, for a new connection. Keeps the head buffer's capacity, and the
+    /// head cache (exact whatever the connection: see `head::HeadCache`).
     pub fn reset(&mut self) {
         self.stream.reset();
     }
@@ -95,7 +102,7 @@ impl<S: ResponseSink> Messages for Responses<'_, S> {
     type Meta = u16;
 
     #[inline]
-    fn parse_head(buf: &[u8]) -> Result<Option<(usize, Head)>, ParseError> {
+    fn parse_head(buf: &[u8]) -> Result<Option<Parsed<Head>>, ParseError> {
         parse_head(buf)
     }
 
@@ -105,16 +112,15 @@ impl<S: ResponseSink> Messages for Responses<'_, S> {
         if status < 200 && status != 101 {
             return Ok(None); // interim (100 Continue, 103 Early Hints): no body, not final
         }
-        let is_head = self.0.next_is_head();
-        let framing = if is_head || matches!(status, 101 | 204 | 304) {
+        let framing = if self.0.next_is_head() {
             Framing::Length(0)
         } else {
-            head.fields.response_framing(head.minor)
+            head.framing
         };
         Ok(Some(Start {
             meta: status,
             framing,
-            close: status == 101 || head.fields.closes(head.minor),
+            close: head.close,
         }))
     }
 
@@ -130,7 +136,7 @@ impl<S: ResponseSink> Messages for Responses<'_, S> {
 
 /// httparse over `buf`: `Ok(None)` while the head is incomplete.
 #[inline]
-fn parse_head(buf: &[u8]) -> Result<Option<(usize, Head)>, ParseError> {
+fn parse_head(buf: &[u8]) -> Result<Option<Parsed<Head>>, ParseError> {
     let mut headers = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
     let mut resp = httparse::Response::new(&mut []);
     let n = match httparse::ParserConfig::default().parse_response_with_uninit_headers(
@@ -146,12 +152,25 @@ fn parse_head(buf: &[u8]) -> Result<Option<(usize, Head)>, ParseError> {
     if !(100..=999).contains(&status) {
         return Err(ParseError::BadStatus(status));
     }
+    let minor = resp.version.unwrap_or(1);
+    let (fields, date) = Fields::scan(resp.headers)?;
+    let no_body = matches!(status, 101 | 204 | 304);
     let head = Head {
-        minor: resp.version.unwrap_or(1),
         status,
-        fields: Fields::scan(resp.headers)?,
+        framing: if no_body {
+            Framing::Length(0)
+        } else {
+            fields.response_framing(minor)
+        },
+        close: status == 101 || fields.closes(minor),
     };
-    Ok(Some((n, head)))
+    Ok(Some(Parsed {
+        len: n,
+        head,
+        // Interim responses would only evict the final head that follows them.
+        cacheable: status >= 200,
+        volatile: span_in(buf, date),
+    }))
 }
 
 #[cfg(test)]

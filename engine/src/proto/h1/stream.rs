@@ -7,7 +7,7 @@
 
 use super::body::{Body, Framing};
 use super::error::ParseError;
-use super::head::HeadBuf;
+use super::head::{HeadBuf, Parsed};
 
 /// What a parsed head starts.
 pub(crate) struct Start<M> {
@@ -20,10 +20,11 @@ pub(crate) struct Start<M> {
 
 /// One direction's message rules.
 pub(crate) trait Messages {
-    type Head;
+    /// What a head parser extracts from a head; kept by the head cache for reuse.
+    type Head: Copy;
     type Meta: Copy + Default;
     /// httparse over `buf`: `Ok(None)` while the head is incomplete.
-    fn parse_head(buf: &[u8]) -> Result<Option<(usize, Self::Head)>, ParseError>;
+    fn parse_head(buf: &[u8]) -> Result<Option<Parsed<Self::Head>>, ParseError>;
     /// A complete head: `None` to skip it (an interim response), else the message it starts.
     fn head(&mut self, head: Self::Head) -> Result<Option<Start<Self::Meta>>, ParseError>;
     /// A message completed; false stops the feed.
@@ -41,29 +42,30 @@ enum State {
     ExpectClose,
 }
 
+/// `M`: what is carried from a head to its message's end; `H`: what a head parser extracts.
 #[derive(Debug)]
-pub(crate) struct Stream<M> {
+pub(crate) struct Stream<M, H> {
     state: State,
-    head: HeadBuf,
+    head: HeadBuf<H>,
     /// Meta and close flag of the message whose body is being read.
     pending: (M, bool),
 }
 
-impl<M: Copy + Default> Stream<M> {
+impl<M: Copy + Default, H: Copy> Stream<M, H> {
     pub(crate) fn new() -> Self {
         Stream {
             state: State::ExpectHead,
-            head: HeadBuf::default(),
+            head: HeadBuf::new(),
             pending: (M::default(), false),
         }
     }
 
     /// Parses `data`, reporting every message it completes. Resets itself on error.
     #[inline]
-    pub(crate) fn feed<H: Messages<Meta = M>>(
+    pub(crate) fn feed<R: Messages<Meta = M, Head = H>>(
         &mut self,
         data: &[u8],
-        handler: &mut H,
+        handler: &mut R,
     ) -> Result<(), ParseError> {
         let res = self.parse(data, handler);
         if res.is_err() {
@@ -73,10 +75,10 @@ impl<M: Copy + Default> Stream<M> {
     }
 
     #[inline]
-    fn parse<H: Messages<Meta = M>>(
+    fn parse<R: Messages<Meta = M, Head = H>>(
         &mut self,
         data: &[u8],
-        handler: &mut H,
+        handler: &mut R,
     ) -> Result<(), ParseError> {
         let mut pos = 0;
         loop {
@@ -85,20 +87,27 @@ impl<M: Copy + Default> Stream<M> {
                     if pos == data.len() {
                         return Ok(());
                     }
-                    let Some((head, n)) = self.head.next_head(&data[pos..], H::parse_head)? else {
+                    let Some((head, n)) = self.head.next_head(&data[pos..], R::parse_head)? else {
                         return Ok(());
                     };
                     pos += n;
                     let Some(start) = handler.head(head)? else {
                         continue;
                     };
-                    match Body::new(start.framing) {
-                        None => (start.meta, start.close, 0),
-                        Some(body) => {
-                            self.pending = (start.meta, start.close || body.until_close());
-                            self.state = State::ExpectBody(body);
-                            continue;
+                    match start.framing {
+                        // The usual case: no body, or a Content-Length body all in `data`.
+                        Framing::Length(len) if len <= (data.len() - pos) as u64 => {
+                            pos += len as usize;
+                            (start.meta, start.close, len)
                         }
+                        framing => match Body::new(framing) {
+                            None => (start.meta, start.close, 0),
+                            Some(body) => {
+                                self.pending = (start.meta, start.close || body.until_close());
+                                self.state = State::ExpectBody(body);
+                                continue;
+                            }
+                        },
                     }
                 }
                 State::ExpectBody(body) => {
@@ -147,5 +156,10 @@ impl<M: Copy + Default> Stream<M> {
     #[cfg(test)]
     pub(crate) fn head_capacity(&self) -> usize {
         self.head.capacity()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn head_cache(&mut self) -> &mut super::head::HeadCache<H> {
+        self.head.cache_mut()
     }
 }

@@ -1,0 +1,452 @@
+//! Shared helpers for the tfw-bench binary's tests: running it with a hard time limit,
+//! temporary JSON paths, a small JSON Schema checker for reports/schema/run.schema.json,
+//! and a raw-socket server that misbehaves on purpose.
+//!
+//! Everything is on loopback with port 0; every wait is bounded; nothing asserts on timing.
+
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{mpsc, Arc};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// A tfw-bench process still running after this long is a hang: it is killed, the test fails.
+pub const LIMIT: Duration = Duration::from_secs(60);
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_tfw-bench")
+}
+
+/// What a finished process left.
+#[derive(Debug)]
+pub struct Out {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Out {
+    pub fn code(&self) -> Option<i32> {
+        self.status.code()
+    }
+
+    /// For assertion messages.
+    pub fn show(&self) -> String {
+        format!(
+            "status {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.status, self.stdout, self.stderr
+        )
+    }
+}
+
+/// A spawned tfw-bench whose stdout and stderr are collected by threads; stdout lines are
+/// also forwarded as they come (for tests that wait for a line).
+pub struct Running {
+    pub child: Child,
+    pub lines: mpsc::Receiver<String>,
+    out: Option<JoinHandle<String>>,
+    err: Option<JoinHandle<String>>,
+    started: Instant,
+}
+
+pub fn spawn(args: &[&str]) -> Running {
+    spawn_with(Command::new(bin()).args(args))
+}
+
+pub fn spawn_with(cmd: &mut Command) -> Running {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn tfw-bench");
+    let (tx, lines) = mpsc::channel();
+    let mut so = BufReader::new(child.stdout.take().unwrap());
+    let out = std::thread::spawn(move || {
+        let mut all = String::new();
+        let mut line = String::new();
+        while so.read_line(&mut line).unwrap_or(0) > 0 {
+            let _ = tx.send(line.trim_end().to_string());
+            all.push_str(&line);
+            line.clear();
+        }
+        all
+    });
+    let mut se = child.stderr.take().unwrap();
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = se.read_to_string(&mut s);
+        s
+    });
+    Running {
+        child,
+        lines,
+        out: Some(out),
+        err: Some(err),
+        started: Instant::now(),
+    }
+}
+
+impl Running {
+    /// Waits for exit (killing the process and failing the test after `LIMIT`).
+    pub fn finish(mut self) -> Out {
+        let status = loop {
+            if let Some(st) = self.child.try_wait().expect("try_wait") {
+                break st;
+            }
+            if self.started.elapsed() > LIMIT {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("tfw-bench ran longer than {LIMIT:?}: killed");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Out {
+            status,
+            stdout: self.out.take().unwrap().join().unwrap_or_default(),
+            stderr: self.err.take().unwrap().join().unwrap_or_default(),
+        }
+    }
+
+    /// Waits (bounded) for a stdout line starting with `prefix`.
+    pub fn wait_line(&self, prefix: &str) -> Option<String> {
+        let end = Instant::now() + LIMIT;
+        while Instant::now() < end {
+            match self.lines.recv_timeout(Duration::from_millis(100)) {
+                Ok(l) if l.starts_with(prefix) => return Some(l),
+                Ok(_) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => return None,
+            }
+        }
+        None
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // A test that failed half-way must not leave its process behind.
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Runs tfw-bench to its end.
+pub fn run(args: &[&str]) -> Out {
+    spawn(args).finish()
+}
+
+/// Sends `sig` (e.g. "-INT") to `target` (a pid, or "-PGID" for a process group) with kill(1).
+pub fn kill(sig: &str, target: &str) {
+    let st = Command::new("kill")
+        .args([sig, "--", target])
+        .status()
+        .expect("run kill");
+    assert!(st.success(), "kill {sig} {target} failed");
+}
+
+/// A fresh path for a JSON result in the target's temp dir.
+pub fn tmp_json(name: &str) -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let p = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("cli-{name}-{}-{n}.json", std::process::id()));
+    let _ = std::fs::remove_file(&p);
+    p
+}
+
+pub fn read_json(path: &std::path::Path) -> Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// `v[k1][k2]...` as u64 (panics with the path when absent or not a count).
+pub fn count(v: &Value, path: &[&str]) -> u64 {
+    let mut x = v;
+    for k in path {
+        x = &x[*k];
+    }
+    x.as_u64()
+        .unwrap_or_else(|| panic!("{path:?} is not a count: {x}"))
+}
+
+/// A port nothing listens on (bound, then released).
+pub fn closed_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The hard RLIMIT_NOFILE this process (and so the children it starts) has.
+pub fn nofile_hard_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    let hard = line.split_whitespace().nth(4)?;
+    if hard == "unlimited" {
+        Some(u64::MAX)
+    } else {
+        hard.parse().ok()
+    }
+}
+
+/// Checks a failed start: exit code 2, no panic, and exactly one `tfw-bench: error:` line on
+/// stderr, containing `want`.
+pub fn assert_setup_error(out: &Out, want: &str) {
+    assert_eq!(out.code(), Some(2), "exit code\n{}", out.show());
+    assert!(!out.stderr.contains("panicked"), "panic\n{}", out.show());
+    let errors: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("tfw-bench: error:"))
+        .collect();
+    assert_eq!(errors.len(), 1, "one error line expected\n{}", out.show());
+    assert!(
+        errors[0].contains(want),
+        "error line lacks {want:?}: {}",
+        errors[0]
+    );
+}
+
+/// Checks a command line clap refused: exit code 2, its `error:` line and a pointer to the
+/// usage or --help, no panic.
+pub fn assert_usage_error(out: &Out, want: &str) {
+    assert_eq!(out.code(), Some(2), "exit code\n{}", out.show());
+    assert!(!out.stderr.contains("panicked"), "panic\n{}", out.show());
+    assert!(out.stderr.starts_with("error:"), "{}", out.show());
+    assert!(
+        out.stderr.contains("Usage:") || out.stderr.contains("--help"),
+        "{}",
+        out.show()
+    );
+    assert!(out.stderr.contains(want), "lacks {want:?}\n{}", out.show());
+}
+
+// --- A small JSON Schema (2020-12 subset) checker for the committed run schema. ---
+
+pub fn run_schema() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../reports/schema/run.schema.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).expect("read run.schema.json"))
+        .expect("the schema is JSON")
+}
+
+/// Violations of `schema` by `v` (empty = valid). Supports the keywords the run schema uses
+/// and reports any other as a violation, so a schema that outgrows it is noticed.
+pub fn schema_violations(schema: &Value, v: &Value) -> Vec<String> {
+    let mut errs = Vec::new();
+    check(schema, schema, v, "$", &mut errs);
+    errs
+}
+
+fn type_ok(t: &str, v: &Value) -> bool {
+    match t {
+        "object" => v.is_object(),
+        "array" => v.is_array(),
+        "string" => v.is_string(),
+        "boolean" => v.is_boolean(),
+        "null" => v.is_null(),
+        "integer" => v.is_i64() || v.is_u64(),
+        "number" => v.is_number(),
+        _ => false,
+    }
+}
+
+fn check(root: &Value, s: &Value, v: &Value, at: &str, errs: &mut Vec<String>) {
+    let Some(obj) = s.as_object() else {
+        if s == &Value::Bool(false) {
+            errs.push(format!("{at}: not allowed"));
+        }
+        return;
+    };
+    for (k, kv) in obj {
+        match k.as_str() {
+            "$schema" | "$id" | "$defs" | "title" | "description" => {}
+            "$ref" => {
+                let r = kv.as_str().unwrap_or("");
+                match r.strip_prefix("#/$defs/") {
+                    Some(name) => check(root, &root["$defs"][name], v, at, errs),
+                    None => errs.push(format!("{at}: unsupported $ref {r}")),
+                }
+            }
+            "type" => {
+                let ok = match kv {
+                    Value::String(t) => type_ok(t, v),
+                    Value::Array(ts) => ts.iter().any(|t| type_ok(t.as_str().unwrap_or(""), v)),
+                    _ => false,
+                };
+                if !ok {
+                    errs.push(format!("{at}: {v} is not of type {kv}"));
+                }
+            }
+            "const" => {
+                if v != kv {
+                    errs.push(format!("{at}: {v} != const {kv}"));
+                }
+            }
+            "enum" => {
+                if !kv.as_array().is_some_and(|a| a.contains(v)) {
+                    errs.push(format!("{at}: {v} not in {kv}"));
+                }
+            }
+            "minimum" => {
+                if let (Some(x), Some(m)) = (v.as_f64(), kv.as_f64()) {
+                    if x < m {
+                        errs.push(format!("{at}: {x} < minimum {m}"));
+                    }
+                }
+            }
+            "minLength" => {
+                if let (Some(x), Some(m)) = (v.as_str(), kv.as_u64()) {
+                    if (x.chars().count() as u64) < m {
+                        errs.push(format!("{at}: shorter than {m}"));
+                    }
+                }
+            }
+            "required" => {
+                if let Some(o) = v.as_object() {
+                    for name in kv.as_array().into_iter().flatten() {
+                        let name = name.as_str().unwrap_or("");
+                        if !o.contains_key(name) {
+                            errs.push(format!("{at}: required {name:?} missing"));
+                        }
+                    }
+                }
+            }
+            "properties" => {
+                if let (Some(o), Some(props)) = (v.as_object(), kv.as_object()) {
+                    for (name, ps) in props {
+                        if let Some(x) = o.get(name) {
+                            check(root, ps, x, &format!("{at}.{name}"), errs);
+                        }
+                    }
+                }
+            }
+            "additionalProperties" => {
+                if let Some(o) = v.as_object() {
+                    let props = obj.get("properties").and_then(Value::as_object);
+                    for (name, x) in o {
+                        if !props.is_some_and(|p| p.contains_key(name)) {
+                            check(root, kv, x, &format!("{at}.{name}"), errs);
+                        }
+                    }
+                }
+            }
+            "items" => {
+                if let Some(a) = v.as_array() {
+                    for (i, x) in a.iter().enumerate() {
+                        check(root, kv, x, &format!("{at}[{i}]"), errs);
+                    }
+                }
+            }
+            "propertyNames" => {
+                if let Some(o) = v.as_object() {
+                    let pattern = kv["pattern"].as_str();
+                    // The one pattern the schema uses; another must be added here.
+                    if pattern != Some("^[0-9]{1,3}$") || kv.as_object().map_or(0, |m| m.len()) != 1
+                    {
+                        errs.push(format!("{at}: unsupported propertyNames {kv}"));
+                        continue;
+                    }
+                    for name in o.keys() {
+                        let ok = (1..=3).contains(&name.len())
+                            && name.bytes().all(|b| b.is_ascii_digit());
+                        if !ok {
+                            errs.push(format!("{at}: property name {name:?} does not match"));
+                        }
+                    }
+                }
+            }
+            other => errs.push(format!(
+                "{at}: schema keyword {other:?} not supported by the test checker"
+            )),
+        }
+    }
+}
+
+// --- A raw server that answers every request with fixed bytes. ---
+
+pub struct FaultServer {
+    pub addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl FaultServer {
+    /// Answers each request head (up to the blank line) with `reply`, keeping the
+    /// connection open; a thread per connection, ending at EOF or after 5 s of silence.
+    pub fn answering(reply: &'static [u8]) -> FaultServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let s = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let end = Instant::now() + LIMIT + Duration::from_secs(30);
+            while !s.load(Ordering::Relaxed) && Instant::now() < end {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        std::thread::spawn(move || serve_conn(stream, reply));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(2)),
+                }
+            }
+        });
+        FaultServer {
+            addr,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+fn serve_conn(mut s: TcpStream, reply: &[u8]) {
+    let _ = s.set_nonblocking(false);
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = s.set_write_timeout(Some(Duration::from_secs(5)));
+    let mut head = Vec::new();
+    let mut b = [0u8; 1];
+    while head.len() < 64 * 1024 {
+        match s.read(&mut b) {
+            Ok(1) => {
+                head.push(b[0]);
+                if head.ends_with(b"\r\n\r\n") {
+                    head.clear();
+                    if s.write_all(reply).is_err() {
+                        return;
+                    }
+                }
+            }
+            _ => return,
+        }
+    }
+}
+
+impl Drop for FaultServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Writes `bytes` to a fresh file in the target's temp dir and returns its path.
+pub fn tmp_file(name: &str, bytes: &[u8]) -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("cli-{name}-{}", std::process::id()));
+    let mut f = std::fs::File::create(&p).unwrap();
+    f.write_all(bytes).unwrap();
+    p
+}
