@@ -559,17 +559,17 @@ per_io_mode!(
 // faults.rs (`head_response_without_body`).
 mod head {
     #[test]
-    
+
     fn auto() {
         super::head_request(tfw_engine::plan::IoMode::Auto)
     }
     #[test]
-    
+
     fn uring_plain() {
         super::head_request(tfw_engine::plan::IoMode::UringPlain)
     }
     #[test]
-    
+
     fn epoll() {
         super::head_request(tfw_engine::plan::IoMode::Epoll)
     }

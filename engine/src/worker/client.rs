@@ -102,6 +102,8 @@ struct Conn {
     retry_at: u64,
     retry_ms: u32,
     connect_started: u64,
+    /// Counted in `State::ramping`.
+    ramping: bool,
     queued: bool,
     ever_connected: bool,
 }
@@ -118,9 +120,19 @@ struct State<'a> {
     head_request: bool,
     stats: Stats,
     connect_queue: VecDeque<u32>,
-    connecting: u32,
+    /// Connections opened whose first response has not arrived: the connect window bounds
+    /// these, not just handshakes in flight, because a handshake completes in the kernel
+    /// before the target accepts; counting until the first response keeps the target's
+    /// accept queue from overflowing (dropped ACKs turn into multi-second retransmits).
+    ramping: u32,
     inflight_total: u64,
     draining: bool,
+    /// Ramp phase: every new connection sends one request and, once answered, holds until
+    /// all of this worker's connections are answered once. A busy target accepts slowly (nginx
+    /// takes one connection per event-loop turn), so loading it while connections are still
+    /// queued for accept would starve them into timeouts.
+    ramp_done: bool,
+    held: Vec<u32>,
     now: u64,
     established: u32,
     first_connect_error: Option<String>,
@@ -190,6 +202,7 @@ fn run<B: Backend>(
                 retry_at: 0,
                 retry_ms: RETRY_MIN_MS,
                 connect_started: 0,
+                ramping: false,
                 queued: true,
                 ever_connected: false,
             })
@@ -202,9 +215,11 @@ fn run<B: Backend>(
         head_request: plan.request.head,
         stats: Stats::new(),
         connect_queue: (0..n as u32).collect(),
-        connecting: 0,
+        ramping: 0,
         inflight_total: 0,
         draining: false,
+        ramp_done: false,
+        held: Vec::new(),
         now: 0,
         established: 0,
         first_connect_error: None,
@@ -218,6 +233,8 @@ fn run<B: Backend>(
     let mut drain_deadline = u64::MAX;
     let mut seq = 0usize;
     let batch_wait = plan.pacing.batch_wait();
+    // A ramp that has not finished by half the run is ended: the load starts regardless.
+    let ramp_end = load_end / 2;
 
     loop {
         st.now = clock.now_ns();
@@ -251,6 +268,10 @@ fn run<B: Backend>(
             next_scan = st.now + scan_every;
         }
         st.start_connects(&mut io);
+        if !st.ramp_done && ((st.ramping == 0 && st.connect_queue.is_empty()) || st.now >= ramp_end)
+        {
+            st.finish_ramp(&mut io);
+        }
 
         let mut deadline = next_interval.min(next_scan);
         deadline = deadline.min(if st.draining {
@@ -321,7 +342,7 @@ impl State<'_> {
             return;
         }
         let window = self.plan.connect_window.max(1);
-        while self.connecting < window {
+        while self.ramping < window {
             let Some(ci) = self.connect_queue.pop_front() else {
                 break;
             };
@@ -345,12 +366,20 @@ impl State<'_> {
                     c.slot = slot;
                     c.state = ConnState::Connecting;
                     c.connect_started = self.now;
-                    self.connecting += 1;
+                    c.ramping = true;
+                    self.ramping += 1;
                 }
                 Err(e) => {
                     self.connect_failed(ci, &e);
                 }
             }
+        }
+    }
+
+    /// Connection `ci` no longer counts against the connect window.
+    fn ramped(&mut self, ci: usize) {
+        if std::mem::take(&mut self.conns[ci].ramping) {
+            self.ramping -= 1;
         }
     }
 
@@ -382,9 +411,7 @@ impl State<'_> {
     /// backoff when `backoff`).
     fn drop_conn<B: Backend>(&mut self, io: &mut B, ci: usize, backoff: bool) {
         let slot = self.conns[ci].slot;
-        if self.conns[ci].state == ConnState::Connecting {
-            self.connecting -= 1;
-        }
+        self.ramped(ci);
         if self.conns[ci].state != ConnState::Waiting {
             io.close(slot, false);
             self.unbind_slot(slot);
@@ -419,6 +446,21 @@ impl State<'_> {
         let bytes = k as usize * self.req_len;
         io.send(c.slot, self.payload, 0, bytes, false);
         self.stats.requests_sent(k as u64, bytes as u64);
+    }
+
+    /// Ends the ramp phase: held connections start their full load.
+    fn finish_ramp<B: Backend>(&mut self, io: &mut B) {
+        self.ramp_done = true;
+        if self.draining {
+            self.held.clear();
+            return;
+        }
+        for ci in std::mem::take(&mut self.held) {
+            let c = &self.conns[ci as usize];
+            if c.state == ConnState::Open && c.inflight == 0 {
+                self.send_requests(io, ci as usize, self.pipeline);
+            }
+        }
     }
 
     fn begin_drain<B: Backend>(&mut self, io: &mut B) {
@@ -471,7 +513,6 @@ impl State<'_> {
                 let Some(ci) = self.slot_conn(slot) else {
                     return;
                 };
-                self.connecting -= 1;
                 match result {
                     Ok(()) => {
                         self.stats.connected();
@@ -485,12 +526,14 @@ impl State<'_> {
                         if self.draining {
                             self.drop_conn(io, ci, false);
                         } else {
-                            self.send_requests(io, ci, self.pipeline);
+                            let k = if self.ramp_done { self.pipeline } else { 1 };
+                            self.send_requests(io, ci, k);
                         }
                     }
                     Err(e) => {
                         // The backend already released the slot of a failed connect.
                         self.unbind_slot(slot);
+                        self.ramped(ci);
                         self.conns[ci].state = ConnState::Waiting;
                         self.connect_failed(ci, &e);
                     }
@@ -569,6 +612,9 @@ impl State<'_> {
         let parsed = c.parser.feed(data, &mut sink);
         let (done, close, unsolicited) = (sink.done, sink.close, sink.unsolicited);
         self.inflight_total -= done as u64;
+        if done > 0 {
+            self.ramped(ci);
+        }
         if parsed.is_err() || unsolicited {
             self.stats.error(ErrorKind::Parse);
             self.drop_conn(io, ci, true);
@@ -587,7 +633,11 @@ impl State<'_> {
                 self.drop_conn(io, ci, false);
             }
         } else {
-            self.send_requests(io, ci, done);
+            if self.ramp_done {
+                self.send_requests(io, ci, done);
+            } else if self.conns[ci].inflight == 0 {
+                self.held.push(ci as u32);
+            }
         }
     }
 }
