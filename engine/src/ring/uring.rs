@@ -98,6 +98,8 @@ pub struct UringBackend {
     cqes: Vec<(u64, i32, u32)>,
     /// Size of the registered (sparse) file table; 0 when files are not registered.
     fixed_files: u32,
+    /// (slot, fd) registrations not yet made.
+    pending_files: Vec<(Slot, RawFd)>,
     info: IoInfo,
     multishot: bool,
     skip_success: bool,
@@ -195,6 +197,7 @@ impl UringBackend {
             targets: Vec::new(),
             cqes: Vec::with_capacity(cfg.cq_entries as usize),
             fixed_files,
+            pending_files: Vec::new(),
             info,
             multishot,
             skip_success,
@@ -212,6 +215,7 @@ impl UringBackend {
                 return;
             }
             // The submission queue is full: hand it to the kernel and retry.
+            self.flush_files();
             if let Err(e) = self.ring.submit() {
                 if e.raw_os_error() != Some(libc::EBUSY) && e.raw_os_error() != Some(libc::EINTR) {
                     // Nothing sensible can be done with the entry; the operation's timeout or
@@ -265,18 +269,53 @@ impl UringBackend {
                 (self.slots.len() - 1) as Slot
             }
         };
-        // Registering replaces whatever a previous socket in this slot left there.
-        let fixed = slot < self.fixed_files
-            && self
-                .ring
-                .submitter()
-                .register_files_update(slot, &[fd])
-                .is_ok();
+        // Registered in batches before the next submission (a ramp of many connects costs one
+        // system call, not one each); registering replaces what a previous socket left there.
+        let fixed = slot < self.fixed_files;
+        if fixed {
+            self.pending_files.push((slot, fd));
+        }
         self.slots[slot as usize].fixed = fixed;
         slot
     }
 
+    /// Registers the sockets of new slots, one system call per run of consecutive slots.
+    /// Must run before queued operations that name those slots are submitted.
+    fn flush_files(&mut self) {
+        if self.pending_files.is_empty() {
+            return;
+        }
+        let mut pending = std::mem::take(&mut self.pending_files);
+        let mut start = 0;
+        while start < pending.len() {
+            let mut end = start + 1;
+            while end < pending.len() && pending[end].0 == pending[end - 1].0 + 1 {
+                end += 1;
+            }
+            let fds: Vec<RawFd> = pending[start..end].iter().map(|&(_, fd)| fd).collect();
+            let first = pending[start].0;
+            let done = self
+                .ring
+                .submitter()
+                .register_files_update(first, &fds)
+                .unwrap_or(0);
+            // Slots the kernel did not take fall back to their fds for later operations (any
+            // already queued on them fail and the connection is retried).
+            for &(slot, fd) in &pending[start + done.min(end - start)..end] {
+                let s = &mut self.slots[slot as usize];
+                if s.fd == fd {
+                    s.fixed = false;
+                }
+            }
+            start = end;
+        }
+        pending.clear();
+        self.pending_files = pending;
+    }
+
     fn release_slot(&mut self, slot: Slot) {
+        // A registration still pending for this slot must not outlive its socket.
+        self.pending_files.retain(|&(s, _)| s != slot);
         if self.slots[slot as usize].fixed {
             // Operations in flight hold their own reference to the socket.
             let _ = self.ring.submitter().register_files_update(slot, &[-1]);
@@ -456,6 +495,7 @@ impl Backend for UringBackend {
         // socket may take at once: let the kernel pick up the queued ones with this socket
         // before it goes.
         if !self.ring.submission().is_empty() {
+            self.flush_files();
             let _ = self.ring.submit();
         }
         if reset {
@@ -490,6 +530,7 @@ impl Backend for UringBackend {
         if want > 1 {
             args = args.min_wait_usec(min_wait_us);
         }
+        self.flush_files();
         match self.ring.submitter().submit_with_args(want, &args) {
             Ok(_) => Ok(()),
             Err(e) => match e.raw_os_error() {
@@ -519,10 +560,29 @@ impl Backend for UringBackend {
 
 impl Drop for UringBackend {
     fn drop(&mut self) {
-        for s in &self.slots {
-            if s.fd >= 0 {
-                sys::close(s.fd);
+        // Close sockets through the ring: thousands of closes in a few kernel entries. The
+        // ring's teardown (next) releases what its pending operations still hold.
+        let close = opcode::Close::CODE;
+        let mut probe = io_uring::Probe::new();
+        let ring_close =
+            self.ring.submitter().register_probe(&mut probe).is_ok() && probe.is_supported(close);
+        for i in 0..self.slots.len() {
+            let fd = self.slots[i].fd;
+            if fd < 0 {
+                continue;
             }
+            if ring_close {
+                let mut entry = opcode::Close::new(types::Fd(fd)).build();
+                if self.skip_success {
+                    entry = entry.flags(squeue::Flags::SKIP_SUCCESS);
+                }
+                self.push(&entry);
+            } else {
+                sys::close(fd);
+            }
+        }
+        if ring_close {
+            let _ = self.ring.submit();
         }
         for &fd in &self.listeners {
             sys::close(fd);

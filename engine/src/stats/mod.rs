@@ -162,6 +162,16 @@ impl Stats {
         self.responses
     }
 
+    /// Mean latency of this interval's responses so far (0 when none); walks the histogram's
+    /// buckets, so call it at interval ends, not per response.
+    pub fn interval_latency_mean_us(&self) -> f64 {
+        if self.latency.is_empty() {
+            0.0
+        } else {
+            self.latency.mean()
+        }
+    }
+
     /// Everything since the previous snapshot; resets the interval state.
     pub fn take_snapshot(&mut self) -> Snapshot {
         let mut status = Vec::new();

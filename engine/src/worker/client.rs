@@ -23,7 +23,9 @@ use std::time::{Duration, Instant};
 const NO_CONN: u32 = u32::MAX;
 const MAX_WAIT: Duration = Duration::from_millis(50);
 /// Completions waited for in one kernel entry at most.
-const MAX_BATCH: usize = 64;
+const MAX_BATCH: usize = 256;
+/// Longest a worker lets completions gather, however slow responses are.
+const MAX_BATCH_WAIT: Duration = Duration::from_millis(5);
 const RETRY_MIN_MS: u32 = 1;
 const RETRY_MAX_MS: u32 = 1000;
 
@@ -232,14 +234,15 @@ fn run<B: Backend>(
     let mut next_scan = scan_every;
     let mut drain_deadline = u64::MAX;
     let mut seq = 0usize;
-    let batch_wait = plan.pacing.batch_wait();
+    let min_batch_wait = plan.pacing.batch_wait();
+    let mut batch_wait = min_batch_wait;
     // A ramp that has not finished by half the run is ended: the load starts regardless.
     let ramp_end = load_end / 2;
 
     loop {
         st.now = clock.now_ns();
         if !st.draining && (st.now >= load_end || setup.stop.load(Ordering::Relaxed)) {
-            st.begin_drain(&mut io);
+            st.begin_drain();
             // Responses owed are waited for up to the request timeout; an interrupted run
             // waits at most a second so a signal stops it promptly.
             let interrupted = setup.stop.load(Ordering::Relaxed);
@@ -254,6 +257,13 @@ fn run<B: Backend>(
             break;
         }
         if st.now >= next_interval {
+            // When responses take long (many connections, a slow target), batches may gather
+            // longer: up to 2 % of the mean latency, at most 5 ms, never below the asked wait.
+            if !min_batch_wait.is_zero() {
+                let mean_us = st.stats.interval_latency_mean_us();
+                let scaled = Duration::from_micros((mean_us * 0.02) as u64).min(MAX_BATCH_WAIT);
+                batch_wait = scaled.max(min_batch_wait);
+            }
             let snapshot = st.stats.take_snapshot();
             let _ = setup.tx.send(WorkerMsg::Interval {
                 worker: setup.worker,
@@ -298,12 +308,8 @@ fn run<B: Backend>(
     }
 
     let unanswered = st.inflight_total;
-    for ci in 0..st.conns.len() {
-        if st.conns[ci].state != ConnState::Waiting {
-            io.close(st.conns[ci].slot, false);
-            st.conns[ci].state = ConnState::Waiting;
-        }
-    }
+    // Connections still open are closed when the backend is dropped (one close each; the
+    // ring's teardown releases what its operations held), not one by one here.
     let (user, sys, _) = crate::ring::sys::rusage(true);
     let end = WorkerEnd {
         established: st.established,
@@ -463,20 +469,11 @@ impl State<'_> {
         }
     }
 
-    fn begin_drain<B: Backend>(&mut self, io: &mut B) {
+    /// Stops sending. Connections stay open until the backend is dropped at the end (closing
+    /// thousands one by one would cost system calls the run does not need).
+    fn begin_drain(&mut self) {
         self.draining = true;
         self.connect_queue.clear();
-        for ci in 0..self.conns.len() {
-            let c = &self.conns[ci];
-            let idle = match c.state {
-                ConnState::Connecting => true,
-                ConnState::Open => c.inflight == 0,
-                ConnState::Waiting => false,
-            };
-            if idle {
-                self.drop_conn(io, ci, false);
-            }
-        }
     }
 
     /// Timeouts of requests and connects; connections whose backoff has passed.
@@ -523,9 +520,7 @@ impl State<'_> {
                             c.ever_connected = true;
                             self.established += 1;
                         }
-                        if self.draining {
-                            self.drop_conn(io, ci, false);
-                        } else {
+                        if !self.draining {
                             let k = if self.ramp_done { self.pipeline } else { 1 };
                             self.send_requests(io, ci, k);
                         }
@@ -628,11 +623,7 @@ impl State<'_> {
             self.drop_conn(io, ci, false);
             return;
         }
-        if self.draining {
-            if self.conns[ci].inflight == 0 {
-                self.drop_conn(io, ci, false);
-            }
-        } else {
+        if !self.draining {
             if self.ramp_done {
                 self.send_requests(io, ci, done);
             } else if self.conns[ci].inflight == 0 {
