@@ -566,7 +566,13 @@ impl State<'_> {
         }
     }
 
-    fn complete_at_eof(&mut self, ci: usize, done: ResponseDone) {
+    /// Runs `f` with connection `ci`'s parser and a sink that times and counts its responses;
+    /// returns what `f` returned and what the sink saw (responses, close, unsolicited).
+    fn with_sink<R>(
+        &mut self,
+        ci: usize,
+        f: impl FnOnce(&mut ResponseParser, &mut Sink<'_>) -> R,
+    ) -> (R, u32, bool, bool) {
         let base = ci * self.pipeline as usize;
         let c = &mut self.conns[ci];
         let mut sink = Sink {
@@ -581,8 +587,14 @@ impl State<'_> {
             close: false,
             unsolicited: false,
         };
-        sink.response(done);
-        self.inflight_total -= sink.done as u64;
+        let r = f(&mut c.parser, &mut sink);
+        let seen = (sink.done, sink.close, sink.unsolicited);
+        self.inflight_total -= seen.0 as u64;
+        (r, seen.0, seen.1, seen.2)
+    }
+
+    fn complete_at_eof(&mut self, ci: usize, done: ResponseDone) {
+        self.with_sink(ci, |_, sink| sink.response(done));
     }
 
     fn on_data<B: Backend>(&mut self, io: &mut B, slot: Slot, data: &[u8]) {
@@ -590,23 +602,8 @@ impl State<'_> {
             return;
         };
         self.stats.bytes_read(data.len() as u64);
-        let base = ci * self.pipeline as usize;
-        let c = &mut self.conns[ci];
-        let mut sink = Sink {
-            stats: &mut self.stats,
-            times: &self.times[base..base + self.pipeline as usize],
-            pipeline: self.pipeline,
-            ts_head: &mut c.ts_head,
-            inflight: &mut c.inflight,
-            now: self.now,
-            head: self.head_request,
-            done: 0,
-            close: false,
-            unsolicited: false,
-        };
-        let parsed = c.parser.feed(data, &mut sink);
-        let (done, close, unsolicited) = (sink.done, sink.close, sink.unsolicited);
-        self.inflight_total -= done as u64;
+        let (parsed, done, close, unsolicited) =
+            self.with_sink(ci, |parser, sink| parser.feed(data, sink));
         if done > 0 {
             self.ramped(ci);
         }
