@@ -54,9 +54,13 @@ pub struct StressOpts {
     /// Connections to keep open (over all workers).
     #[arg(short = 'c', long = "conns", default_value_t = 50)]
     pub conns: u32,
-    /// Length of the load phase, e.g. 10s, 500ms, 2m.
-    #[arg(short = 'd', long, default_value = "10s")]
-    pub duration: String,
+    /// Length of the load phase, e.g. 10s, 500ms, 2m (default 10s; with -n, no limit but
+    /// the count).
+    #[arg(short = 'd', long)]
+    pub duration: Option<String>,
+    /// Stop after exactly N responses (with --duration too: whichever comes first).
+    #[arg(short = 'n', long = "requests")]
+    pub requests: Option<u64>,
     #[command(flatten)]
     pub io: IoOpts,
     /// Extra request header "Name: value" (repeatable).

@@ -53,7 +53,15 @@ pub fn load_plan(o: &StressOpts, url: &str, avoid: &[usize]) -> Result<LoadPlan>
     if o.pipeline == 0 || o.pipeline > 1024 {
         bail!("--pipeline must be between 1 and 1024");
     }
-    let duration = parse::duration(&o.duration).context("--duration")?;
+    let duration = match (&o.duration, o.requests) {
+        (Some(d), _) => parse::duration(d).context("--duration")?,
+        // A count alone bounds the run; a day is only a backstop.
+        (None, Some(_)) => std::time::Duration::from_secs(86_400),
+        (None, None) => std::time::Duration::from_secs(10),
+    };
+    if o.requests == Some(0) {
+        bail!("--requests must be at least 1");
+    }
     if duration.is_zero() {
         bail!("--duration must be greater than zero");
     }
@@ -99,7 +107,10 @@ pub fn load_plan(o: &StressOpts, url: &str, avoid: &[usize]) -> Result<LoadPlan>
         request,
         pipeline: o.pipeline,
         timeout,
-        stop: StopCondition { duration },
+        stop: StopCondition {
+            duration,
+            responses: o.requests,
+        },
         pacing: Pacing::ClosedLoop { batch_wait },
         io: io_mode(o.io.io),
         source_addrs,

@@ -41,9 +41,15 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     let cpus: Vec<String> = plan.cpus.iter().map(|c| c.to_string()).collect();
+    let length = match (&o.duration, o.requests) {
+        (Some(d), Some(n)) => format!("{n} requests / {d}"),
+        (None, Some(n)) => format!("{n} requests"),
+        (Some(d), None) => d.clone(),
+        (None, None) => "10s".to_string(),
+    };
     println!(
         "Running {} test @ {}\n  {} connections, {} worker(s) on CPU {}",
-        o.duration,
+        length,
         plan.target_name,
         plan.conns,
         plan.cpus.len(),

@@ -20,11 +20,14 @@ pub enum IoMode {
     Epoll,
 }
 
-/// When a run stops.
+/// When a run stops: whichever comes first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StopCondition {
     /// Load phase length; in-flight requests are then drained.
     pub duration: Duration,
+    /// Stop after exactly this many responses (ab/h2load `-n`); requests lost to errors are
+    /// sent again, so the count is of answered requests.
+    pub responses: Option<u64>,
 }
 
 /// How the next request is timed.

@@ -48,6 +48,10 @@ pub fn run_load(
             cpu,
             conns,
             first_conn,
+            quota: plan
+                .stop
+                .responses
+                .map(|n| n / workers as u64 + u64::from((i as u64) < n % workers as u64)),
             plan: plan.clone(),
             uring: uring_config(plan.conns / workers as u32),
             stop: stop.clone(),

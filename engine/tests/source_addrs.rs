@@ -81,6 +81,7 @@ fn connections_come_from_every_source_address() {
             timeout: Duration::from_secs(5),
             stop: StopCondition {
                 duration: Duration::from_millis(500),
+                responses: None,
             },
             pacing: Pacing::ClosedLoop {
                 batch_wait: Duration::ZERO,

@@ -37,6 +37,8 @@ pub struct ClientSetup {
     pub conns: u32,
     /// Index of this worker's first connection among all (spreads source addresses).
     pub first_conn: u32,
+    /// Responses this worker stops after (its share of `StopCondition::responses`).
+    pub quota: Option<u64>,
     pub plan: Arc<LoadPlan>,
     pub uring: UringConfig,
     pub stop: Arc<AtomicBool>,
@@ -135,6 +137,9 @@ struct State<'a> {
     /// queued for accept would starve them into timeouts.
     ramp_done: bool,
     held: Vec<u32>,
+    /// Responses so far (over the whole run) and the most this worker may get.
+    answered: u64,
+    quota: u64,
     now: u64,
     established: u32,
     first_connect_error: Option<String>,
@@ -222,6 +227,8 @@ fn run<B: Backend>(
         draining: false,
         ramp_done: false,
         held: Vec::new(),
+        answered: 0,
+        quota: setup.quota.unwrap_or(u64::MAX),
         now: 0,
         established: 0,
         first_connect_error: None,
@@ -241,7 +248,8 @@ fn run<B: Backend>(
 
     loop {
         st.now = clock.now_ns();
-        if !st.draining && (st.now >= load_end || setup.stop.load(Ordering::Relaxed)) {
+        let counted = st.answered >= st.quota;
+        if !st.draining && (counted || st.now >= load_end || setup.stop.load(Ordering::Relaxed)) {
             st.begin_drain();
             // Responses owed are waited for up to the request timeout; an interrupted run
             // waits at most a second so a signal stops it promptly.
@@ -437,6 +445,9 @@ impl State<'_> {
     }
 
     fn send_requests<B: Backend>(&mut self, io: &mut B, ci: usize, k: u32) {
+        // With a response count to reach, never have more asked than can still be answered.
+        let left = self.quota - self.answered - self.inflight_total;
+        let k = (k as u64).min(left) as u32;
         if k == 0 {
             return;
         }
@@ -590,6 +601,7 @@ impl State<'_> {
         let r = f(&mut c.parser, &mut sink);
         let seen = (sink.done, sink.close, sink.unsolicited);
         self.inflight_total -= seen.0 as u64;
+        self.answered += seen.0 as u64;
         (r, seen.0, seen.1, seen.2)
     }
 

@@ -73,7 +73,10 @@ pub fn load_plan(target: SocketAddr, conns: u32, duration: Duration, io: IoMode)
         request: request("GET", target, b""),
         pipeline: 1,
         timeout: Duration::from_secs(5),
-        stop: StopCondition { duration },
+        stop: StopCondition {
+            duration,
+            responses: None,
+        },
         pacing: Pacing::ClosedLoop {
             batch_wait: Duration::ZERO,
         },
