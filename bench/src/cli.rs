@@ -81,6 +81,9 @@ pub struct StressOpts {
     /// Write the results as JSON to FILE.
     #[arg(long)]
     pub json: Option<std::path::PathBuf>,
+    /// Write the per-interval latency histograms as an HdrHistogram interval log to FILE.
+    #[arg(long)]
+    pub hdr_log: Option<std::path::PathBuf>,
     /// Exit with status 1 when any error was counted.
     #[arg(long)]
     pub fail_on_errors: bool,

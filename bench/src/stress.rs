@@ -35,10 +35,9 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         }
     };
     let plan = plan::load_plan(&o, &url, &avoid)?;
-    if let Some(path) = &o.json {
+    for path in o.json.iter().chain(o.hdr_log.iter()) {
         // Find out now, not after the run, that the results cannot be written.
-        write_atomically(path, b"{}")
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        write_atomically(path, b"").with_context(|| format!("cannot write {}", path.display()))?;
     }
     let cpus: Vec<String> = plan.cpus.iter().map(|c| c.to_string()).collect();
     let length = match (&o.duration, o.requests) {
@@ -69,6 +68,7 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
             let _ = std::io::stderr().flush();
         }
     };
+    let started = std::time::SystemTime::now();
     let result = tfw_engine::run_load(&plan, stop, &mut on_interval);
     if progress {
         eprintln!();
@@ -98,6 +98,10 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         }
         write_atomically(path, &serde_json::to_vec_pretty(&doc)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = &o.hdr_log {
+        let log = tfw_reports::hdrlog::interval_log(&result, started)?;
+        write_atomically(path, &log).with_context(|| format!("cannot write {}", path.display()))?;
     }
     if result.interrupted {
         return Ok(EXIT_INTERRUPTED);

@@ -7,6 +7,7 @@
 //!
 //! [`RunResult`]: tfw_engine::result::RunResult
 
+pub mod hdrlog;
 pub mod json;
 pub mod latency;
 pub mod text;
