@@ -126,6 +126,12 @@ pub struct ServeOpts {
     /// Close a connection after this many requests (0: never).
     #[arg(long, default_value_t = 0)]
     pub close_after: u64,
+    /// Stop answering this long after the start (with --stall-for), e.g. 2s.
+    #[arg(long)]
+    pub stall_after: Option<String>,
+    /// How long to stop answering; requests that arrive meanwhile are answered at its end.
+    #[arg(long)]
+    pub stall_for: Option<String>,
     #[command(flatten)]
     pub io: IoOpts,
     /// Print "listening ADDR" on stdout once ready (for a parent process).

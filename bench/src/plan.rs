@@ -141,6 +141,14 @@ pub fn serve_plan(o: &ServeOpts) -> Result<ServePlan> {
         .map(|h| parse_header(h).with_context(|| format!("-H {h:?}")))
         .collect::<Result<Vec<_>>>()?;
     let delay = parse::duration(&o.delay).context("--delay")?;
+    let stall = match (&o.stall_after, &o.stall_for) {
+        (Some(a), Some(f)) => Some((
+            parse::duration(a).context("--stall-after")?,
+            parse::duration(f).context("--stall-for")?,
+        )),
+        (None, None) => None,
+        _ => bail!("--stall-after and --stall-for go together"),
+    };
     let body = vec![b'x'; o.body_size];
     Ok(ServePlan {
         listen,
@@ -149,6 +157,7 @@ pub fn serve_plan(o: &ServeOpts) -> Result<ServePlan> {
         response_close: Arc::from(build_response(o.status, &headers, &body, true)),
         delay,
         close_after: o.close_after,
+        stall,
         io: io_mode(o.io.io),
     })
 }

@@ -54,3 +54,9 @@ fn zero_requests_is_refused() {
     let out = run(&["stress", "-n", "0", "-q"]);
     assert_setup_error(&out, "--requests");
 }
+
+#[test]
+fn stall_options_go_together() {
+    let out = run(&["serve", "--stall-after", "1s", "--duration", "1s"]);
+    assert_setup_error(&out, "--stall-for");
+}

@@ -99,5 +99,8 @@ pub struct ServePlan {
     pub delay: Duration,
     /// Close a connection after this many requests (0 = never).
     pub close_after: u64,
+    /// Stop answering for a while: (after this long from the start, for this long). Requests
+    /// that arrive meanwhile are answered when the stall ends.
+    pub stall: Option<(Duration, Duration)>,
     pub io: IoMode,
 }

@@ -130,7 +130,8 @@ struct Server<'a> {
     conns: Vec<Conn>,
     /// Indexed by `Kind`.
     payloads: [Payload; 2],
-    /// (due, slot, epoch, kind, count) in due order (the delay is fixed).
+    /// (due, slot, epoch, kind, count) in due order (the delay is fixed; a stall only moves
+    /// dues to its end).
     delayed: VecDeque<(u64, Slot, u32, Kind, u64)>,
     /// Runs of request kinds parsed from one chunk of data.
     parsed: Vec<(Kind, u64)>,
@@ -293,13 +294,21 @@ impl Server<'_> {
         if close {
             c.closing = true;
         }
-        if self.plan.delay.is_zero() {
+        if self.plan.delay.is_zero() && self.plan.stall.is_none() {
             for &(kind, n) in &self.parsed {
                 c.owed.push(kind, n);
             }
             self.flush(io, slot);
         } else {
-            let due = self.now + ns(self.plan.delay);
+            let mut due = self.now + ns(self.plan.delay);
+            // A response that would fall due during the stall waits for its end. Dues stay in
+            // arrival order, so the queue stays sorted.
+            if let Some((after, len)) = self.plan.stall {
+                let (from, to) = (ns(after), ns(after) + ns(len));
+                if (from..to).contains(&due) {
+                    due = to;
+                }
+            }
             for &(kind, n) in &self.parsed {
                 self.delayed.push_back((due, slot, c.epoch, kind, n));
             }

@@ -96,6 +96,7 @@ pub fn serve_plan(io: IoMode, body: &[u8]) -> ServePlan {
         response_close: Arc::from(build_response(200, &[], body, true)),
         delay: Duration::ZERO,
         close_after: 0,
+        stall: None,
         io,
     }
 }
