@@ -20,6 +20,17 @@ use tfw_engine::{start_server, EngineError};
 
 const CONNS: u32 = 4;
 
+/// Every error counted is of `kind`.
+fn assert_only(r: &tfw_engine::result::RunResult, kind: ErrorKind) {
+    assert_eq!(
+        r.totals.counters.total_errors(),
+        err(r, kind),
+        "only {} errors expected: {}",
+        kind.name(),
+        errors(r)
+    );
+}
+
 fn plan(addr: std::net::SocketAddr, io: IoMode) -> LoadPlan {
     let mut p = load_plan(addr, CONNS, Duration::from_secs(1), io);
     p.timeout = Duration::from_secs(2);
@@ -61,12 +72,7 @@ fn malformed_status(io: IoMode) {
     assert_sane(&r);
     assert_eq!(r.totals.counters.responses, 0);
     assert!(err(&r, ErrorKind::Parse) > 0, "errors: {}", errors(&r));
-    assert_eq!(
-        r.totals.counters.total_errors(),
-        err(&r, ErrorKind::Parse),
-        "only parse errors expected: {}",
-        errors(&r)
-    );
+    assert_only(&r, ErrorKind::Parse);
     assert_eq!(r.conns_established, CONNS);
     // After a parse error the connection is closed and opened again.
     assert!(r.totals.counters.connects > CONNS as u64);
@@ -79,12 +85,7 @@ fn garbage_response(io: IoMode) {
     assert_sane(&r);
     assert_eq!(r.totals.counters.responses, 0);
     assert!(err(&r, ErrorKind::Parse) > 0, "errors: {}", errors(&r));
-    assert_eq!(
-        r.totals.counters.total_errors(),
-        err(&r, ErrorKind::Parse),
-        "errors: {}",
-        errors(&r)
-    );
+    assert_only(&r, ErrorKind::Parse);
 }
 
 // (b) Half a response, then a reset: the server never reads the request, so closing with it
@@ -188,12 +189,7 @@ fn target_slower_than_timeout(io: IoMode) {
     assert_sane(&r);
     assert_eq!(r.totals.counters.responses, 0);
     assert!(err(&r, ErrorKind::Timeout) > 0, "errors: {}", errors(&r));
-    assert_eq!(
-        r.totals.counters.total_errors(),
-        err(&r, ErrorKind::Timeout),
-        "only timeouts expected: {}",
-        errors(&r)
-    );
+    assert_only(&r, ErrorKind::Timeout);
     assert!(served.requests > 0);
     assert!(served.requests <= r.totals.counters.requests);
     assert_eq!(served.parse_errors, 0);
@@ -209,12 +205,7 @@ fn never_answers(io: IoMode) {
     assert_sane(&r);
     assert_eq!(r.totals.counters.responses, 0);
     assert!(err(&r, ErrorKind::Timeout) > 0, "errors: {}", errors(&r));
-    assert_eq!(
-        r.totals.counters.total_errors(),
-        err(&r, ErrorKind::Timeout),
-        "only timeouts expected: {}",
-        errors(&r)
-    );
+    assert_only(&r, ErrorKind::Timeout);
     assert_eq!(r.conns_established, CONNS);
 }
 
@@ -232,12 +223,7 @@ fn short_body_then_fin(io: IoMode) {
     assert_sane(&r);
     assert_eq!(r.totals.counters.responses, 0);
     assert!(err(&r, ErrorKind::Read) > 0, "errors: {}", errors(&r));
-    assert_eq!(
-        r.totals.counters.total_errors(),
-        err(&r, ErrorKind::Read),
-        "only read errors expected: {}",
-        errors(&r)
-    );
+    assert_only(&r, ErrorKind::Read);
 }
 
 // (g) More body than Content-Length says: the extra bytes are not a response, so the next
@@ -263,12 +249,7 @@ fn close_without_response(io: IoMode) {
     assert_sane(&r);
     assert_eq!(r.totals.counters.responses, 0);
     assert!(err(&r, ErrorKind::Read) > 0, "errors: {}", errors(&r));
-    assert_eq!(
-        r.totals.counters.total_errors(),
-        err(&r, ErrorKind::Read),
-        "errors: {}",
-        errors(&r)
-    );
+    assert_only(&r, ErrorKind::Read);
 }
 
 // Two responses for every request: the second is unsolicited.
@@ -280,12 +261,7 @@ fn extra_response(io: IoMode) {
     let r = run_bounded(&plan(srv.addr, io)).expect("run");
     assert_sane(&r);
     assert!(err(&r, ErrorKind::Parse) > 0, "errors: {}", errors(&r));
-    assert_eq!(
-        r.totals.counters.total_errors(),
-        err(&r, ErrorKind::Parse),
-        "errors: {}",
-        errors(&r)
-    );
+    assert_only(&r, ErrorKind::Parse);
 }
 
 // A response head larger than the parser accepts (MAX_HEAD, 64 KiB), sent as one write.
