@@ -89,6 +89,11 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         let meta = Meta {
             version: env!("CARGO_PKG_VERSION").to_string(),
             commit: option_env!("TFW_BENCH_COMMIT").map(str::to_string),
+            settings: settings_json(&o, &plan),
+            started_unix_s: started
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs_f64())
+                .unwrap_or(0.0),
         };
         let mut doc = to_json(&result, &meta);
         if let Some(s) = served {
@@ -118,6 +123,24 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         return Ok(1);
     }
     Ok(0)
+}
+
+/// The run's settings for the JSON document: what was asked, in the user's terms.
+fn settings_json(o: &StressOpts, plan: &tfw_engine::plan::LoadPlan) -> serde_json::Value {
+    serde_json::json!({
+        "url": o.url,
+        "builtin_target": o.url.is_none(),
+        "connections": plan.conns,
+        "threads": plan.cpus.len(),
+        "cpus": plan.cpus,
+        "duration": o.duration,
+        "requests": o.requests,
+        "method": o.method,
+        "headers": o.headers,
+        "pipeline": plan.pipeline,
+        "timeout_s": plan.timeout.as_secs_f64(),
+        "io": format!("{:?}", plan.io),
+    })
 }
 
 fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -15,12 +15,16 @@ use tfw_engine::stats::{Counters, ErrorKind};
 pub const TOOL: &str = "tfw-bench";
 
 /// Facts about the build that produced the run, which the engine does not know.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Meta {
     /// The tool's version (`CARGO_PKG_VERSION` of the binary).
     pub version: String,
     /// The source commit the binary was built from, when known.
     pub commit: Option<String>,
+    /// The run's settings as the user gave them (a JSON object; reports show it as is).
+    pub settings: Value,
+    /// Wall-clock start of the run, seconds since the Unix epoch (0 when unknown).
+    pub started_unix_s: f64,
 }
 
 /// The JSON run document of `r`.
@@ -72,7 +76,31 @@ pub fn to_json(r: &RunResult, meta: &Meta) -> Value {
         "max_rss_kib": r.cpu.max_rss_kib,
         "workers": r.workers.iter().map(worker_object).collect::<Vec<_>>(),
         "intervals": r.intervals.iter().map(interval_object).collect::<Vec<_>>(),
+        "settings": if meta.settings.is_object() { meta.settings.clone() } else { json!({}) },
+        "started_unix_s": finite_or_zero(meta.started_unix_s),
+        "latency_hdr": histogram_base64(&r.totals.latency),
     })
+}
+
+/// The merged latency histogram, V2-compressed (DEFLATE) and base64-encoded: the form
+/// HdrHistogram's interval logs use, so any HdrHistogram port can decode it. Empty string if
+/// serialisation fails (it cannot for an in-memory histogram).
+pub fn histogram_base64(h: &hdrhistogram::Histogram<u64>) -> String {
+    use base64::Engine as _;
+    use hdrhistogram::serialization::{Serializer as _, V2DeflateSerializer};
+    let mut bytes = Vec::new();
+    match V2DeflateSerializer::new().serialize(h, &mut bytes) {
+        Ok(_) => base64::engine::general_purpose::STANDARD.encode(bytes),
+        Err(_) => String::new(),
+    }
+}
+
+/// Decodes [`histogram_base64`]'s output.
+pub fn histogram_from_base64(s: &str) -> Option<hdrhistogram::Histogram<u64>> {
+    use base64::Engine as _;
+    use hdrhistogram::serialization::Deserializer;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(s).ok()?;
+    Deserializer::new().deserialize(&mut bytes.as_slice()).ok()
 }
 
 /// `{"200": N, ...}`: only codes seen.

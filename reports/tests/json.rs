@@ -11,6 +11,8 @@ fn meta() -> Meta {
     Meta {
         version: "0.1.0".to_string(),
         commit: Some("2d45108".to_string()),
+        settings: serde_json::json!({"connections": 2}),
+        started_unix_s: 1_700_000_000.0,
     }
 }
 
@@ -19,6 +21,8 @@ fn meta_no_commit() -> Meta {
     Meta {
         version: "0.1.0".to_string(),
         commit: None,
+        settings: Value::Null,
+        started_unix_s: 0.0,
     }
 }
 
@@ -279,4 +283,22 @@ fn golden_example_document() {
         "JSON document changed; if intended, rerun with UPDATE_GOLDEN=1 and review the diff"
     );
     assert_valid(&expected);
+}
+
+/// The merged histogram in `latency_hdr` decodes to the run's histogram: same count, same
+/// percentiles as the summary fields.
+#[test]
+fn latency_hdr_round_trips() {
+    let r = sample();
+    let d = to_json(&r, &meta());
+    let enc = d["latency_hdr"].as_str().expect("latency_hdr is a string");
+    let h = tfw_reports::json::histogram_from_base64(enc).expect("decodes");
+    assert_eq!(h.len(), r.totals.latency.len());
+    assert_eq!(h.max(), r.totals.latency.max());
+    assert_eq!(
+        h.value_at_quantile(0.99),
+        r.totals.latency.value_at_quantile(0.99)
+    );
+    assert_eq!(d["settings"]["connections"], 2);
+    assert_eq!(d["started_unix_s"], 1_700_000_000.0);
 }
