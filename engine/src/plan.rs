@@ -58,6 +58,57 @@ pub struct RequestTemplate {
     pub head: bool,
 }
 
+/// How a connection picks its next request from a [`RequestMix`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum MixOrder {
+    /// Each worker cycles through the entries in order, one request after another, whatever
+    /// connection sends it.
+    #[default]
+    RoundRobin,
+    /// Smooth weighted round-robin over the entries' weights (per worker): over any whole
+    /// cycle the shares are exactly the weights'.
+    Weighted,
+    /// Each connection walks the entries in order from the first, starting over after the last
+    /// and whenever it reconnects (a scripted session).
+    Sequence,
+}
+
+/// One request of a mix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MixEntry {
+    /// A name for summaries ("login", "get-index").
+    pub name: String,
+    pub template: RequestTemplate,
+    /// Relative share under `MixOrder::Weighted` (at least 1).
+    pub weight: u32,
+}
+
+/// The requests a run sends: one, or several chosen by `order`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestMix {
+    /// At least one entry.
+    pub entries: Vec<MixEntry>,
+    pub order: MixOrder,
+    /// Cookie replay: each connection keeps the cookies its responses set (`Set-Cookie`
+    /// name=value pairs) and sends them back in a `Cookie` header on its later requests.
+    pub cookies: bool,
+}
+
+impl RequestMix {
+    /// A mix of one request.
+    pub fn single(template: RequestTemplate) -> RequestMix {
+        RequestMix {
+            entries: vec![MixEntry {
+                name: "request".to_string(),
+                template,
+                weight: 1,
+            }],
+            order: MixOrder::RoundRobin,
+            cookies: false,
+        }
+    }
+}
+
 /// A client load run.
 #[derive(Clone, Debug)]
 pub struct LoadPlan {
