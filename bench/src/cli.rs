@@ -21,6 +21,11 @@ pub enum Command {
     Stress(StressOpts),
     /// Run the built-in HTTP/1.1 target.
     Serve(ServeOpts),
+    /// The nightly regression job: run a matrix of scenarios, keep every run in a history,
+    /// flag what got slower (exit 1).
+    Regress(crate::cli_history::RegressOpts),
+    /// Look at and trim the regression history.
+    History(crate::cli_history::HistoryOpts),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -1,9 +1,15 @@
 //! tfw-bench: the binary's edge. Parses the command line, installs signal handling, runs a
 //! subcommand, and turns errors into one line on stderr and a non-zero exit.
 
+mod caps;
 mod cli;
+mod cli_history;
+mod history;
 mod parse;
 mod plan;
+mod regress;
+mod regress_out;
+mod regress_run;
 mod serve;
 mod stress;
 mod target;
@@ -26,6 +32,8 @@ fn main() {
     let res = match cli.command {
         cli::Command::Stress(o) => stress::run(o, stop),
         cli::Command::Serve(o) => serve::run(o, stop),
+        cli::Command::Regress(o) => regress::run(o, stop),
+        cli::Command::History(o) => history::run(o),
     };
     match res {
         Ok(code) => std::process::exit(code),

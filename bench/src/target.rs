@@ -28,6 +28,11 @@ pub struct Served {
 
 impl ChildTarget {
     pub fn start(cpu: usize, body_size: usize, io: &str) -> Result<ChildTarget> {
+        ChildTarget::start_with(cpu, &["--body-size", &body_size.to_string(), "--io", io])
+    }
+
+    /// Starts the built-in target on `cpu` with more `serve` options (`--delay 2ms`, ...).
+    pub fn start_with(cpu: usize, serve_args: &[&str]) -> Result<ChildTarget> {
         let exe = std::env::current_exe().context("cannot find the tfw-bench executable")?;
         let mut child = Command::new(exe)
             .args([
@@ -37,14 +42,8 @@ impl ChildTarget {
                 "--announce",
                 "--exit-on-stdin-eof",
             ])
-            .args([
-                "--cpus",
-                &cpu.to_string(),
-                "--body-size",
-                &body_size.to_string(),
-                "--io",
-                io,
-            ])
+            .args(["--cpus", &cpu.to_string()])
+            .args(serve_args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -1,0 +1,23 @@
+//! The nightly regression job's pure half: the matrix format, the run history (SQLite), the
+//! statistics that decide what regressed, the summaries and the exports for dashboards.
+//!
+//! The binary (`bench/src/regress.rs`, `bench/src/history.rs`) runs processes and writes
+//! files; everything it decides with lives here, where it is unit-tested without sockets.
+//!
+//! - [`matrix`]: the TOML matrix → checked [`matrix::Scenario`]s
+//! - [`stats`]: Mann–Whitney U with exact and normal-approximation p-values
+//! - [`compare`]: metrics, thresholds and the regressed/improved/unchanged verdict
+//! - [`run`]: what is kept of one run's JSON document
+//! - [`db`]: the SQLite history
+//! - [`host`], [`when`]: host facts and dates
+//! - [`summary`]: Markdown and HTML tables; [`export`]: BMF and github-action-benchmark JSON
+
+pub mod compare;
+pub mod db;
+pub mod export;
+pub mod host;
+pub mod matrix;
+pub mod run;
+pub mod stats;
+pub mod summary;
+pub mod when;

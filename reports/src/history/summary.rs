@@ -1,0 +1,294 @@
+//! What a `regress` invocation found, for people: a Markdown table for CI logs (also printed)
+//! and the same table as HTML for the report page.
+//!
+//! Every scenario of the matrix appears: compared, skipped (with why), or failed (with why),
+//! so nothing is silently dropped.
+
+use super::compare::{Comparison, Metric, Verdict};
+use crate::units::format_time_us;
+
+/// What happened to one scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScenarioStatus {
+    /// Ran this many times.
+    Ran(usize),
+    /// Not run: the binary lacks a feature it needs.
+    Skipped(String),
+    /// Could not run (setup error, target unreachable, run died).
+    Failed(String),
+}
+
+/// One scenario's outcome.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScenarioOutcome {
+    pub name: String,
+    pub description: Option<String>,
+    pub status: ScenarioStatus,
+    /// Invocation ids the baseline came from (empty: no baseline yet).
+    pub baseline_invocations: Vec<i64>,
+    pub comparisons: Vec<Comparison>,
+}
+
+/// One invocation's outcome.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    pub invocation_id: i64,
+    pub target_version: Option<String>,
+    /// How the baseline was chosen, e.g. "last 3 invocations".
+    pub baseline: String,
+    pub alpha: f64,
+    /// e.g. "5 % (p99_us 10 %)".
+    pub min_effect: String,
+    pub scenarios: Vec<ScenarioOutcome>,
+    /// Stopped by a signal before the end.
+    pub interrupted: bool,
+}
+
+impl Outcome {
+    fn count(&self, v: Verdict) -> usize {
+        self.scenarios
+            .iter()
+            .flat_map(|s| &s.comparisons)
+            .filter(|c| c.verdict == v && c.p_value.is_some())
+            .count()
+    }
+
+    pub fn regressed(&self) -> usize {
+        self.count(Verdict::Regressed)
+    }
+
+    pub fn improved(&self) -> usize {
+        self.count(Verdict::Improved)
+    }
+
+    pub fn skipped(&self) -> usize {
+        self.scenarios
+            .iter()
+            .filter(|s| matches!(s.status, ScenarioStatus::Skipped(_)))
+            .count()
+    }
+
+    pub fn failed(&self) -> usize {
+        self.scenarios
+            .iter()
+            .filter(|s| matches!(s.status, ScenarioStatus::Failed(_)))
+            .count()
+    }
+
+    /// One line: "2 regressed, 1 improved, 12 unchanged; 3 scenarios skipped, 0 failed".
+    pub fn verdict_line(&self) -> String {
+        let all: usize = self.scenarios.iter().map(|s| s.comparisons.len()).sum();
+        let (r, i) = (self.regressed(), self.improved());
+        format!(
+            "{r} regressed, {i} improved, {} unchanged; {} scenario(s) skipped, {} failed{}",
+            all - r - i,
+            self.skipped(),
+            self.failed(),
+            if self.interrupted {
+                "; interrupted"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
+/// A metric's value for a table cell.
+pub fn format_value(m: Metric, v: f64) -> String {
+    match m {
+        Metric::Rps => group_thousands(v),
+        Metric::P50 | Metric::P99 => format_time_us(v),
+        Metric::Cpu => format!("{v:.2}µs"),
+        Metric::Errors => group_thousands(v),
+    }
+}
+
+fn group_thousands(v: f64) -> String {
+    let digits = format!("{:.0}", v.max(0.0));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The cells of one comparison row: baseline, current, change, p, verdict.
+fn cells(c: &Comparison) -> [String; 5] {
+    let med = |v: Option<f64>, n: usize| match v {
+        Some(x) => format!("{} (n={n})", format_value(c.metric, x)),
+        None => "—".to_string(),
+    };
+    let change = match c.change {
+        Some(x) if x.is_infinite() => "new".to_string(),
+        Some(x) => format!("{:+.1} %", x * 100.0),
+        None => "—".to_string(),
+    };
+    let p = c.p_value.map_or("—".to_string(), |p| format!("{p:.4}"));
+    let verdict = match (c.verdict, c.p_value) {
+        (_, None) => "unchanged (no baseline)".to_string(),
+        (v, _) => v.as_str().to_string(),
+    };
+    [
+        med(c.baseline_median, c.baseline.len()),
+        med(c.current_median, c.current.len()),
+        change,
+        p,
+        verdict,
+    ]
+}
+
+fn status_text(s: &ScenarioStatus) -> Option<String> {
+    match s {
+        ScenarioStatus::Ran(_) => None,
+        ScenarioStatus::Skipped(why) => Some(format!("skipped: {why}")),
+        ScenarioStatus::Failed(why) => Some(format!("failed: {why}")),
+    }
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The Markdown summary.
+pub fn markdown(o: &Outcome) -> String {
+    let mut s = format!("## tfw-bench regress: invocation {}\n\n", o.invocation_id);
+    if let Some(t) = &o.target_version {
+        s.push_str(&format!("Target version: {}  \n", md_escape(t)));
+    }
+    s.push_str(&format!(
+        "Baseline: {}; Mann–Whitney U, alpha {}, minimum effect {}\n\n",
+        o.baseline, o.alpha, o.min_effect
+    ));
+    s.push_str("| scenario | metric | baseline median | current median | change | p | verdict |\n");
+    s.push_str("|---|---|---:|---:|---:|---:|---|\n");
+    for sc in &o.scenarios {
+        if let Some(t) = status_text(&sc.status) {
+            s.push_str(&format!(
+                "| {} | — | — | — | — | — | {} |\n",
+                sc.name,
+                md_escape(&t)
+            ));
+        }
+        for c in &sc.comparisons {
+            let [b, cur, ch, p, v] = cells(c);
+            let v = if c.verdict == Verdict::Regressed {
+                format!("**{v}**")
+            } else {
+                v
+            };
+            s.push_str(&format!(
+                "| {} | {} | {b} | {cur} | {ch} | {p} | {v} |\n",
+                sc.name,
+                c.metric.label()
+            ));
+        }
+    }
+    s.push_str(&format!("\n**Result:** {}\n", o.verdict_line()));
+    s
+}
+
+/// Escapes text for HTML.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The comparison table as an HTML `<table>` (rows classed by verdict).
+pub fn html_table(o: &Outcome) -> String {
+    let mut s = String::from(
+        "<table class=\"comparison\">\n<thead><tr><th>scenario</th><th>metric</th>\
+         <th>baseline median</th><th>current median</th><th>change</th><th>p</th>\
+         <th>verdict</th></tr></thead>\n<tbody>\n",
+    );
+    for sc in &o.scenarios {
+        let name = html_escape(&sc.name);
+        if let Some(t) = status_text(&sc.status) {
+            s.push_str(&format!(
+                "<tr class=\"skipped\"><td>{name}</td><td colspan=\"5\"></td><td>{}</td></tr>\n",
+                html_escape(&t)
+            ));
+        }
+        for c in &sc.comparisons {
+            let [b, cur, ch, p, v] = cells(c);
+            s.push_str(&format!(
+                "<tr class=\"{}\"><td>{name}</td><td>{}</td><td class=\"num\">{}</td>\
+                 <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+                 <td>{}</td></tr>\n",
+                c.verdict.as_str(),
+                html_escape(c.metric.label()),
+                html_escape(&b),
+                html_escape(&cur),
+                html_escape(&ch),
+                html_escape(&p),
+                html_escape(&v),
+            ));
+        }
+    }
+    s.push_str("</tbody>\n</table>\n");
+    s
+}
+
+/// A self-contained HTML page: the heading facts, the comparison table, then `extra` (HTML
+/// fragments such as trend plots, inserted as is).
+pub fn html_page(o: &Outcome, extra: &str) -> String {
+    let mut facts = format!(
+        "<p>Baseline: {}; Mann–Whitney U, alpha {}, minimum effect {}.</p>\n",
+        html_escape(&o.baseline),
+        o.alpha,
+        html_escape(&o.min_effect)
+    );
+    if let Some(t) = &o.target_version {
+        facts.push_str(&format!("<p>Target version: {}</p>\n", html_escape(t)));
+    }
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>tfw-bench regress: invocation {id}</title>\n<style>\n\
+         body {{ font-family: sans-serif; margin: 2em; }}\n\
+         table {{ border-collapse: collapse; }}\n\
+         th, td {{ border: 1px solid #ccc; padding: 0.25em 0.6em; }}\n\
+         td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}\n\
+         tr.regressed {{ background: #fdd; }}\n\
+         tr.improved {{ background: #dfd; }}\n\
+         tr.skipped {{ color: #777; }}\n\
+         </style>\n</head>\n<body>\n<h1>tfw-bench regress: invocation {id}</h1>\n\
+         {facts}<p><strong>Result:</strong> {verdict}</p>\n{table}{extra}</body>\n</html>\n",
+        id = o.invocation_id,
+        verdict = html_escape(&o.verdict_line()),
+        table = html_table(o),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands() {
+        assert_eq!(group_thousands(0.0), "0");
+        assert_eq!(group_thousands(999.0), "999");
+        assert_eq!(group_thousands(75884.4), "75,884");
+        assert_eq!(group_thousands(1234567.0), "1,234,567");
+    }
+
+    #[test]
+    fn escaping() {
+        assert_eq!(
+            html_escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+        assert_eq!(md_escape("a|b\nc"), "a\\|b c");
+    }
+}
