@@ -12,6 +12,7 @@ pub mod json;
 pub mod latency;
 pub mod text;
 pub mod units;
+pub mod warnings;
 
 pub use json::{to_json, Meta};
 pub use latency::LatencySummary;
