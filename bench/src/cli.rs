@@ -21,6 +21,8 @@ pub enum Command {
     Stress(StressOpts),
     /// Run the built-in HTTP/1.1 target.
     Serve(ServeOpts),
+    /// Plots (SVG, PNG) and an HTML page of one or more `stress --json` run documents.
+    Report(crate::report::ReportOpts),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

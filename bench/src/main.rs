@@ -4,6 +4,7 @@
 mod cli;
 mod parse;
 mod plan;
+mod report;
 mod serve;
 mod stress;
 mod target;
@@ -26,6 +27,7 @@ fn main() {
     let res = match cli.command {
         cli::Command::Stress(o) => stress::run(o, stop),
         cli::Command::Serve(o) => serve::run(o, stop),
+        cli::Command::Report(o) => report::run(o),
     };
     match res {
         Ok(code) => std::process::exit(code),
