@@ -26,6 +26,8 @@ pub enum Command {
     Regress(crate::cli_history::RegressOpts),
     /// Look at and trim the regression history.
     History(crate::cli_history::HistoryOpts),
+    /// Plots (SVG, PNG) and an HTML page of one or more `stress --json` run documents.
+    Report(crate::report::ReportOpts),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -66,6 +68,18 @@ pub struct StressOpts {
     /// Stop after exactly N responses (with --duration too: whichever comes first).
     #[arg(short = 'n', long = "requests")]
     pub requests: Option<u64>,
+    /// Open loop at a fixed rate: R requests/s in total, each due at a time fixed in advance
+    /// (wrk2). Latency counts from that time (corrected for coordinated omission) and, as
+    /// "uncorrected", from the actual send.
+    #[arg(short = 'R', long)]
+    pub rate: Option<f64>,
+    /// Load this long before the measured run (not counted), e.g. 2s.
+    #[arg(long)]
+    pub warmup: Option<String>,
+    /// Raise the load linearly over this long: connections (closed loop) or the rate (with
+    /// --rate), e.g. 5s.
+    #[arg(long)]
+    pub ramp_up: Option<String>,
     #[command(flatten)]
     pub io: IoOpts,
     /// Extra request header "Name: value" (repeatable).

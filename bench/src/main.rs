@@ -10,6 +10,7 @@ mod plan;
 mod regress;
 mod regress_out;
 mod regress_run;
+mod report;
 mod serve;
 mod stress;
 mod target;
@@ -34,6 +35,7 @@ fn main() {
         cli::Command::Serve(o) => serve::run(o, stop),
         cli::Command::Regress(o) => regress::run(o, stop),
         cli::Command::History(o) => history::run(o),
+        cli::Command::Report(o) => report::run(o),
     };
     match res {
         Ok(code) => std::process::exit(code),

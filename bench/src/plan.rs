@@ -84,6 +84,19 @@ pub fn load_plan(o: &StressOpts, url: &str, avoid: &[usize]) -> Result<LoadPlan>
     if batch_wait > std::time::Duration::from_millis(10) || batch_wait >= timeout {
         bail!("--batch-wait must be at most 10ms and below --timeout (it delays every response's handling)");
     }
+    let pacing = match o.rate {
+        None => Pacing::ClosedLoop { batch_wait },
+        Some(r) if r.is_finite() && r > 0.0 && r <= 1e8 => Pacing::FixedRate { rate: r },
+        Some(r) => bail!("--rate {r}: expected requests per second, above 0 and at most 1e8"),
+    };
+    let warmup = match &o.warmup {
+        Some(d) => parse::duration(d).context("--warmup")?,
+        None => std::time::Duration::ZERO,
+    };
+    let ramp_up = match &o.ramp_up {
+        Some(d) => parse::duration(d).context("--ramp-up")?,
+        None => std::time::Duration::ZERO,
+    };
     let source_addrs = match &o.source_addrs {
         Some(s) => parse::addr_list(s).context("--source-addrs")?,
         None => Vec::new(),
@@ -111,11 +124,13 @@ pub fn load_plan(o: &StressOpts, url: &str, avoid: &[usize]) -> Result<LoadPlan>
             duration,
             responses: o.requests,
         },
-        pacing: Pacing::ClosedLoop { batch_wait },
+        pacing,
         io: io_mode(o.io.io),
         source_addrs,
         connect_window: (o.connect_window / workers).max(1),
         interval: std::time::Duration::from_secs(1),
+        warmup,
+        ramp_up,
     })
 }
 

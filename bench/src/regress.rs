@@ -177,6 +177,7 @@ pub fn run(o: RegressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         .ok()
         .and_then(|v| v.parse().ok());
     let mut stored = 0u64;
+    let mut run_files: Vec<Vec<std::path::PathBuf>> = vec![Vec::new(); plan.len()];
     let mut interrupted = false;
     let rounds = plan.iter().map(|p| p.scenario.repeats).max().unwrap_or(0);
     'rounds: for round in 1..=rounds {
@@ -235,6 +236,7 @@ pub fn run(o: RegressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
             if let ScenarioStatus::Ran(k) = &mut status[i] {
                 *k += 1;
             }
+            run_files[i].push(done.json_path.clone());
             eprintln!("{}", one_line(&figures));
         }
     }
@@ -279,7 +281,12 @@ pub fn run(o: RegressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         scenarios,
         interrupted,
     };
-    regress_out::write_all(&o.out, &outcome, &history, &plan_scenarios(&plan), &exports)?;
+    let with_files: Vec<(Scenario, Vec<std::path::PathBuf>)> = plan
+        .iter()
+        .map(|p| p.scenario.clone())
+        .zip(run_files)
+        .collect();
+    regress_out::write_all(&o.out, &outcome, &history, &with_files, &exports)?;
 
     Ok(if outcome.failed() > 0 {
         EXIT_SETUP
@@ -290,10 +297,6 @@ pub fn run(o: RegressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
     } else {
         0
     })
-}
-
-fn plan_scenarios(plan: &[Planned]) -> Vec<Scenario> {
-    plan.iter().map(|p| p.scenario.clone()).collect()
 }
 
 fn compare_scenario(

@@ -1,4 +1,6 @@
-//! The files a `regress` invocation leaves: summary.md (also printed on stdout), report.html,
+//! The files a `regress` invocation leaves: summary.md (also printed on stdout), report.html
+//! (comparison table, trend plots per scenario across the history, this invocation's latency
+//! spectra), trends/*.svg|png, scenarios/<name>/ (`tfw-bench report`'s plots of the repeats),
 //! and the exports asked for with `--export` (BMF; github-action-benchmark as two files, one
 //! per direction). The run JSON files are already in `runs/`, written by the clients.
 
@@ -7,9 +9,9 @@ use std::path::{Path, PathBuf};
 use tfw_reports::history::compare::{Direction, Metric};
 use tfw_reports::history::db::History;
 use tfw_reports::history::matrix::Scenario;
-use tfw_reports::history::stats::median;
-use tfw_reports::history::summary::{format_value, html_escape, html_page, markdown, Outcome};
-use tfw_reports::history::{export, when};
+use tfw_reports::history::summary::{html_page, markdown, Outcome};
+use tfw_reports::history::{export, trend};
+use tfw_reports::report::{self, html, line_chart, LineChart, Run, Size};
 
 /// An `--export FORMAT FILE`.
 #[derive(Clone, Debug, PartialEq)]
@@ -48,16 +50,16 @@ pub fn write_all(
     out: &Path,
     outcome: &Outcome,
     history: &History,
-    scenarios: &[Scenario],
+    scenarios: &[(Scenario, Vec<PathBuf>)],
     exports: &[Export],
 ) -> Result<()> {
     let md = markdown(outcome);
     print!("{md}");
     write(&out.join("summary.md"), md.as_bytes())?;
-    let trends = trend_tables(history, scenarios)?;
+    let sections = scenario_sections(out, history, scenarios)?;
     write(
         &out.join("report.html"),
-        html_page(outcome, &trends).as_bytes(),
+        html_page(outcome, &sections).as_bytes(),
     )?;
     let comparisons: Vec<_> = outcome
         .scenarios
@@ -87,49 +89,95 @@ pub fn write_all(
     Ok(())
 }
 
-/// Per scenario, the median of each metric in every invocation of the history that ran it
-/// with the same load settings.
-fn trend_tables(history: &History, scenarios: &[Scenario]) -> Result<String> {
-    let mut s = String::from("<h2>History</h2>\n");
-    for sc in scenarios {
+/// Per scenario that ran: its trend plots across the history (requests/s, latency, client
+/// CPU), the latency spectrum of this invocation's repeats, and the full plots of those
+/// repeats (`tfw-bench report`'s) in `scenarios/<name>/`. Plots are also written as SVG and
+/// PNG in `trends/`. A plot that cannot be drawn becomes a note; the job goes on.
+fn scenario_sections(
+    out: &Path,
+    history: &History,
+    scenarios: &[(Scenario, Vec<PathBuf>)],
+) -> Result<String> {
+    let mut html = String::new();
+    for (sc, run_files) in scenarios {
+        if run_files.is_empty() {
+            continue;
+        }
         let key = sc.load_key();
-        let per_metric: Vec<_> = Metric::ALL
+        let series = |m: Metric| history.trend(&sc.name, &key, m.key());
+        let (rps, p50, p99, cpu) = (
+            series(Metric::Rps)?,
+            series(Metric::P50)?,
+            series(Metric::P99)?,
+            series(Metric::Cpu)?,
+        );
+        let mut inner = String::new();
+        if let Some(d) = &sc.description {
+            inner.push_str(&html::note(d));
+        }
+        let charts = [
+            ("rps", trend::throughput_chart(&sc.name, &rps)),
+            ("latency", trend::latency_chart(&sc.name, &p50, &p99)),
+            ("cpu", trend::cpu_chart(&sc.name, &cpu)),
+        ];
+        for (stem, chart) in &charts {
+            let stem = format!("{}-{stem}", sc.name);
+            inner.push_str(&figure(Some((out, stem.as_str())), chart));
+        }
+        let runs: Vec<Run> = run_files
             .iter()
-            .map(|m| history.trend(&sc.name, &key, m.key()))
-            .collect::<Result<_, _>>()?;
-        let Some(first) = per_metric.first() else {
-            continue;
-        };
-        if first.is_empty() {
-            continue;
-        }
-        s.push_str(&format!(
-            "<h3>{}</h3>\n<table class=\"trend\">\n<thead><tr><th>invocation</th><th>started (UTC)</th>",
-            html_escape(&sc.name)
-        ));
-        for m in Metric::ALL {
-            s.push_str(&format!("<th>{} (median)</th>", html_escape(m.label())));
-        }
-        s.push_str("</tr></thead>\n<tbody>\n");
-        for p in first {
-            s.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td>",
-                p.invocation_id,
-                when::format_unix(p.started_unix_s)
-            ));
-            for (m, series) in Metric::ALL.iter().zip(&per_metric) {
-                let cell = series
-                    .iter()
-                    .find(|q| q.invocation_id == p.invocation_id)
-                    .and_then(|q| median(&q.values))
-                    .map_or("—".to_string(), |v| format_value(*m, v));
-                s.push_str(&format!("<td class=\"num\">{}</td>", html_escape(&cell)));
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let text = std::fs::read_to_string(p).ok()?;
+                Run::parse(&format!("repeat {}", i + 1), &text).ok()
+            })
+            .collect();
+        if !runs.is_empty() {
+            let spectrum = report::spectrum::chart(&runs);
+            inner.push_str(&figure(None, &spectrum));
+            let dir = out.join("scenarios").join(&sc.name);
+            match report::build(&runs, Size::DEFAULT) {
+                Ok(files) => {
+                    std::fs::create_dir_all(&dir)
+                        .with_context(|| format!("cannot create {}", dir.display()))?;
+                    for f in files {
+                        write(&dir.join(&f.name), &f.bytes)?;
+                    }
+                    inner.push_str(&format!(
+                        "<p>All plots of these runs: <a href=\"scenarios/{0}/{1}\">scenarios/{0}/{1}</a></p>\n",
+                        html::escape(&sc.name),
+                        report::HTML_FILE
+                    ));
+                }
+                Err(e) => inner.push_str(&html::note(&format!("No run plots: {e}"))),
             }
-            s.push_str("</tr>\n");
         }
-        s.push_str("</tbody>\n</table>\n");
+        html.push_str(&html::section(&sc.name, &inner));
     }
-    Ok(s)
+    Ok(html)
+}
+
+/// `chart` inline (SVG) for the page; with `save = (out, stem)` also written as
+/// `out/trends/<stem>.svg` and `.png`.
+fn figure(save: Option<(&Path, &str)>, chart: &LineChart) -> String {
+    match line_chart(chart, Size::DEFAULT) {
+        Ok(r) => {
+            if let Some((out, stem)) = save {
+                let dir = out.join("trends");
+                let written = std::fs::create_dir_all(&dir)
+                    .and_then(|_| std::fs::write(dir.join(format!("{stem}.svg")), &r.svg))
+                    .and_then(|_| std::fs::write(dir.join(format!("{stem}.png")), &r.png));
+                if let Err(e) = written {
+                    eprintln!("tfw-bench: warning: cannot write {}: {e}", dir.display());
+                }
+            }
+            html::inline_svg(&r.svg, &chart.title)
+        }
+        Err(e) => {
+            eprintln!("tfw-bench: warning: plot {:?}: {e}", chart.title);
+            html::note(&format!("{}: not drawn ({e})", chart.title))
+        }
+    }
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -31,13 +31,17 @@ pub struct StopCondition {
 }
 
 /// How the next request is timed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Pacing {
     /// Send the next request as soon as a response frees a pipeline slot (wrk, ab, h2load).
     /// With a non-zero `batch_wait` the worker lets completions gather for up to that long
     /// before handling them (fewer wake-ups and kernel entries: less CPU per response), so a
     /// response is stamped up to `batch_wait` late. Zero stamps each as soon as it arrives.
     ClosedLoop { batch_wait: Duration },
+    /// Open loop (wrk2): `rate` requests per second in total, each due at a time fixed in
+    /// advance; latency counts from that time (corrected) and from the actual send
+    /// (uncorrected). Completions are handled as they arrive (no batching).
+    FixedRate { rate: f64 },
 }
 
 impl Pacing {
@@ -45,6 +49,15 @@ impl Pacing {
     pub fn batch_wait(&self) -> Duration {
         match *self {
             Pacing::ClosedLoop { batch_wait } => batch_wait,
+            Pacing::FixedRate { .. } => Duration::ZERO,
+        }
+    }
+
+    /// The total rate of an open-loop run.
+    pub fn rate(&self) -> Option<f64> {
+        match *self {
+            Pacing::FixedRate { rate } => Some(rate),
+            Pacing::ClosedLoop { .. } => None,
         }
     }
 }
@@ -135,6 +148,12 @@ pub struct LoadPlan {
     pub connect_window: u32,
     /// Interval between per-worker snapshots.
     pub interval: Duration,
+    /// Load before the measured run: sent and answered, not counted. The run's duration and
+    /// request count start after it.
+    pub warmup: Duration,
+    /// Rise linearly to the full load over this long: connections open one after another
+    /// (closed loop), or the rate grows from zero (open loop). Zero: at once.
+    pub ramp_up: Duration,
 }
 
 /// The built-in target.

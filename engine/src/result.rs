@@ -43,8 +43,24 @@ pub struct CpuUsage {
 pub struct WorkerInfo {
     pub cpu: usize,
     pub conns: u32,
-    /// Thread CPU time (user + sys) over the run.
+    /// Thread CPU time (user + sys) over the run (after the warmup).
     pub cpu_s: f64,
+    /// Share of the measured wall time the worker's thread was on a CPU (0..1): near 1, the
+    /// worker was saturated and the figures describe the client more than the target.
+    pub busy: f64,
+}
+
+/// A worker busier than this (share of wall time on CPU) is reported as saturated.
+pub const SATURATED_BUSY: f64 = 0.9;
+
+/// What an open-loop run was asked for and how well its schedule was kept (the rest is in the
+/// counters: `late`, `max_lag_us`, and `latency_uncorrected`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RateInfo {
+    /// Requests per second asked for (total).
+    pub target_rps: f64,
+    /// Requests due by the end of the load that were never sent.
+    pub unsent: u64,
 }
 
 /// A finished (or interrupted) client run.
@@ -68,9 +84,31 @@ pub struct RunResult {
     pub unanswered: u64,
     /// The first connect failure of the run, to explain connect errors.
     pub first_connect_error: Option<String>,
+    /// Open loop: the asked rate and the schedule's keeping; None for a closed loop.
+    pub rate: Option<RateInfo>,
+    /// Load run before the measured part (not counted).
+    pub warmup: Duration,
 }
 
 impl RunResult {
+    /// Requests sent per second over the measured run.
+    pub fn sent_rps(&self) -> f64 {
+        let s = self.elapsed.as_secs_f64();
+        if s > 0.0 {
+            self.totals.counters.requests as f64 / s
+        } else {
+            0.0
+        }
+    }
+
+    /// Workers that were saturated (busy above [`SATURATED_BUSY`]).
+    pub fn saturated_workers(&self) -> Vec<&WorkerInfo> {
+        self.workers
+            .iter()
+            .filter(|w| w.busy > SATURATED_BUSY)
+            .collect()
+    }
+
     pub fn rps(&self) -> f64 {
         let s = self.elapsed.as_secs_f64();
         if s > 0.0 {

@@ -5,7 +5,7 @@
 use crate::error::EngineError;
 use crate::limits;
 use crate::plan::{LoadPlan, ServePlan};
-use crate::result::{CpuUsage, Interval, IoInfo, RunResult, WorkerInfo};
+use crate::result::{CpuUsage, Interval, IoInfo, RateInfo, RunResult, WorkerInfo};
 use crate::ring::sys;
 use crate::ring::uring::UringConfig;
 use crate::stats::Snapshot;
@@ -100,10 +100,24 @@ pub fn run_load(
         return Err(err);
     }
 
-    let (u0, s0, _) = sys::rusage(false);
+    let (mut u0, mut s0, _) = sys::rusage(false);
     let start = Instant::now();
     for s in &starts {
         let _ = s.send(Some(start));
+    }
+    // The process's CPU time counts from the warmup's end.
+    let mut early = Vec::new();
+    while !plan.warmup.is_zero() {
+        let left = plan.warmup.saturating_sub(start.elapsed());
+        if left.is_zero() {
+            (u0, s0, _) = sys::rusage(false);
+            break;
+        }
+        match rx.recv_timeout(left) {
+            Ok(msg) => early.push(msg),
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
     }
 
     let mut pending: Vec<(Snapshot, usize)> = Vec::new();
@@ -113,7 +127,8 @@ pub fn run_load(
     // What workers measured after their last full interval.
     let mut tails = Snapshot::empty();
     let interval_s = plan.interval.as_secs_f64();
-    while let Ok(msg) = rx.recv() {
+    let mut early = early.into_iter();
+    while let Some(msg) = early.next().or_else(|| rx.recv().ok()) {
         match msg {
             WorkerMsg::Interval { seq, snapshot, .. } => {
                 if pending.len() <= seq {
@@ -150,7 +165,8 @@ pub fn run_load(
     }
     let ends: Vec<WorkerEnd> = ends.into_iter().map(|e| e.unwrap_or_default()).collect();
     let end_ns = ends.iter().map(|e| e.end_ns).max().unwrap_or(0);
-    let elapsed = Duration::from_nanos(end_ns);
+    // The measured run starts after the warmup.
+    let elapsed = Duration::from_nanos(end_ns).saturating_sub(plan.warmup);
     // Fold every not-yet-emitted interval (partial ones and the tails) into the series.
     let mut tail = tails;
     for (snap, _) in pending.iter().skip(intervals.len()) {
@@ -183,17 +199,32 @@ pub fn run_load(
             .cpus
             .iter()
             .enumerate()
-            .map(|(i, &cpu)| WorkerInfo {
-                cpu,
-                conns: plan.conns / workers as u32
-                    + u32::from((i as u32) < plan.conns % workers as u32),
-                cpu_s: ends[i].cpu_s,
+            .map(|(i, &cpu)| {
+                let wall = Duration::from_nanos(ends[i].end_ns)
+                    .saturating_sub(plan.warmup)
+                    .as_secs_f64();
+                WorkerInfo {
+                    cpu,
+                    conns: plan.conns / workers as u32
+                        + u32::from((i as u32) < plan.conns % workers as u32),
+                    cpu_s: ends[i].cpu_s,
+                    busy: if wall > 0.0 {
+                        (ends[i].cpu_s / wall).min(1.0)
+                    } else {
+                        0.0
+                    },
+                }
             })
             .collect(),
         pipeline: plan.pipeline,
         interrupted: stop.load(Ordering::Relaxed),
         unanswered: ends.iter().map(|e| e.unanswered).sum(),
         first_connect_error: ends.iter().find_map(|e| e.first_connect_error.clone()),
+        rate: plan.pacing.rate().map(|target_rps| RateInfo {
+            target_rps,
+            unsent: ends.iter().map(|e| e.unsent).sum(),
+        }),
+        warmup: plan.warmup,
     })
 }
 

@@ -37,7 +37,7 @@ pub fn to_json(r: &RunResult, meta: &Meta) -> Value {
     } else {
         0.0
     };
-    json!({
+    let mut doc = json!({
         "tool": TOOL,
         "version": meta.version,
         "commit": meta.commit,
@@ -79,7 +79,21 @@ pub fn to_json(r: &RunResult, meta: &Meta) -> Value {
         "settings": if meta.settings.is_object() { meta.settings.clone() } else { json!({}) },
         "started_unix_s": finite_or_zero(meta.started_unix_s),
         "latency_hdr": histogram_base64(&r.totals.latency),
-    })
+        "warmup_s": finite_or_zero(r.warmup.as_secs_f64()),
+        "warnings": crate::warnings::warnings(r),
+    });
+    if let Some(rate) = &r.rate {
+        let unc = LatencySummary::from_histogram(&r.totals.latency_uncorrected);
+        doc["latency_uncorrected_us"] = latency_object(&unc);
+        doc["rate"] = json!({
+            "target_rps": finite_or_zero(rate.target_rps),
+            "sent_rps": finite_or_zero(r.sent_rps()),
+            "late": c.late,
+            "unsent": rate.unsent,
+            "max_lag_us": c.max_lag_us,
+        });
+    }
+    doc
 }
 
 /// The merged latency histogram, V2-compressed (DEFLATE) and base64-encoded: the form
@@ -140,6 +154,8 @@ fn worker_object(w: &WorkerInfo) -> Value {
         "cpu": w.cpu,
         "conns": w.conns,
         "cpu_s": finite_or_zero(w.cpu_s),
+        "busy": finite_or_zero(w.busy),
+        "saturated": w.busy > tfw_engine::result::SATURATED_BUSY,
     })
 }
 
@@ -152,6 +168,8 @@ fn interval_object(i: &Interval) -> Value {
         "responses": c.responses,
         "errors": c.total_errors(),
         "bytes_read": c.bytes_read,
+        "late": c.late,
+        "max_lag_us": c.max_lag_us,
         "latency_us": {
             "p50": lat.p50(),
             "p90": lat.p90(),

@@ -35,7 +35,11 @@ pub struct LatencySummary {
 impl LatencySummary {
     /// Summarises the latency histogram of `s`; all zeros when it is empty.
     pub fn from_snapshot(s: &Snapshot) -> Self {
-        let h = &s.latency;
+        Self::from_histogram(&s.latency)
+    }
+
+    /// Summarises `h` (µs); all zeros when it is empty.
+    pub fn from_histogram(h: &hdrhistogram::Histogram<u64>) -> Self {
         if h.is_empty() {
             return LatencySummary::default();
         }

@@ -1,6 +1,7 @@
 //! Output formats of tfw-bench: pure functions from an engine [`RunResult`] to a human text
 //! summary ([`summary`]) and to the JSON run document ([`to_json`]) described by the committed
-//! JSON Schema [`RUN_SCHEMA`] (`schema/run.schema.json`).
+//! JSON Schema [`RUN_SCHEMA`] (`schema/run.schema.json`); and from run documents read back
+//! to plots and an HTML page ([`report`]).
 //!
 //! Nothing here does I/O: the binary prints the strings and writes the files. Field names of
 //! the JSON document are a committed contract; fields are only ever added.
@@ -11,8 +12,10 @@ pub mod hdrlog;
 pub mod history;
 pub mod json;
 pub mod latency;
+pub mod report;
 pub mod text;
 pub mod units;
+pub mod warnings;
 
 pub use json::{to_json, Meta};
 pub use latency::LatencySummary;

@@ -28,8 +28,44 @@ pub fn summary(r: &RunResult) -> String {
     lines.push(workers_line(r));
     lines.push(format!("  io: {}", io_description(&r.io)));
 
+    if r.warmup > std::time::Duration::ZERO {
+        lines.push(format!(
+            "  after a warmup of {:.2}s (not counted)",
+            r.warmup.as_secs_f64()
+        ));
+    }
     if lat.count == 0 {
         lines.push("  Latency     none (no responses)".to_string());
+    } else if let Some(rate) = &r.rate {
+        let unc = LatencySummary::from_histogram(&r.totals.latency_uncorrected);
+        lines.push(format!(
+            "  Latency     from the intended send (corrected): mean {}  stdev {}  max {}",
+            format_time_us(lat.mean),
+            format_time_us(lat.stdev),
+            format_time_us(lat.max)
+        ));
+        lines.push("  Latency distribution   corrected  uncorrected".to_string());
+        for ((&(_, _, label), &v), &u) in PERCENTILES
+            .iter()
+            .zip(lat.percentiles.iter())
+            .zip(unc.percentiles.iter())
+        {
+            lines.push(format!(
+                "    {label:>6}  {:>18}  {:>11}",
+                format_time_us(v),
+                format_time_us(u)
+            ));
+        }
+        let c = &r.totals.counters;
+        lines.push(format!(
+            "  Rate: asked {:.2}/s, sent {:.2}/s; {} late (over 1ms behind schedule), {} never \
+             sent; max schedule lag {}",
+            rate.target_rps,
+            finite_or_zero(r.sent_rps()),
+            c.late,
+            rate.unsent,
+            format_time_us(c.max_lag_us as f64)
+        ));
     } else {
         lines.push(format!(
             "  Latency     mean {}  stdev {}  max {}",
@@ -97,6 +133,10 @@ pub fn summary(r: &RunResult) -> String {
     ));
     if r.workers.len() > 1 {
         lines.extend(worker_cpu_lines(&r.workers));
+    }
+
+    for w in crate::warnings::warnings(r) {
+        lines.push(format!("  WARNING: {w}"));
     }
 
     let mut out = lines.join("\n");
@@ -299,6 +339,7 @@ mod tests {
                 cpu,
                 conns: 100,
                 cpu_s: 1.5,
+                busy: 0.25,
             })
             .collect();
         let lines = worker_cpu_lines(&workers);

@@ -220,6 +220,17 @@ fn a_file_that_is_not_a_database_is_an_open_error() {
     )
     .unwrap();
     let e = History::open(&path).err().expect("refused");
-    assert!(matches!(e, HistoryError::Open { .. }), "{e}");
+    assert!(matches!(e, HistoryError::NotADatabase(_)), "{e}");
     assert!(e.to_string().contains(&path.display().to_string()), "{e}");
+    // Even a tiny one, which SQLite would take for an empty database and overwrite.
+    std::fs::write(&path, b"x").unwrap();
+    assert!(matches!(
+        History::open(&path),
+        Err(HistoryError::NotADatabase(_))
+    ));
+    assert_eq!(std::fs::read(&path).unwrap(), b"x");
+    // A directory is an open error naming it.
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let e = History::open(&dir).err().expect("refused");
+    assert!(matches!(e, HistoryError::Open { .. }), "{e}");
 }

@@ -181,19 +181,22 @@ fn totals_and_percentiles() {
     assert_eq!(d["max_rss_kib"], 24_576);
     assert_eq!(
         d["workers"],
-        json!([{"cpu": 0, "conns": 50, "cpu_s": 0.5}, {"cpu": 1, "conns": 50, "cpu_s": 0.5}])
+        json!([
+            {"cpu": 0, "conns": 50, "cpu_s": 0.5, "busy": 0.25, "saturated": false},
+            {"cpu": 1, "conns": 50, "cpu_s": 0.5, "busy": 0.25, "saturated": false}
+        ])
     );
 
     let iv = d["intervals"].as_array().unwrap();
     assert_eq!(iv.len(), 2);
     assert_eq!(
         iv[0],
-        json!({"t_s": 1.0, "requests": 600, "responses": 500, "errors": 2, "bytes_read": 100_000,
+        json!({"t_s": 1.0, "requests": 600, "responses": 500, "errors": 2, "bytes_read": 100_000, "late": 0, "max_lag_us": 0,
                "latency_us": {"p50": 250.0, "p90": 450.0, "p99": 495.0, "max": 500.0}})
     );
     assert_eq!(
         iv[1],
-        json!({"t_s": 2.0, "requests": 505, "responses": 500, "errors": 1, "bytes_read": 100_000,
+        json!({"t_s": 2.0, "requests": 505, "responses": 500, "errors": 1, "bytes_read": 100_000, "late": 0, "max_lag_us": 0,
                "latency_us": {"p50": 750.0, "p90": 950.0, "p99": 995.0, "max": 1000.0}})
     );
     // Intervals add up to the totals.

@@ -137,6 +137,7 @@ fn many_workers_collapse_cpu_ranges() {
             cpu,
             conns: 20,
             cpu_s: 0.2,
+            busy: 0.25,
         })
         .collect();
     let s = summary(&r);

@@ -9,6 +9,9 @@ use hdrhistogram::Histogram;
 /// Highest latency a histogram records exactly (1 hour, in µs); larger values saturate.
 pub const LATENCY_MAX_US: u64 = 3_600_000_000;
 
+/// Open loop: a request sent more than this long after its intended time counts as late.
+pub const LATE_NS: u64 = 1_000_000;
+
 /// Kinds of error a run counts. Each has a stable name used in summaries and the JSON.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
@@ -61,6 +64,11 @@ pub struct Counters {
     pub errors: [u64; 5],
     /// Responses by status code: (code, count), only codes seen; kept sorted by code.
     pub status: Vec<(u16, u64)>,
+    /// Open loop: requests sent later than `LATE_NS` after their intended time.
+    pub late: u64,
+    /// Open loop: the largest schedule lag seen (how far the oldest due, unsent request was
+    /// behind), in µs. Merged by maximum, not sum.
+    pub max_lag_us: u64,
 }
 
 impl Counters {
@@ -78,6 +86,8 @@ impl Counters {
         self.bytes_read += other.bytes_read;
         self.bytes_written += other.bytes_written;
         self.connects += other.connects;
+        self.late += other.late;
+        self.max_lag_us = self.max_lag_us.max(other.max_lag_us);
         for (a, b) in self.errors.iter_mut().zip(other.errors.iter()) {
             *a += b;
         }
@@ -106,6 +116,10 @@ pub struct Stats {
     /// Counts for status 0..=999, indexed by code; folded into `Counters::status` at snapshots.
     status: Box<[u64; 1000]>,
     latency: Histogram<u64>,
+    /// Open loop only: latency from the actual send.
+    latency_uncorrected: Histogram<u64>,
+    late: u64,
+    max_lag_us: u64,
 }
 
 impl Default for Stats {
@@ -125,6 +139,9 @@ impl Stats {
             errors: [0; 5],
             status: Box::new([0; 1000]),
             latency: new_latency_histogram(),
+            latency_uncorrected: new_latency_histogram(),
+            late: 0,
+            max_lag_us: 0,
         }
     }
 
@@ -155,6 +172,28 @@ impl Stats {
         self.responses += 1;
         self.status[(status as usize).min(999)] += 1;
         self.latency.saturating_record(latency_us);
+    }
+
+    /// Open loop: a response `corrected_us` after its request's intended send time and
+    /// `uncorrected_us` after its actual send.
+    #[inline]
+    pub fn response_open_loop(&mut self, status: u16, corrected_us: u64, uncorrected_us: u64) {
+        self.response(status, corrected_us);
+        self.latency_uncorrected.saturating_record(uncorrected_us);
+    }
+
+    /// Open loop: a request went out `behind_ns` after its intended time.
+    #[inline]
+    pub fn sent_behind(&mut self, behind_ns: u64) {
+        if behind_ns > LATE_NS {
+            self.late += 1;
+        }
+    }
+
+    /// Open loop: the schedule is `lag_ns` behind (the oldest due request is still unsent).
+    #[inline]
+    pub fn lag(&mut self, lag_ns: u64) {
+        self.max_lag_us = self.max_lag_us.max(lag_ns / 1000);
     }
 
     /// Responses so far in this interval (for count-based stops and progress).
@@ -189,9 +228,17 @@ impl Stats {
             connects: std::mem::take(&mut self.connects),
             errors: std::mem::take(&mut self.errors),
             status,
+            late: std::mem::take(&mut self.late),
+            max_lag_us: std::mem::take(&mut self.max_lag_us),
         };
         let latency = std::mem::replace(&mut self.latency, new_latency_histogram());
-        Snapshot { counters, latency }
+        let latency_uncorrected =
+            std::mem::replace(&mut self.latency_uncorrected, new_latency_histogram());
+        Snapshot {
+            counters,
+            latency,
+            latency_uncorrected,
+        }
     }
 }
 
@@ -199,7 +246,10 @@ impl Stats {
 #[derive(Clone, Debug)]
 pub struct Snapshot {
     pub counters: Counters,
+    /// Latency of every response: from the intended send time in an open-loop run.
     pub latency: Histogram<u64>,
+    /// Open loop only (empty otherwise): latency from the actual send.
+    pub latency_uncorrected: Histogram<u64>,
 }
 
 impl Snapshot {
@@ -207,6 +257,7 @@ impl Snapshot {
         Snapshot {
             counters: Counters::default(),
             latency: new_latency_histogram(),
+            latency_uncorrected: new_latency_histogram(),
         }
     }
 
@@ -214,6 +265,9 @@ impl Snapshot {
         self.counters.add(&other.counters);
         self.latency
             .add(&other.latency)
+            .expect("latency histograms share bounds");
+        self.latency_uncorrected
+            .add(&other.latency_uncorrected)
             .expect("latency histograms share bounds");
     }
 }

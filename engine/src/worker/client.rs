@@ -7,6 +7,7 @@
 //! io_uring and epoll paths run the same code.
 
 use super::clock::{ns, Clock};
+use super::schedule::Schedule;
 use super::{make_backend, AnyBackend, WorkerEnd, WorkerMsg};
 use crate::plan::LoadPlan;
 use crate::proto::h1::{ResponseDone, ResponseParser, ResponseSink};
@@ -109,6 +110,8 @@ struct Conn {
     /// Counted in `State::ramping`.
     ramping: bool,
     queued: bool,
+    /// Open loop: in `State::free` (may take another request).
+    free: bool,
     ever_connected: bool,
 }
 
@@ -118,6 +121,19 @@ struct State<'a> {
     by_slot: Vec<u32>,
     /// Send times, `pipeline` per connection.
     times: Vec<u64>,
+    /// Open loop: the intended send times of the same requests.
+    intended: Vec<u64>,
+    /// Open loop: the send schedule (set when the ramp of connects is done).
+    schedule: Option<Schedule>,
+    /// Open loop: connections that may take another request, least recently used first.
+    free: VecDeque<u32>,
+    open_loop: bool,
+    /// Closed-loop ramp-up: connection `i` first opens at `ramp_up * i / conns`.
+    ramp_up: u64,
+    /// Past the warmup: what happens is counted.
+    measuring: bool,
+    /// Open loop: requests due by the end of the load that were never sent.
+    unsent: u64,
     pipeline: u32,
     req_len: usize,
     payload: PayloadId,
@@ -149,6 +165,8 @@ struct State<'a> {
 struct Sink<'s> {
     stats: &'s mut Stats,
     times: &'s [u64],
+    intended: &'s [u64],
+    open_loop: bool,
     pipeline: u32,
     ts_head: &'s mut u32,
     inflight: &'s mut u32,
@@ -169,11 +187,18 @@ impl ResponseSink for Sink<'_> {
             self.unsolicited = true;
             return false;
         }
-        let sent = self.times[*self.ts_head as usize];
+        let i = *self.ts_head as usize;
+        let sent = self.times[i];
         *self.ts_head = (*self.ts_head + 1) % self.pipeline;
         *self.inflight -= 1;
-        self.stats
-            .response(d.status, self.now.saturating_sub(sent) / 1000);
+        let uncorrected = self.now.saturating_sub(sent) / 1000;
+        if self.open_loop {
+            let corrected = self.now.saturating_sub(self.intended[i]) / 1000;
+            self.stats
+                .response_open_loop(d.status, corrected, uncorrected);
+        } else {
+            self.stats.response(d.status, uncorrected);
+        }
         self.done += 1;
         if d.close {
             self.close = true;
@@ -211,11 +236,19 @@ fn run<B: Backend>(
                 connect_started: 0,
                 ramping: false,
                 queued: true,
+                free: false,
                 ever_connected: false,
             })
             .collect(),
         by_slot: Vec::with_capacity(n),
         times: vec![0; n * pipeline as usize],
+        intended: vec![0; n * pipeline as usize],
+        schedule: None,
+        free: VecDeque::with_capacity(n),
+        open_loop: plan.pacing.rate().is_some(),
+        ramp_up: ns(plan.ramp_up),
+        measuring: plan.warmup.is_zero(),
+        unsent: 0,
         pipeline,
         req_len,
         payload,
@@ -234,10 +267,12 @@ fn run<B: Backend>(
         first_connect_error: None,
         source_next: setup.first_conn as usize,
     };
-    let load_end = ns(plan.stop.duration);
+    let warmup = ns(plan.warmup);
+    let load_end = warmup.saturating_add(ns(plan.stop.duration));
     let interval = ns(plan.interval).max(1_000_000);
     let scan_every = (ns(plan.timeout) / 10).clamp(5_000_000, 100_000_000);
-    let mut next_interval = interval;
+    let mut next_interval = warmup + interval;
+    let mut warm_cpu_s = 0.0;
     let mut next_scan = scan_every;
     let mut drain_deadline = u64::MAX;
     let mut seq = 0usize;
@@ -245,11 +280,26 @@ fn run<B: Backend>(
     let mut batch_wait = min_batch_wait;
     // A ramp that has not finished by half the run is ended: the load starts regardless.
     let ramp_end = load_end / 2;
+    // A closed-loop ramp-up opens connections one after another: no hold for the others.
+    if st.ramp_up > 0 && !st.open_loop {
+        st.ramp_done = true;
+    }
 
     loop {
         st.now = clock.now_ns();
-        let counted = st.answered >= st.quota;
+        if !st.measuring && st.now >= warmup {
+            // The warmup is over: forget what it measured; counts start now.
+            st.measuring = true;
+            st.stats.take_snapshot();
+            st.answered = 0;
+            warm_cpu_s = thread_cpu_s();
+            next_interval = warmup + interval;
+        }
+        let counted = st.measuring && st.answered >= st.quota;
         if !st.draining && (counted || st.now >= load_end || setup.stop.load(Ordering::Relaxed)) {
+            if let Some(s) = &st.schedule {
+                st.unsent = s.due_before(st.now.min(load_end)).saturating_sub(s.sent());
+            }
             st.begin_drain();
             // Responses owed are waited for up to the request timeout; an interrupted run
             // waits at most a second so a signal stops it promptly.
@@ -288,8 +338,9 @@ fn run<B: Backend>(
         st.start_connects(&mut io);
         if !st.ramp_done && ((st.ramping == 0 && st.connect_queue.is_empty()) || st.now >= ramp_end)
         {
-            st.finish_ramp(&mut io);
+            st.finish_ramp(&mut io, setup);
         }
+        st.pump(&mut io, load_end);
 
         let mut deadline = next_interval.min(next_scan);
         deadline = deadline.min(if st.draining {
@@ -297,6 +348,12 @@ fn run<B: Backend>(
         } else {
             load_end
         });
+        if !st.measuring {
+            deadline = deadline.min(warmup);
+        }
+        if let Some(t) = st.next_wakeup() {
+            deadline = deadline.min(t);
+        }
         let timeout = Duration::from_nanos(deadline.saturating_sub(st.now)).min(MAX_WAIT);
         // Closed loop: let up to half of what is in flight complete before waking.
         let want = if st.draining || batch_wait.is_zero() {
@@ -318,15 +375,21 @@ fn run<B: Backend>(
     let unanswered = st.inflight_total;
     // Connections still open are closed when the backend is dropped (one close each; the
     // ring's teardown releases what its operations held), not one by one here.
-    let (user, sys, _) = crate::ring::sys::rusage(true);
     let end = WorkerEnd {
         established: st.established,
         unanswered,
-        cpu_s: user + sys,
+        unsent: st.unsent,
+        cpu_s: (thread_cpu_s() - warm_cpu_s).max(0.0),
         end_ns: clock.now_ns(),
         first_connect_error: st.first_connect_error.take(),
     };
     (end, st.stats.take_snapshot())
+}
+
+/// This thread's CPU time so far (user + sys).
+fn thread_cpu_s() -> f64 {
+    let (user, sys, _) = crate::ring::sys::rusage(true);
+    user + sys
 }
 
 impl State<'_> {
@@ -357,10 +420,14 @@ impl State<'_> {
         }
         let window = self.plan.connect_window.max(1);
         while self.ramping < window {
-            let Some(ci) = self.connect_queue.pop_front() else {
+            let Some(&front) = self.connect_queue.front() else {
                 break;
             };
-            let ci = ci as usize;
+            if self.opens_later(front as usize) {
+                break;
+            }
+            self.connect_queue.pop_front();
+            let ci = front as usize;
             self.conns[ci].queued = false;
             if self.conns[ci].state != ConnState::Waiting {
                 continue;
@@ -387,6 +454,91 @@ impl State<'_> {
                     self.connect_failed(ci, &e);
                 }
             }
+        }
+    }
+
+    /// Closed-loop ramp-up: connection `ci` has not connected yet and its turn has not come.
+    fn opens_later(&self, ci: usize) -> bool {
+        self.ramp_up > 0
+            && !self.open_loop
+            && !self.conns[ci].ever_connected
+            && self.open_at(ci) > self.now
+    }
+
+    fn open_at(&self, ci: usize) -> u64 {
+        (self.ramp_up as u128 * ci as u128 / self.conns.len().max(1) as u128) as u64
+    }
+
+    /// When the loop must wake for pacing: the next request due (open loop, unless no
+    /// connection can take it: then completions wake the loop), or the next connection's turn
+    /// to open (closed-loop ramp-up).
+    fn next_wakeup(&self) -> Option<u64> {
+        if self.draining {
+            return None;
+        }
+        if let Some(s) = &self.schedule {
+            let due = s.next_due();
+            if due > self.now || !self.free.is_empty() {
+                return Some(due);
+            }
+            return None;
+        }
+        match self.connect_queue.front() {
+            Some(&ci) if self.opens_later(ci as usize) => Some(self.open_at(ci as usize)),
+            _ => None,
+        }
+    }
+
+    /// Open loop: sends every request that is due, each on the least recently used connection
+    /// that can take one; what cannot go out yet is schedule lag.
+    fn pump<B: Backend>(&mut self, io: &mut B, load_end: u64) {
+        if self.draining {
+            return;
+        }
+        let Some(mut sched) = self.schedule.take() else {
+            return;
+        };
+        loop {
+            let due = sched.next_due();
+            if due > self.now || due >= load_end {
+                break;
+            }
+            let Some(ci) = self.pop_free() else {
+                self.stats.lag(self.now - due);
+                break;
+            };
+            sched.advance();
+            self.stats.sent_behind(self.now - due);
+            self.stats.lag(self.now - due);
+            self.send_requests(io, ci, 1, Some(due));
+            self.mark_free(ci);
+        }
+        self.schedule = Some(sched);
+    }
+
+    /// Open loop: the next connection that can take a request.
+    fn pop_free(&mut self) -> Option<usize> {
+        while let Some(ci) = self.free.pop_front() {
+            let c = &mut self.conns[ci as usize];
+            c.free = false;
+            if c.state == ConnState::Open && c.inflight < self.pipeline {
+                return Some(ci as usize);
+            }
+        }
+        None
+    }
+
+    /// Open loop: connection `ci` may take another request (if it can).
+    fn mark_free(&mut self, ci: usize) {
+        let c = &mut self.conns[ci];
+        if self.open_loop
+            && !c.free
+            && !self.draining
+            && c.state == ConnState::Open
+            && c.inflight < self.pipeline
+        {
+            c.free = true;
+            self.free.push_back(ci as u32);
         }
     }
 
@@ -444,9 +596,15 @@ impl State<'_> {
         }
     }
 
-    fn send_requests<B: Backend>(&mut self, io: &mut B, ci: usize, k: u32) {
+    /// Sends `k` requests on connection `ci`, due at `intended` (open loop) or now.
+    fn send_requests<B: Backend>(&mut self, io: &mut B, ci: usize, k: u32, intended: Option<u64>) {
         // With a response count to reach, never have more asked than can still be answered.
-        let left = self.quota - self.answered - self.inflight_total;
+        let left = if self.measuring {
+            self.quota
+                .saturating_sub(self.answered + self.inflight_total)
+        } else {
+            u64::MAX
+        };
         let k = (k as u64).min(left) as u32;
         if k == 0 {
             return;
@@ -455,8 +613,9 @@ impl State<'_> {
         let base = ci * p as usize;
         let c = &mut self.conns[ci];
         for j in 0..k {
-            let idx = (c.ts_head + c.inflight + j) % p;
-            self.times[base + idx as usize] = self.now;
+            let idx = base + ((c.ts_head + c.inflight + j) % p) as usize;
+            self.times[idx] = self.now;
+            self.intended[idx] = intended.unwrap_or(self.now);
         }
         c.inflight += k;
         self.inflight_total += k as u64;
@@ -465,17 +624,28 @@ impl State<'_> {
         self.stats.requests_sent(k as u64, bytes as u64);
     }
 
-    /// Ends the ramp phase: held connections start their full load.
-    fn finish_ramp<B: Backend>(&mut self, io: &mut B) {
+    /// Ends the ramp phase: held connections start their full load; an open-loop schedule
+    /// starts now.
+    fn finish_ramp<B: Backend>(&mut self, io: &mut B, setup: &ClientSetup) {
         self.ramp_done = true;
         if self.draining {
             self.held.clear();
             return;
         }
+        if let Some(rate) = self.plan.pacing.rate() {
+            self.schedule = Some(Schedule::new(
+                rate,
+                self.plan.cpus.len(),
+                setup.worker,
+                self.now,
+                self.ramp_up,
+            ));
+            return;
+        }
         for ci in std::mem::take(&mut self.held) {
             let c = &self.conns[ci as usize];
             if c.state == ConnState::Open && c.inflight == 0 {
-                self.send_requests(io, ci as usize, self.pipeline);
+                self.send_requests(io, ci as usize, self.pipeline, None);
             }
         }
     }
@@ -531,9 +701,13 @@ impl State<'_> {
                             c.ever_connected = true;
                             self.established += 1;
                         }
-                        if !self.draining {
+                        if self.open_loop {
+                            // Requests go out on the schedule; the connection is ramped.
+                            self.ramped(ci);
+                            self.mark_free(ci);
+                        } else if !self.draining {
                             let k = if self.ramp_done { self.pipeline } else { 1 };
-                            self.send_requests(io, ci, k);
+                            self.send_requests(io, ci, k, None);
                         }
                     }
                     Err(e) => {
@@ -589,6 +763,8 @@ impl State<'_> {
         let mut sink = Sink {
             stats: &mut self.stats,
             times: &self.times[base..base + self.pipeline as usize],
+            intended: &self.intended[base..base + self.pipeline as usize],
+            open_loop: self.open_loop,
             pipeline: self.pipeline,
             ts_head: &mut c.ts_head,
             inflight: &mut c.inflight,
@@ -632,9 +808,13 @@ impl State<'_> {
             self.drop_conn(io, ci, false);
             return;
         }
-        if !self.draining {
+        if self.open_loop {
+            if done > 0 {
+                self.mark_free(ci);
+            }
+        } else if !self.draining {
             if self.ramp_done {
-                self.send_requests(io, ci, done);
+                self.send_requests(io, ci, done, None);
             } else if self.conns[ci].inflight == 0 {
                 self.held.push(ci as u32);
             }

@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod clock;
+pub mod schedule;
 pub mod server;
 
 use crate::plan::IoMode;
@@ -38,7 +39,9 @@ pub enum WorkerMsg {
 pub struct WorkerEnd {
     pub established: u32,
     pub unanswered: u64,
-    /// Thread CPU time (user + sys).
+    /// Open loop: requests due by the end that were never sent.
+    pub unsent: u64,
+    /// Thread CPU time (user + sys) after the warmup.
     pub cpu_s: f64,
     /// Nanoseconds from the common start to this worker's end.
     pub end_ns: u64,

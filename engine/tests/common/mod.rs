@@ -84,6 +84,8 @@ pub fn load_plan(target: SocketAddr, conns: u32, duration: Duration, io: IoMode)
         source_addrs: Vec::new(),
         connect_window: 64,
         interval: Duration::from_millis(250),
+        warmup: Duration::ZERO,
+        ramp_up: Duration::ZERO,
     }
 }
 

@@ -66,6 +66,8 @@ pub enum HistoryError {
     NewerSchema { path: String, found: i64 },
     #[error("history {0} does not exist")]
     Missing(String),
+    #[error("cannot open history {0}: it is not an SQLite database (refusing to overwrite it)")]
+    NotADatabase(String),
     #[error("no invocation {0} in the history")]
     NoInvocation(i64),
     #[error("history: {0}")]
@@ -146,10 +148,28 @@ pub struct History {
     conn: Connection,
 }
 
+/// Whether `path` is missing, empty, or starts with SQLite's file header. SQLite itself
+/// takes a short file of anything for an empty database and would overwrite it.
+fn looks_like_sqlite(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return true; // missing (created), or unreadable (SQLite says why)
+    };
+    let mut head = Vec::with_capacity(16);
+    match f.by_ref().take(16).read_to_end(&mut head) {
+        Ok(0) => true,
+        Ok(_) => head == b"SQLite format 3\0",
+        Err(_) => true, // e.g. a directory: SQLite's error names it
+    }
+}
+
 impl History {
     /// Opens `path`, creating it (and its schema) if missing.
     pub fn open(path: &Path) -> Result<History, HistoryError> {
         let shown = path.display().to_string();
+        if !looks_like_sqlite(path) {
+            return Err(HistoryError::NotADatabase(shown));
+        }
         let open_err = |source| HistoryError::Open {
             path: shown.clone(),
             source,

@@ -10,7 +10,8 @@
 //! - [`run`]: what is kept of one run's JSON document
 //! - [`db`]: the SQLite history
 //! - [`host`], [`when`]: host facts and dates
-//! - [`summary`]: Markdown and HTML tables; [`export`]: BMF and github-action-benchmark JSON
+//! - [`summary`]: Markdown and HTML tables; [`trend`]: charts across the history;
+//!   [`export`]: BMF and github-action-benchmark JSON
 
 pub mod compare;
 pub mod db;
@@ -20,4 +21,5 @@ pub mod matrix;
 pub mod run;
 pub mod stats;
 pub mod summary;
+pub mod trend;
 pub mod when;

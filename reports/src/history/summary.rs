@@ -5,6 +5,7 @@
 //! so nothing is silently dropped.
 
 use super::compare::{Comparison, Metric, Verdict};
+use crate::report::html::{escape, kv_table, page, section, table, Cell};
 use crate::units::format_time_us;
 
 /// What happened to one scenario.
@@ -190,85 +191,75 @@ pub fn markdown(o: &Outcome) -> String {
     s
 }
 
-/// Escapes text for HTML.
-pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// The comparison table as an HTML `<table>` (rows classed by verdict).
+/// The comparison table as HTML (the verdict cell coloured: `worse` regressed, `better`
+/// improved).
 pub fn html_table(o: &Outcome) -> String {
-    let mut s = String::from(
-        "<table class=\"comparison\">\n<thead><tr><th>scenario</th><th>metric</th>\
-         <th>baseline median</th><th>current median</th><th>change</th><th>p</th>\
-         <th>verdict</th></tr></thead>\n<tbody>\n",
-    );
+    let header: Vec<Cell> = [
+        "scenario",
+        "metric",
+        "baseline median",
+        "current median",
+        "change",
+        "p",
+        "verdict",
+    ]
+    .into_iter()
+    .map(Cell::text)
+    .collect();
+    let mut rows = Vec::new();
     for sc in &o.scenarios {
-        let name = html_escape(&sc.name);
         if let Some(t) = status_text(&sc.status) {
-            s.push_str(&format!(
-                "<tr class=\"skipped\"><td>{name}</td><td colspan=\"5\"></td><td>{}</td></tr>\n",
-                html_escape(&t)
-            ));
+            let mut r = vec![Cell::text(sc.name.as_str())];
+            r.extend((0..5).map(|_| Cell::text("—")));
+            r.push(Cell::text(t));
+            rows.push(r);
         }
         for c in &sc.comparisons {
             let [b, cur, ch, p, v] = cells(c);
-            s.push_str(&format!(
-                "<tr class=\"{}\"><td>{name}</td><td>{}</td><td class=\"num\">{}</td>\
-                 <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-                 <td>{}</td></tr>\n",
-                c.verdict.as_str(),
-                html_escape(c.metric.label()),
-                html_escape(&b),
-                html_escape(&cur),
-                html_escape(&ch),
-                html_escape(&p),
-                html_escape(&v),
-            ));
+            let class = match c.verdict {
+                Verdict::Regressed => "worse",
+                Verdict::Improved => "better",
+                Verdict::Unchanged => "",
+            };
+            rows.push(vec![
+                Cell::text(sc.name.as_str()),
+                Cell::text(c.metric.label()),
+                Cell::num(b),
+                Cell::num(cur),
+                Cell::num(ch),
+                Cell::num(p),
+                Cell::text(v).with_class(class),
+            ]);
         }
     }
-    s.push_str("</tbody>\n</table>\n");
-    s
+    table(&header, &rows)
 }
 
-/// A self-contained HTML page: the heading facts, the comparison table, then `extra` (HTML
-/// fragments such as trend plots, inserted as is).
+/// A self-contained HTML page: the invocation's facts, the comparison table, then `extra`
+/// (HTML such as the trend plots, inserted as is).
 pub fn html_page(o: &Outcome, extra: &str) -> String {
-    let mut facts = format!(
-        "<p>Baseline: {}; Mann–Whitney U, alpha {}, minimum effect {}.</p>\n",
-        html_escape(&o.baseline),
-        o.alpha,
-        html_escape(&o.min_effect)
-    );
+    let title = format!("tfw-bench regress: invocation {}", o.invocation_id);
+    let mut facts = vec![
+        ("baseline".to_string(), o.baseline.clone()),
+        (
+            "test".to_string(),
+            format!(
+                "Mann–Whitney U (two-sided), alpha {}, minimum effect {}",
+                o.alpha, o.min_effect
+            ),
+        ),
+        ("result".to_string(), o.verdict_line()),
+    ];
     if let Some(t) = &o.target_version {
-        facts.push_str(&format!("<p>Target version: {}</p>\n", html_escape(t)));
+        facts.insert(0, ("target version".to_string(), t.clone()));
     }
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <title>tfw-bench regress: invocation {id}</title>\n<style>\n\
-         body {{ font-family: sans-serif; margin: 2em; }}\n\
-         table {{ border-collapse: collapse; }}\n\
-         th, td {{ border: 1px solid #ccc; padding: 0.25em 0.6em; }}\n\
-         td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}\n\
-         tr.regressed {{ background: #fdd; }}\n\
-         tr.improved {{ background: #dfd; }}\n\
-         tr.skipped {{ color: #777; }}\n\
-         </style>\n</head>\n<body>\n<h1>tfw-bench regress: invocation {id}</h1>\n\
-         {facts}<p><strong>Result:</strong> {verdict}</p>\n{table}{extra}</body>\n</html>\n",
-        id = o.invocation_id,
-        verdict = html_escape(&o.verdict_line()),
-        table = html_table(o),
-    )
+    let body = format!(
+        "<h1>{}</h1>\n{}{}{extra}",
+        escape(&title),
+        kv_table(&facts),
+        section("Comparison with the baseline", &html_table(o)),
+    );
+    page(&title, &body)
 }
 
 #[cfg(test)]
@@ -285,10 +276,6 @@ mod tests {
 
     #[test]
     fn escaping() {
-        assert_eq!(
-            html_escape("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
         assert_eq!(md_escape("a|b\nc"), "a\\|b c");
     }
 }

@@ -44,17 +44,21 @@ pub fn run_from(intervals: Vec<Interval>, elapsed: Duration) -> RunResult {
                 cpu: 0,
                 conns: 50,
                 cpu_s: 0.5,
+                busy: 0.25,
             },
             WorkerInfo {
                 cpu: 1,
                 conns: 50,
                 cpu_s: 0.5,
+                busy: 0.25,
             },
         ],
         pipeline: 1,
         interrupted: false,
         unanswered: 0,
         first_connect_error: None,
+        rate: None,
+        warmup: std::time::Duration::ZERO,
     }
 }
 

@@ -1,0 +1,67 @@
+//! `tfw-bench report`: reads run documents (`stress --json`), writes their plots (SVG + PNG)
+//! and a self-contained HTML page into a directory. The work is tfw_reports::report's; this
+//! is the file handling around it.
+
+use anyhow::{bail, Context};
+use clap::Args;
+use std::path::{Path, PathBuf};
+use tfw_reports::report::{self, Run, Size};
+
+#[derive(Args, Debug)]
+pub struct ReportOpts {
+    /// Run documents written by `tfw-bench stress --json`; the first is the baseline the
+    /// others are compared with.
+    #[arg(required = true, value_name = "RUN.json")]
+    pub runs: Vec<PathBuf>,
+    /// Directory to write the plots and report.html into (created if missing).
+    #[arg(short = 'o', long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Name of a run in legends and tables, in the order of the files (repeatable; default:
+    /// the file name without .json).
+    #[arg(long = "label", value_name = "NAME")]
+    pub labels: Vec<String>,
+}
+
+pub fn run(o: ReportOpts) -> anyhow::Result<i32> {
+    if o.labels.len() > o.runs.len() {
+        bail!(
+            "{} labels for {} run files: give at most one --label per file",
+            o.labels.len(),
+            o.runs.len()
+        );
+    }
+    let mut runs = Vec::with_capacity(o.runs.len());
+    for (i, path) in o.runs.iter().enumerate() {
+        let label = o.labels.get(i).cloned().unwrap_or_else(|| stem(path));
+        runs.push(read_run(path, &label)?);
+    }
+    let files = report::build(&runs, Size::DEFAULT)?;
+    std::fs::create_dir_all(&o.out)
+        .with_context(|| format!("cannot create {}", o.out.display()))?;
+    for f in &files {
+        let path = o.out.join(&f.name);
+        std::fs::write(&path, &f.bytes)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    println!(
+        "wrote {} ({} plots as SVG and PNG, {}x{})",
+        o.out.join(report::HTML_FILE).display(),
+        (files.len() - 1) / 2,
+        Size::DEFAULT.width,
+        Size::DEFAULT.height
+    );
+    Ok(0)
+}
+
+/// The file name without its extension.
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+fn read_run(path: &Path, label: &str) -> anyhow::Result<Run> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Run::parse(label, &text).with_context(|| format!("{}", path.display()))
+}
