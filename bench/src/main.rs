@@ -4,6 +4,7 @@
 mod cli;
 mod parse;
 mod plan;
+mod progress;
 mod report;
 mod serve;
 mod stress;
