@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tfw_engine::cpu;
-use tfw_engine::plan::{IoMode, LoadPlan, Pacing, ServePlan, StopCondition};
+use tfw_engine::plan::{IoMode, LoadPlan, Pacing, RequestMix, ServePlan, StopCondition};
 use tfw_engine::proto::h1::build_response;
 use tfw_scenarios::{parse_header, RequestSpec, Scheme, Target};
 
@@ -117,7 +117,7 @@ pub fn load_plan(o: &StressOpts, url: &str, avoid: &[usize]) -> Result<LoadPlan>
         target: addr,
         conns: o.conns,
         cpus,
-        request,
+        requests: RequestMix::single(request),
         pipeline: o.pipeline,
         timeout,
         stop: StopCondition {

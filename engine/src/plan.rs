@@ -133,7 +133,8 @@ pub struct LoadPlan {
     pub conns: u32,
     /// CPUs to pin one worker each to (already checked against the allowed set).
     pub cpus: Vec<usize>,
-    pub request: RequestTemplate,
+    /// What each connection sends: one request, or a mix from a request file.
+    pub requests: RequestMix,
     /// Requests in flight per connection (HTTP/1.1 pipelining); 1 = no pipelining.
     pub pipeline: u32,
     /// A request without its response for this long counts as a timeout; the connection is

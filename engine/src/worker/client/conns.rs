@@ -117,6 +117,7 @@ impl State<'_> {
         c.inflight = 0;
         c.ts_head = 0;
         c.parser.reset();
+        c.seq = 0;
         c.state = ConnState::Waiting;
         if backoff {
             self.retry_later(ci);
@@ -148,15 +149,32 @@ impl State<'_> {
         let p = self.pipeline;
         let base = ci * p as usize;
         let c = &mut self.conns[ci];
+        let mut bytes = 0usize;
+        // Consecutive requests of the same entry go out in one send.
+        let mut run: Option<(usize, usize)> = None;
         for j in 0..k {
             let idx = base + ((c.ts_head + c.inflight + j) % p) as usize;
             self.times[idx] = self.now;
             self.intended[idx] = intended.unwrap_or(self.now);
+            let e = self.picker.pick(&mut c.seq);
+            self.entry_of[idx] = e as u16;
+            bytes += self.entries[e].len;
+            run = match run {
+                Some((re, n)) if re == e => Some((re, n + 1)),
+                Some((re, n)) => {
+                    let w = &self.entries[re];
+                    io.send(c.slot, w.payload, 0, n * w.len, false);
+                    Some((e, 1))
+                }
+                None => Some((e, 1)),
+            };
+        }
+        if let Some((re, n)) = run {
+            let w = &self.entries[re];
+            io.send(c.slot, w.payload, 0, n * w.len, false);
         }
         c.inflight += k;
         self.inflight_total += k as u64;
-        let bytes = k as usize * self.req_len;
-        io.send(c.slot, self.payload, 0, bytes, false);
         self.stats.requests_sent(k as u64, bytes as u64);
     }
 

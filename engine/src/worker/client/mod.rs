@@ -7,6 +7,7 @@
 //! io_uring and epoll paths run the same code.
 
 mod conns;
+mod mix;
 mod pacing;
 mod sink;
 
@@ -16,7 +17,7 @@ use super::{make_backend, AnyBackend, WorkerEnd, WorkerMsg};
 use crate::plan::LoadPlan;
 use crate::proto::h1::ResponseParser;
 use crate::ring::uring::UringConfig;
-use crate::ring::{Backend, PayloadId, Slot};
+use crate::ring::{Backend, Slot};
 use crate::stats::{ErrorKind, Stats};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -115,6 +116,8 @@ struct Conn {
     queued: bool,
     /// Open loop: in `State::free` (may take another request).
     free: bool,
+    /// Position in the mix's sequence (`MixOrder::Sequence`); back to 0 on reconnect.
+    seq: u32,
     ever_connected: bool,
 }
 
@@ -138,9 +141,11 @@ struct State<'a> {
     /// Open loop: requests due by the end of the load that were never sent.
     unsent: u64,
     pipeline: u32,
-    req_len: usize,
-    payload: PayloadId,
-    head_request: bool,
+    /// The requests this worker sends, registered with the backend, and how it picks them.
+    entries: Vec<mix::EntryWire>,
+    picker: mix::Picker,
+    /// The mix entry of each request in flight (same layout as `times`).
+    entry_of: Vec<u16>,
     stats: Stats,
     connect_queue: VecDeque<u32>,
     /// Connections opened whose first response has not arrived: the connect window bounds
@@ -172,12 +177,7 @@ fn run<B: Backend>(
 ) -> (WorkerEnd, crate::stats::Snapshot) {
     let plan = &*setup.plan;
     let pipeline = plan.pipeline.max(1);
-    let req_len = plan.request.wire.len();
-    let mut wire = Vec::with_capacity(req_len * pipeline as usize);
-    for _ in 0..pipeline {
-        wire.extend_from_slice(&plan.request.wire);
-    }
-    let payload = io.register_payload(wire.into());
+    let entries = mix::register(&mut io, &plan.requests, pipeline);
     let n = setup.conns as usize;
     let mut st = State {
         plan,
@@ -194,6 +194,7 @@ fn run<B: Backend>(
                 ramping: false,
                 queued: true,
                 free: false,
+                seq: 0,
                 ever_connected: false,
             })
             .collect(),
@@ -207,9 +208,9 @@ fn run<B: Backend>(
         measuring: plan.warmup.is_zero(),
         unsent: 0,
         pipeline,
-        req_len,
-        payload,
-        head_request: plan.request.head,
+        entries,
+        picker: mix::Picker::new(&plan.requests),
+        entry_of: vec![0; n * pipeline as usize],
         stats: Stats::new(),
         connect_queue: (0..n as u32).collect(),
         ramping: 0,

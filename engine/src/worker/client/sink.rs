@@ -1,7 +1,7 @@
 //! Responses as the parser completes them: each is matched to the oldest request in flight on
 //! its connection, timed (from the send, or from the intended send in an open loop) and counted.
 
-use super::State;
+use super::{mix, State};
 use crate::proto::h1::{ResponseDone, ResponseParser, ResponseSink};
 use crate::stats::Stats;
 
@@ -14,7 +14,9 @@ pub(super) struct Sink<'s> {
     ts_head: &'s mut u32,
     inflight: &'s mut u32,
     now: u64,
-    head: bool,
+    /// The mix entry of each request in flight, and the entries (to know which are HEAD).
+    heads: &'s [u16],
+    entries: &'s [mix::EntryWire],
     done: u32,
     close: bool,
     unsolicited: bool,
@@ -22,7 +24,8 @@ pub(super) struct Sink<'s> {
 
 impl ResponseSink for Sink<'_> {
     fn next_is_head(&mut self) -> bool {
-        self.head
+        let e = self.heads[*self.ts_head as usize] as usize;
+        self.entries[e].head
     }
 
     fn response(&mut self, d: ResponseDone) -> bool {
@@ -70,7 +73,8 @@ impl State<'_> {
             ts_head: &mut c.ts_head,
             inflight: &mut c.inflight,
             now: self.now,
-            head: self.head_request,
+            heads: &self.entry_of[base..base + self.pipeline as usize],
+            entries: &self.entries,
             done: 0,
             close: false,
             unsolicited: false,
