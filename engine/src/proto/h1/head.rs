@@ -44,13 +44,26 @@ pub(crate) struct Parsed<T> {
 #[derive(Debug)]
 pub(crate) struct HeadBuf<T> {
     buf: Vec<u8>,
+    /// The last head that arrived split across feeds, complete (swapped out of `buf`, so it
+    /// costs no copy): where `HeadAt::Split` points.
+    split: Vec<u8>,
     cache: HeadCache<T>,
+}
+
+/// Where the bytes of a head `HeadBuf::next_head` found are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HeadAt {
+    /// At the start of the slice fed, `n` bytes long (`n` as returned).
+    Fed,
+    /// In `HeadBuf::split_head` (it arrived in more than one feed).
+    Split,
 }
 
 impl<T: Copy> HeadBuf<T> {
     pub(crate) fn new() -> Self {
         HeadBuf {
             buf: Vec::new(),
+            split: Vec::new(),
             cache: HeadCache::new(),
         }
     }
@@ -74,20 +87,26 @@ impl<T: Copy> HeadBuf<T> {
         &mut self.cache
     }
 
+    /// The complete head of the last `HeadAt::Split` answer.
+    pub(crate) fn split_head(&self) -> &[u8] {
+        &self.split
+    }
+
     /// Looks for a complete head starting with what earlier feeds left and continuing in
     /// `data`. `parse` runs httparse over a candidate and returns `Ok(None)` while incomplete.
     ///
-    /// `Ok(Some((head, n)))`: the head ends after `data[..n]`. `Ok(None)`: all of `data` was
+    /// `Ok(Some((head, n, at)))`: the head ends after `data[..n]`; its bytes are `data[..n]`
+    /// (`HeadAt::Fed`) or `split_head()` (`HeadAt::Split`). `Ok(None)`: all of `data` was
     /// buffered and more is needed.
     #[inline]
     pub(crate) fn next_head(
         &mut self,
         data: &[u8],
         parse: impl Fn(&[u8]) -> Result<Option<Parsed<T>>, ParseError>,
-    ) -> Result<Option<(T, usize)>, ParseError> {
+    ) -> Result<Option<(T, usize, HeadAt)>, ParseError> {
         if self.buf.is_empty() {
-            if let Some(hit) = self.cache.lookup(data) {
-                return Ok(Some(hit));
+            if let Some((head, n)) = self.cache.lookup(data) {
+                return Ok(Some((head, n, HeadAt::Fed)));
             }
             return self.parse_whole(data, parse);
         }
@@ -100,10 +119,10 @@ impl<T: Copy> HeadBuf<T> {
         &mut self,
         data: &[u8],
         parse: impl Fn(&[u8]) -> Result<Option<Parsed<T>>, ParseError>,
-    ) -> Result<Option<(T, usize)>, ParseError> {
+    ) -> Result<Option<(T, usize, HeadAt)>, ParseError> {
         if let Some(p) = parse(data)? {
             self.cache.store(&data[..p.len], &p);
-            return Ok(Some((p.head, p.len)));
+            return Ok(Some((p.head, p.len, HeadAt::Fed)));
         }
         if data.len() > MAX_HEAD {
             return Err(ParseError::HeadTooLarge);
@@ -120,7 +139,7 @@ impl<T: Copy> HeadBuf<T> {
         &mut self,
         data: &[u8],
         parse: impl Fn(&[u8]) -> Result<Option<Parsed<T>>, ParseError>,
-    ) -> Result<Option<(T, usize)>, ParseError> {
+    ) -> Result<Option<(T, usize, HeadAt)>, ParseError> {
         let mut from = 0;
         while let Some(end) = self.find_empty_line(data, from) {
             if self.buf.len() + (end - from) > MAX_HEAD {
@@ -133,8 +152,12 @@ impl<T: Copy> HeadBuf<T> {
                 let n = p.len;
                 self.cache.store(&self.buf[..n], &p);
                 let unused = self.buf.len() - n;
+                // The head moves to `split` (for `split_head`); `buf` takes the old one's
+                // capacity.
+                std::mem::swap(&mut self.buf, &mut self.split);
+                self.split.truncate(n);
                 self.buf.clear();
-                return Ok(Some((p.head, from - unused)));
+                return Ok(Some((p.head, from - unused, HeadAt::Split)));
             }
             // An empty line before the start line (tolerated by httparse): keep looking.
         }
