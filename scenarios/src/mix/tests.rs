@@ -144,6 +144,9 @@ fn request_error(text: &str, index: usize) -> (ScenarioError, String) {
     }
 }
 
+/// Is it the error expected?
+type Is = fn(&ScenarioError) -> bool;
+
 #[test]
 fn request_mistakes_name_the_request() {
     let (e, msg) = request_error(
@@ -155,7 +158,7 @@ fn request_mistakes_name_the_request() {
         msg,
         "t.toml: request 2 (\"bad\"): invalid method \"GE T\": must be an HTTP token such as GET or POST"
     );
-    let cases: [(&str, fn(&ScenarioError) -> bool); 12] = [
+    let cases: [(&str, Is); 12] = [
         ("body = \"x\"\nbody_file = \"y\"", |e| {
             matches!(e, ScenarioError::BodyAndBodyFile)
         }),
