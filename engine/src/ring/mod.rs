@@ -72,9 +72,14 @@ pub trait Backend {
     /// a response carrying a per-connection cookie, later TLS records). The backend copies
     /// them before returning (the caller may reuse its buffer at once) and owns the copy
     /// until the kernel is done with it, also when the slot is closed meanwhile. Otherwise
-    /// as `send`: in order with the slot's other sends (payload or copy), `Sent` with `ack`,
-    /// failures as `SendFailed`, nothing on a slot that is not open. Copy buffers are reused,
-    /// so steady use allocates nothing.
+    /// as `send`: issued in call order with the slot's other sends (payload or copy), `Sent`
+    /// with `ack`, failures as `SendFailed`, nothing on a slot that is not open. Copy buffers
+    /// are reused, so steady use allocates nothing.
+    ///
+    /// Order holds as for `send`: while the socket takes each send when it is issued. On
+    /// io_uring a send the socket cannot take whole waits for room, and a later send on the
+    /// slot may then go first; callers whose sends can fill the socket buffer keep one
+    /// acknowledged send in flight per slot (as the built-in target does).
     fn send_copy(&mut self, slot: Slot, bytes: &[u8], ack: bool);
 
     /// Closes the slot (the socket is shut down and closed; pending operations are dropped).

@@ -4,7 +4,9 @@
 //! to the connection's previous one but for its `Date` value reuses what httparse made of
 //! that one (`head::HeadCache`); other heads are parsed straight from the fed slice with the
 //! fields on the stack. Bodies are counted and dropped. Pipelined responses in one feed are
-//! all reported from one call.
+//! all reported from one call. A sink that asks for cookies (cookie replay) also gets the
+//! `Set-Cookie` pairs of each final response, read from its head bytes (`cookie`), cached
+//! head or not.
 
 use std::mem::MaybeUninit;
 
