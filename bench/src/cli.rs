@@ -157,4 +157,12 @@ pub struct ServeOpts {
     /// Stop after this long (default: run until interrupted).
     #[arg(long)]
     pub duration: Option<String>,
+    /// Write one JSON line per request received to FILE (worker, conn, index, method, path,
+    /// cookie, headers, body_len); complete once serve stops.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<std::path::PathBuf>,
+    /// The first response on each connection sets cookie NAME to a value of its own
+    /// (NAME=c<conn>, <conn> as in --record).
+    #[arg(long, value_name = "NAME")]
+    pub set_cookie: Option<String>,
 }

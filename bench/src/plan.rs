@@ -174,5 +174,7 @@ pub fn serve_plan(o: &ServeOpts) -> Result<ServePlan> {
         close_after: o.close_after,
         stall,
         io: io_mode(o.io.io),
+        record: None,
+        set_cookie: None,
     })
 }

@@ -5,6 +5,7 @@
 pub mod client;
 pub mod clock;
 pub mod schedule;
+pub mod record;
 pub mod server;
 
 use crate::plan::IoMode;

@@ -102,6 +102,8 @@ pub fn serve_plan(io: IoMode, body: &[u8]) -> ServePlan {
         close_after: 0,
         stall: None,
         io,
+        record: None,
+        set_cookie: None,
     }
 }
 
