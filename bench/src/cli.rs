@@ -86,6 +86,11 @@ pub struct StressOpts {
     /// Request body: text, or @FILE to read it from a file.
     #[arg(long)]
     pub body: Option<String>,
+    /// A request file (TOML, see scenarios/README.md): several requests chosen round-robin,
+    /// by weight, or as a sequence per connection, optionally with cookie replay. Replaces
+    /// --method, --body and -H.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["method", "body", "headers"])]
+    pub mix: Option<std::path::PathBuf>,
     /// Requests in flight per connection (HTTP/1.1 pipelining).
     #[arg(long, default_value_t = 1)]
     pub pipeline: u32,

@@ -4,8 +4,8 @@
 
 pub mod client;
 pub mod clock;
-pub mod schedule;
 pub mod record;
+pub mod schedule;
 pub mod server;
 
 use crate::plan::IoMode;

@@ -118,6 +118,8 @@ impl State<'_> {
         c.ts_head = 0;
         c.parser.reset();
         c.seq = 0;
+        c.cookie.clear();
+        c.jar.clear();
         c.state = ConnState::Waiting;
         if backoff {
             self.retry_later(ci);
@@ -158,6 +160,24 @@ impl State<'_> {
             self.intended[idx] = intended.unwrap_or(self.now);
             let e = self.picker.pick(&mut c.seq);
             self.entry_of[idx] = e as u16;
+            if !c.cookie.is_empty() {
+                // Cookie replay: this request goes out with the connection's cookies.
+                if let Some((re, n)) = run.take() {
+                    let w = &self.entries[re];
+                    io.send(c.slot, w.payload, 0, n * w.len, false);
+                }
+                let w = &self.entries[e];
+                let wire = &self.plan.requests.entries[e].template.wire;
+                self.scratch.clear();
+                self.scratch.extend_from_slice(&wire[..w.head_end]);
+                self.scratch.extend_from_slice(b"Cookie: ");
+                self.scratch.extend_from_slice(&c.cookie);
+                self.scratch.extend_from_slice(b"\r\n");
+                self.scratch.extend_from_slice(&wire[w.head_end..]);
+                io.send_copy(c.slot, &self.scratch, false);
+                bytes += self.scratch.len();
+                continue;
+            }
             bytes += self.entries[e].len;
             run = match run {
                 Some((re, n)) if re == e => Some((re, n + 1)),

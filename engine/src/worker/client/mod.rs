@@ -118,6 +118,10 @@ struct Conn {
     free: bool,
     /// Position in the mix's sequence (`MixOrder::Sequence`); back to 0 on reconnect.
     seq: u32,
+    /// Cookie replay: the cookies this connection's responses set, as the `Cookie` field's
+    /// value (`a=1; b=2`), and as (name, value) pairs. Emptied on reconnect.
+    cookie: Vec<u8>,
+    jar: Vec<(Vec<u8>, Vec<u8>)>,
     ever_connected: bool,
 }
 
@@ -146,6 +150,10 @@ struct State<'a> {
     picker: mix::Picker,
     /// The mix entry of each request in flight (same layout as `times`).
     entry_of: Vec<u16>,
+    /// Cookie replay is on (the mix asks for it).
+    cookies: bool,
+    /// Where a request with a `Cookie` field is put together before `send_copy`.
+    scratch: Vec<u8>,
     stats: Stats,
     connect_queue: VecDeque<u32>,
     /// Connections opened whose first response has not arrived: the connect window bounds
@@ -195,6 +203,8 @@ fn run<B: Backend>(
                 queued: true,
                 free: false,
                 seq: 0,
+                cookie: Vec::new(),
+                jar: Vec::new(),
                 ever_connected: false,
             })
             .collect(),
@@ -211,6 +221,8 @@ fn run<B: Backend>(
         entries,
         picker: mix::Picker::new(&plan.requests),
         entry_of: vec![0; n * pipeline as usize],
+        cookies: plan.requests.cookies,
+        scratch: Vec::new(),
         stats: Stats::new(),
         connect_queue: (0..n as u32).collect(),
         ramping: 0,

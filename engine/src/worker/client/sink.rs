@@ -16,6 +16,10 @@ pub(super) struct Sink<'s> {
     now: u64,
     /// The mix entry of each request in flight, and the entries (to know which are HEAD).
     heads: &'s [u16],
+    /// Cookie replay: the connection's cookies, updated by `Set-Cookie`.
+    cookies: bool,
+    jar: &'s mut Vec<(Vec<u8>, Vec<u8>)>,
+    cookie: &'s mut Vec<u8>,
     entries: &'s [mix::EntryWire],
     done: u32,
     close: bool,
@@ -23,6 +27,28 @@ pub(super) struct Sink<'s> {
 }
 
 impl ResponseSink for Sink<'_> {
+    fn wants_cookies(&self) -> bool {
+        self.cookies
+    }
+
+    fn set_cookie(&mut self, name: &[u8], value: &[u8]) {
+        // A later cookie of the same name replaces the earlier one (as a browser's jar).
+        match self.jar.iter_mut().find(|(n, _)| n == name) {
+            Some((_, v)) if v == value => return,
+            Some((_, v)) => *v = value.to_vec(),
+            None => self.jar.push((name.to_vec(), value.to_vec())),
+        }
+        self.cookie.clear();
+        for (i, (n, v)) in self.jar.iter().enumerate() {
+            if i > 0 {
+                self.cookie.extend_from_slice(b"; ");
+            }
+            self.cookie.extend_from_slice(n);
+            self.cookie.push(b'=');
+            self.cookie.extend_from_slice(v);
+        }
+    }
+
     fn next_is_head(&mut self) -> bool {
         let e = self.heads[*self.ts_head as usize] as usize;
         self.entries[e].head
@@ -74,6 +100,9 @@ impl State<'_> {
             inflight: &mut c.inflight,
             now: self.now,
             heads: &self.entry_of[base..base + self.pipeline as usize],
+            cookies: self.cookies,
+            jar: &mut c.jar,
+            cookie: &mut c.cookie,
             entries: &self.entries,
             done: 0,
             close: false,
