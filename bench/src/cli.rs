@@ -91,6 +91,11 @@ pub struct StressOpts {
     /// Request body: text, or @FILE to read it from a file.
     #[arg(long)]
     pub body: Option<String>,
+    /// A request file (TOML, see scenarios/README.md): several requests chosen round-robin,
+    /// by weight, or as a sequence per connection, optionally with cookie replay. Replaces
+    /// --method, --body and -H.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["method", "body", "headers"])]
+    pub mix: Option<std::path::PathBuf>,
     /// Requests in flight per connection (HTTP/1.1 pipelining).
     #[arg(long, default_value_t = 1)]
     pub pipeline: u32,
@@ -162,4 +167,12 @@ pub struct ServeOpts {
     /// Stop after this long (default: run until interrupted).
     #[arg(long)]
     pub duration: Option<String>,
+    /// Write one JSON line per request received to FILE (worker, conn, index, method, path,
+    /// cookie, headers, body_len); complete once serve stops.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<std::path::PathBuf>,
+    /// The first response on each connection sets cookie NAME to a value of its own
+    /// (NAME=c<conn>, <conn> as in --record).
+    #[arg(long, value_name = "NAME")]
+    pub set_cookie: Option<String>,
 }

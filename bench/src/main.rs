@@ -7,6 +7,7 @@ mod cli_history;
 mod history;
 mod parse;
 mod plan;
+mod progress;
 mod regress;
 mod regress_out;
 mod regress_run;

@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tfw_engine::cpu;
-use tfw_engine::plan::{IoMode, LoadPlan, Pacing, ServePlan, StopCondition};
+use tfw_engine::plan::{IoMode, LoadPlan, Pacing, RequestMix, ServePlan, StopCondition};
 use tfw_engine::proto::h1::build_response;
 use tfw_scenarios::{parse_header, RequestSpec, Scheme, Target};
 
@@ -79,7 +79,11 @@ pub fn load_plan(o: &StressOpts, url: &str, avoid: &[usize]) -> Result<LoadPlan>
         headers,
         body: body(&o.body)?,
     };
-    let request = spec.to_template(&target)?;
+    let requests = match &o.mix {
+        Some(path) => tfw_scenarios::load_mix(path, &target)
+            .with_context(|| format!("--mix {}", path.display()))?,
+        None => RequestMix::single(spec.to_template(&target)?),
+    };
     let batch_wait = parse::duration(&o.batch_wait).context("--batch-wait")?;
     if batch_wait > std::time::Duration::from_millis(10) || batch_wait >= timeout {
         bail!("--batch-wait must be at most 10ms and below --timeout (it delays every response's handling)");
@@ -117,7 +121,7 @@ pub fn load_plan(o: &StressOpts, url: &str, avoid: &[usize]) -> Result<LoadPlan>
         target: addr,
         conns: o.conns,
         cpus,
-        request,
+        requests,
         pipeline: o.pipeline,
         timeout,
         stop: StopCondition {
@@ -174,5 +178,7 @@ pub fn serve_plan(o: &ServeOpts) -> Result<ServePlan> {
         close_after: o.close_after,
         stall,
         io: io_mode(o.io.io),
+        record: None,
+        set_cookie: None,
     })
 }

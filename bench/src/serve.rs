@@ -3,14 +3,17 @@
 
 use crate::cli::ServeOpts;
 use crate::{parse, plan};
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tfw_engine::plan::ServePlan;
+use tfw_engine::worker::record::Recorder;
 
 pub fn run(o: ServeOpts, stop: Arc<AtomicBool>) -> Result<i32> {
-    let plan = plan::serve_plan(&o)?;
+    let mut plan = plan::serve_plan(&o)?;
+    test_options(&o, &mut plan)?;
     let deadline = match &o.duration {
         Some(d) => Some(Instant::now() + parse::duration(d).context("--duration")?),
         None => None,
@@ -47,5 +50,28 @@ pub fn run(o: ServeOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         t.requests, t.responses, t.connections, t.parse_errors
     );
     std::io::stdout().flush()?;
+    if let Some(rec) = &plan.record {
+        rec.finish()
+            .with_context(|| format!("--record {}: writing failed", rec.path().display()))?;
+    }
     Ok(0)
+}
+
+/// `--record` and `--set-cookie`, the options tests of request mixes use.
+fn test_options(o: &ServeOpts, plan: &mut ServePlan) -> Result<()> {
+    if let Some(name) = &o.set_cookie {
+        let tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+        if name.is_empty() || !name.bytes().all(tchar) {
+            bail!(
+                "--set-cookie {name:?} is not a cookie name: use letters, digits and !#$%&'*+-.^_`|~"
+            );
+        }
+        plan.set_cookie = Some(name.clone());
+    }
+    if let Some(path) = &o.record {
+        let rec = Recorder::create(path)
+            .with_context(|| format!("--record {}: cannot create the file", path.display()))?;
+        plan.record = Some(rec);
+    }
+    Ok(())
 }

@@ -2,9 +2,9 @@
 
 use crate::cli::StressOpts;
 use crate::plan;
+use crate::progress::Progress;
 use crate::target::ChildTarget;
 use anyhow::{Context, Result};
-use std::io::{IsTerminal, Write};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use tfw_engine::cpu;
@@ -46,33 +46,35 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         (Some(d), None) => d.clone(),
         (None, None) => "10s".to_string(),
     };
+    let mut pacing = match plan.pacing.rate() {
+        Some(r) => format!(", open loop at {r} requests/s"),
+        None => String::new(),
+    };
+    if let Some(w) = &o.warmup {
+        pacing.push_str(&format!(", {w} warmup"));
+    }
+    if let Some(r) = &o.ramp_up {
+        pacing.push_str(&format!(", {r} ramp-up"));
+    }
     println!(
-        "Running {} test @ {}\n  {} connections, {} worker(s) on CPU {}",
+        "Running {} test @ {}\n  {} connections, {} worker(s) on CPU {}{}",
         length,
         plan.target_name,
         plan.conns,
         plan.cpus.len(),
-        cpus.join(",")
+        cpus.join(","),
+        pacing
     );
-    let progress = !o.quiet && std::io::stderr().is_terminal();
-    let mut on_interval = |iv: &tfw_engine::result::Interval| {
-        if progress {
-            let c = &iv.snapshot.counters;
-            eprint!(
-                "\r  {:>6.1}s  {:>10} responses  {:>6} errors  p99 {:>8.0}us   ",
-                iv.t_s,
-                c.responses,
-                c.total_errors(),
-                iv.snapshot.latency.value_at_quantile(0.99)
-            );
-            let _ = std::io::stderr().flush();
-        }
-    };
+    let duration = o.duration.is_some() || o.requests.is_none();
+    let mut progress = Progress::new(
+        o.quiet,
+        duration.then_some(plan.warmup + plan.stop.duration),
+        o.requests,
+    );
+    let mut on_interval = |iv: &tfw_engine::result::Interval| progress.interval(iv);
     let started = std::time::SystemTime::now();
     let result = tfw_engine::run_load(&plan, stop, &mut on_interval);
-    if progress {
-        eprintln!();
-    }
+    progress.finish();
     let served = match target {
         Some(t) => Some(t.stop()?),
         None => None,
@@ -139,6 +141,9 @@ fn settings_json(o: &StressOpts, plan: &tfw_engine::plan::LoadPlan) -> serde_jso
         "headers": o.headers,
         "pipeline": plan.pipeline,
         "timeout_s": plan.timeout.as_secs_f64(),
+        "rate": o.rate,
+        "warmup": o.warmup,
+        "ramp_up": o.ramp_up,
         "io": format!("{:?}", plan.io),
     })
 }

@@ -133,7 +133,8 @@ pub struct LoadPlan {
     pub conns: u32,
     /// CPUs to pin one worker each to (already checked against the allowed set).
     pub cpus: Vec<usize>,
-    pub request: RequestTemplate,
+    /// What each connection sends: one request, or a mix from a request file.
+    pub requests: RequestMix,
     /// Requests in flight per connection (HTTP/1.1 pipelining); 1 = no pipelining.
     pub pipeline: u32,
     /// A request without its response for this long counts as a timeout; the connection is
@@ -173,4 +174,10 @@ pub struct ServePlan {
     /// that arrive meanwhile are answered when the stall ends.
     pub stall: Option<(Duration, Duration)>,
     pub io: IoMode,
+    /// Record every request received, one JSON line each (`worker::record`); None: off.
+    pub record: Option<Arc<crate::worker::record::Recorder>>,
+    /// The first response on each connection carries `Set-Cookie: NAME=c<conn>`, where
+    /// `<conn>` is the connection's id in the record (unique within the run). A cookie name
+    /// (an HTTP token).
+    pub set_cookie: Option<String>,
 }

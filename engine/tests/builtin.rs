@@ -94,7 +94,7 @@ fn assert_backend(o: &Outcome, io: IoMode) {
 /// Every byte sent is a whole request, and every byte read belongs to a complete response
 /// of `response_len` bytes.
 fn assert_bytes(o: &Outcome, response_len: usize) {
-    let request_len = o.plan.request.wire.len();
+    let request_len = o.plan.requests.entries[0].template.wire.len();
     let c = &o.r.totals.counters;
     assert_eq!(
         c.bytes_written,
@@ -165,10 +165,10 @@ fn post_with_body(io: IoMode) {
     let body: Vec<u8> = (0..1500u32).map(|i| b'a' + (i % 26) as u8).collect();
     let o = run_against(&sp, |addr| {
         let mut p = load_plan(addr, CONNS, Duration::from_secs(1), io);
-        p.request = request("POST", addr, &body);
+        p.requests = tfw_engine::plan::RequestMix::single(request("POST", addr, &body));
         p
     });
-    assert!(o.plan.request.wire.len() > body.len());
+    assert!(o.plan.requests.entries[0].template.wire.len() > body.len());
     assert_clean(&o.r, CONNS);
     assert_honest(&o);
     assert_bytes(&o, sp.response.len());
@@ -180,7 +180,7 @@ fn post_256k(io: IoMode) {
     let body: Vec<u8> = (0..256 * 1024u32).map(|i| b'0' + (i % 10) as u8).collect();
     let o = run_against(&sp, |addr| {
         let mut p = load_plan(addr, 4, Duration::from_secs(1), io);
-        p.request = request("POST", addr, &body);
+        p.requests = tfw_engine::plan::RequestMix::single(request("POST", addr, &body));
         p
     });
     assert_clean(&o.r, 4);
@@ -192,7 +192,7 @@ fn head_request(io: IoMode) {
     let sp = serve_plan(io, b"ok");
     let o = run_against(&sp, |addr| {
         let mut p = load_plan(addr, CONNS, Duration::from_secs(1), io);
-        p.request = request("HEAD", addr, b"");
+        p.requests = tfw_engine::plan::RequestMix::single(request("HEAD", addr, b""));
         p
     });
     assert_clean(&o.r, CONNS);
@@ -320,7 +320,7 @@ fn client_asks_close(io: IoMode) {
     let sp = serve_plan(io, b"ok");
     let o = run_against(&sp, |addr| {
         let mut p = load_plan(addr, 4, Duration::from_secs(1), io);
-        p.request = tfw_engine::plan::RequestTemplate {
+        p.requests = tfw_engine::plan::RequestMix::single(tfw_engine::plan::RequestTemplate {
             wire: std::sync::Arc::from(tfw_engine::proto::h1::build_request(
                 "GET",
                 "/",
@@ -329,7 +329,7 @@ fn client_asks_close(io: IoMode) {
                 b"",
             )),
             head: false,
-        };
+        });
         p
     });
     assert_clean(&o.r, 4);

@@ -386,7 +386,7 @@ fn head_response_without_body(io: IoMode) {
         false,
     ));
     let mut p = plan(srv.addr, io);
-    p.request = request("HEAD", srv.addr, b"");
+    p.requests = tfw_engine::plan::RequestMix::single(request("HEAD", srv.addr, b""));
     let r = run_bounded(&p).expect("run");
     assert_no_errors(&r);
     let c = &r.totals.counters;

@@ -7,7 +7,7 @@ use std::net::{IpAddr, TcpListener};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tfw_engine::plan::{IoMode, LoadPlan, Pacing, RequestTemplate, StopCondition};
+use tfw_engine::plan::{IoMode, LoadPlan, Pacing, RequestMix, RequestTemplate, StopCondition};
 use tfw_engine::proto::h1::build_request;
 
 /// Answers every request head with an empty 200; records peers. Stops when `stop` is set.
@@ -73,10 +73,10 @@ fn connections_come_from_every_source_address() {
             target,
             conns: 6,
             cpus: vec![cpu],
-            request: RequestTemplate {
+            requests: RequestMix::single(RequestTemplate {
                 wire: Arc::from(build_request("GET", "/", &target.to_string(), &[], b"")),
                 head: false,
-            },
+            }),
             pipeline: 1,
             timeout: Duration::from_secs(5),
             stop: StopCondition {

@@ -154,3 +154,37 @@ fn golden_example_summary() {
         "summary changed; if intended, rerun with UPDATE_GOLDEN=1 and review the diff"
     );
 }
+
+/// A saturated worker and an open-loop schedule that was not kept are warned about, in the
+/// summary and the JSON; a calm run has no warnings.
+#[test]
+fn saturation_and_schedule_warnings() {
+    let calm = sample();
+    assert!(tfw_reports::warnings::warnings(&calm).is_empty());
+    assert!(!summary(&calm).contains("WARNING"));
+
+    let mut busy = sample();
+    busy.workers[1].busy = 0.97;
+    let w = tfw_reports::warnings::warnings(&busy);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].contains("CPU 1") && w[0].contains("97%"), "{w:?}");
+    assert!(summary(&busy).contains("  WARNING: worker on CPU 1"));
+    let doc = tfw_reports::to_json(&busy, &tfw_reports::Meta::default());
+    assert_eq!(doc["workers"][1]["saturated"], true);
+    assert_eq!(doc["warnings"].as_array().unwrap().len(), 1);
+
+    let mut behind = sample();
+    behind.rate = Some(tfw_engine::result::RateInfo {
+        target_rps: 1000.0,
+        unsent: 300,
+    });
+    behind.totals.counters.late = 50;
+    behind.totals.counters.max_lag_us = 250_000;
+    let w = tfw_reports::warnings::warnings(&behind);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].contains("1000 requests/s was not kept"), "{w:?}");
+    assert!(w[0].contains("300 never sent"), "{w:?}");
+    let s = summary(&behind);
+    assert!(s.contains("corrected  uncorrected"), "{s}");
+    assert!(s.contains("Rate: asked 1000.00/s"), "{s}");
+}

@@ -1,6 +1,8 @@
 //! The one error type of the scenarios crate: everything a user can get wrong when saying
 //! what to send, worded so the CLI can print it as is.
 
+use std::path::PathBuf;
+
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -47,4 +49,51 @@ pub enum ScenarioError {
         "a Transfer-Encoding request header is not supported: bodies are sent with Content-Length"
     )]
     TransferEncoding,
+
+    // Request files (`mix`). The wrapped errors are part of the message, not a `#[source]`:
+    // error reporters that print the chain would say them twice.
+    #[error("cannot read request file {}: {error}", file.display())]
+    MixRead {
+        file: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("{}{}: {message}", file.display(), at.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default())]
+    MixSyntax {
+        file: PathBuf,
+        /// Line and column (1-based) where the problem is, when known.
+        at: Option<(usize, usize)>,
+        message: String,
+    },
+    #[error("request file {} has no [[request]] table", .0.display())]
+    MixEmpty(PathBuf),
+    #[error("{}: shared headers: {error}", file.display())]
+    MixShared {
+        file: PathBuf,
+        error: Box<ScenarioError>,
+    },
+    #[error("{}: request {index} ({name:?}): {error}", file.display())]
+    MixRequest {
+        file: PathBuf,
+        /// 1-based, in file order.
+        index: usize,
+        name: String,
+        error: Box<ScenarioError>,
+    },
+    #[error("another request has the same name")]
+    DuplicateName,
+    #[error("the name must not be empty or hold control characters")]
+    InvalidName,
+    #[error("path {path:?} is not a request target: {reason}")]
+    InvalidRequestPath { path: String, reason: &'static str },
+    #[error("weight must be at least 1")]
+    ZeroWeight,
+    #[error("weight applies only with order = \"weighted\"")]
+    WeightWithoutWeighted,
+    #[error("body and body_file are both given: keep one")]
+    BodyAndBodyFile,
+    #[error("cannot read body_file {}: {error}", path.display())]
+    BodyFile {
+        path: PathBuf,
+        error: std::io::Error,
+    },
 }

@@ -3,12 +3,14 @@
 //!
 //! The engine trusts what it is given (a `RequestTemplate` is already wire bytes), so every
 //! check on user input happens here, with errors that say what to fix. Nothing here does
-//! I/O except `Target::resolve`.
+//! I/O except `Target::resolve` and reading request files (`mix`) and the bodies they name.
 
 pub mod error;
+pub mod mix;
 pub mod request;
 pub mod url;
 
 pub use error::ScenarioError;
+pub use mix::{load_mix, RequestFile};
 pub use request::{parse_header, RequestSpec};
 pub use url::{Scheme, Target};

@@ -83,6 +83,42 @@ impl Conn {
         self.head < self.pending.len()
     }
 
+    /// Writes what the kernel takes of `bytes` (unless older bytes are still pending) and
+    /// queues the rest behind the pending ones; `ack` queues a `Sent` for when all of it is
+    /// handed over. An error is the connection's: the caller reports `SendFailed`.
+    fn write(
+        &mut self,
+        bytes: &[u8],
+        ack: bool,
+        slot: Slot,
+        queue: &mut VecDeque<Queued>,
+    ) -> io::Result<()> {
+        self.queued += bytes.len() as u64;
+        let mut rest = bytes;
+        if self.state == State::Open && !self.backlog() {
+            while !rest.is_empty() {
+                match sys::send(self.fd, rest) {
+                    Ok(n) => {
+                        rest = &rest[n..];
+                        self.handed += n as u64;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        if !rest.is_empty() {
+            self.pending.extend_from_slice(rest);
+            if ack {
+                self.acks.push_back(self.queued);
+            }
+        } else if ack {
+            queue.push_back(Queued::Sent(slot, self.generation));
+        }
+        Ok(())
+    }
+
     /// It has an fd the worker still has to close.
     fn owns_fd(&self) -> bool {
         matches!(self.state, State::Connecting | State::Open | State::Broken)
@@ -446,28 +482,22 @@ impl Backend for EpollBackend {
             let e = io::Error::new(io::ErrorKind::InvalidInput, "bad payload or offset");
             return self.send_failed(slot, e);
         };
-        c.queued += bytes.len() as u64;
-        let mut rest = bytes;
-        if c.state == State::Open && !c.backlog() {
-            while !rest.is_empty() {
-                match sys::send(c.fd, rest) {
-                    Ok(n) => {
-                        rest = &rest[n..];
-                        c.handed += n as u64;
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    Err(e) => return self.send_failed(slot, e),
-                }
-            }
+        if let Err(e) = c.write(bytes, ack, slot, &mut self.queue) {
+            self.send_failed(slot, e);
         }
-        if !rest.is_empty() {
-            c.pending.extend_from_slice(rest);
-            if ack {
-                c.acks.push_back(c.queued);
-            }
-        } else if ack {
-            self.queue.push_back(Queued::Sent(slot, c.generation));
+    }
+
+    /// Bytes the kernel does not take at once go to the slot's pending buffer (this is the
+    /// copy), flushed in order with everything else queued there.
+    fn send_copy(&mut self, slot: Slot, bytes: &[u8], ack: bool) {
+        let Some(c) = self.conns.get_mut(slot as usize) else {
+            return;
+        };
+        if !matches!(c.state, State::Connecting | State::Open) {
+            return;
+        }
+        if let Err(e) = c.write(bytes, ack, slot, &mut self.queue) {
+            self.send_failed(slot, e);
         }
     }
 

@@ -1,7 +1,7 @@
 //! The I/O layer: sockets and completions, knowing nothing of HTTP.
 //!
 //! Workers talk to one `Backend`: they open connections (or listen and accept), send bytes
-//! from registered payloads, close, and are handed `Completion`s. Two implementations exist:
+//! from registered payloads (or copies of other bytes), close, and are handed `Completion`s. Two implementations exist:
 //! io_uring (`uring`, multishot receive into a provided buffer ring, or one-shot poll-first
 //! receives) and epoll (`epoll`, for hosts where io_uring is blocked). Slots are the backend's
 //! connection handles; a slot's generation changes when it is closed so late completions of a
@@ -13,6 +13,7 @@ use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+mod copies;
 pub mod epoll;
 pub mod probe;
 pub mod sys;
@@ -67,6 +68,20 @@ pub trait Backend {
     /// without, only failures are reported. Sends on one slot are delivered in order.
     fn send(&mut self, slot: Slot, id: PayloadId, offset: usize, len: usize, ack: bool);
 
+    /// Sends `bytes`, which need not be a registered payload (a request built per connection,
+    /// a response carrying a per-connection cookie, later TLS records). The backend copies
+    /// them before returning (the caller may reuse its buffer at once) and owns the copy
+    /// until the kernel is done with it, also when the slot is closed meanwhile. Otherwise
+    /// as `send`: issued in call order with the slot's other sends (payload or copy), `Sent`
+    /// with `ack`, failures as `SendFailed`, nothing on a slot that is not open. Copy buffers
+    /// are reused, so steady use allocates nothing.
+    ///
+    /// Order holds as for `send`: while the socket takes each send when it is issued. On
+    /// io_uring a send the socket cannot take whole waits for room, and a later send on the
+    /// slot may then go first; callers whose sends can fill the socket buffer keep one
+    /// acknowledged send in flight per slot (as the built-in target does).
+    fn send_copy(&mut self, slot: Slot, bytes: &[u8], ack: bool);
+
     /// Closes the slot (the socket is shut down and closed; pending operations are dropped).
     /// With `reset` the peer gets an RST (SO_LINGER 0) instead of a FIN.
     fn close(&mut self, slot: Slot, reset: bool);
@@ -82,3 +97,6 @@ pub trait Backend {
     where
         Self: Sized;
 }
+
+#[cfg(test)]
+mod send_copy_tests;

@@ -8,6 +8,7 @@
 //! A connection's operations carry (op, generation, slot) in user_data; completions of a
 //! closed slot are recognised by generation and dropped (their buffers go back to the ring).
 
+use super::copies::Copies;
 use super::sys::{self, RawAddr};
 use super::{Backend, Completion, PayloadId, Slot};
 use crate::buf::BufRing;
@@ -23,6 +24,8 @@ const OP_CONNECT: u64 = 1;
 const OP_RECV: u64 = 2;
 const OP_SEND: u64 = 3;
 const OP_ACCEPT: u64 = 4;
+/// A `send_copy`: user_data holds the copy buffer's index instead of (generation, slot).
+const OP_SEND_COPY: u64 = 5;
 const GEN_MASK: u32 = 0x00ff_ffff;
 /// IORING_RECVSEND_POLL_FIRST: arm poll before trying the receive.
 const RECVSEND_POLL_FIRST: u16 = 1;
@@ -91,6 +94,8 @@ pub struct UringBackend {
     ring: IoUring,
     bufs: BufRing,
     payloads: Vec<Arc<[u8]>>,
+    /// Bytes of `send_copy` sends until their completions arrive.
+    copies: Copies,
     slots: Vec<SlotState>,
     free: Vec<Slot>,
     listeners: Vec<RawFd>,
@@ -191,6 +196,7 @@ impl UringBackend {
             ring,
             bufs,
             payloads: Vec::new(),
+            copies: Copies::default(),
             slots: Vec::new(),
             free: Vec::new(),
             listeners: Vec::new(),
@@ -208,8 +214,10 @@ impl UringBackend {
     fn push(&mut self, entry: &squeue::Entry) {
         loop {
             // SAFETY: every entry built here references memory that outlives the operation:
-            // payload bytes (kept in `self.payloads`), target addresses (boxed in
-            // `self.targets`, copied by the kernel at submission), or the buffer ring.
+            // payload bytes (kept in `self.payloads`), copied bytes (kept unmoved in
+            // `self.copies` until the operation's completion arrives), target addresses
+            // (boxed in `self.targets`, copied by the kernel at submission), or the buffer
+            // ring.
             let pushed = unsafe { self.ring.submission().push(entry).is_ok() };
             if pushed {
                 return;
@@ -388,6 +396,26 @@ impl UringBackend {
                     f(Completion::Sent { slot }, self);
                 }
             }
+            OP_SEND_COPY => {
+                // `slot` is the copy buffer's index here; the buffer is free from now on.
+                let Some(sent) = self.copies.release(slot) else {
+                    return;
+                };
+                let slot = sent.slot;
+                if !self.current(slot, sent.gen) {
+                    return;
+                }
+                if res < 0 {
+                    let error = io::Error::from_raw_os_error(-res);
+                    f(Completion::SendFailed { slot, error }, self);
+                } else if (res as usize) < sent.len {
+                    // MSG_WAITALL sends the rest unless the connection failed meanwhile.
+                    let error = io::Error::new(io::ErrorKind::WriteZero, "short send");
+                    f(Completion::SendFailed { slot, error }, self);
+                } else if sent.ack {
+                    f(Completion::Sent { slot }, self);
+                }
+            }
             OP_CONNECT => {
                 if !self.current(slot, gen) {
                     return;
@@ -481,6 +509,23 @@ impl Backend for UringBackend {
         if !ack && self.skip_success {
             entry = entry.flags(squeue::Flags::SKIP_SUCCESS);
         }
+        self.push(&entry);
+    }
+
+    /// Always asks for a completion (success included): it is what frees the copy.
+    fn send_copy(&mut self, slot: Slot, bytes: &[u8], ack: bool) {
+        let Some(s) = self.slots.get(slot as usize).copied() else {
+            return;
+        };
+        if s.fd < 0 {
+            return;
+        }
+        let (idx, copy) = self.copies.take(bytes, slot, s.gen, ack);
+        let (ptr, len) = (copy.as_ptr(), copy.len() as u32);
+        let entry = on_socket!(s, slot, |t| opcode::Send::new(t, ptr, len)
+            .flags(libc::MSG_NOSIGNAL | libc::MSG_WAITALL)
+            .build())
+        .user_data(OP_SEND_COPY << 56 | u64::from(idx));
         self.push(&entry);
     }
 
@@ -593,6 +638,18 @@ impl Drop for UringBackend {
 fn shutdown_read(fd: RawFd) {
     // SAFETY: plain shutdown(2) on an fd this backend owns.
     unsafe { libc::shutdown(fd, libc::SHUT_RD) };
+}
+
+impl UringBackend {
+    /// `send_copy` sends whose completion has not arrived yet (their copies are held).
+    pub fn copies_in_flight(&self) -> usize {
+        self.copies.in_flight()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn copy_buffers(&self) -> usize {
+        self.copies.allocated()
+    }
 }
 
 impl AsRawFd for UringBackend {

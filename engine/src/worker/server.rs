@@ -3,12 +3,16 @@
 //! fixed delay, closing after N requests when asked.
 //!
 //! All responses on a connection are identical bytes, so what a connection is owed is a count;
-//! one send per connection is in flight at a time, which keeps responses in order.
+//! one send per connection is in flight at a time, which keeps responses in order. Two
+//! opt-in extras for tests of request mixes: `--set-cookie` makes a connection's first
+//! response a per-connection copy carrying its own cookie, and `--record` writes a line per
+//! request (`record`).
 
 use super::clock::{ns, Clock};
+use super::record::{Record, Recorder};
 use super::{make_backend, AnyBackend};
 use crate::plan::ServePlan;
-use crate::proto::h1::RequestParser;
+use crate::proto::h1::{RequestDone, RequestHead, RequestParser, RequestSink};
 use crate::result::IoInfo;
 use crate::ring::uring::UringConfig;
 use crate::ring::{Backend, Completion, PayloadId, Slot};
@@ -106,6 +110,11 @@ struct Conn {
     open: bool,
     /// Changes on every accept into this slot; delayed responses check it.
     epoch: u32,
+    /// Unique within the run (see `record::Record::conn`).
+    id: u64,
+    /// Requests recorded so far, and the head of the one in progress (`--record` only).
+    recorded: u64,
+    head: Option<RequestHead>,
     parser: RequestParser,
     owed: Owed,
     sending: bool,
@@ -127,7 +136,14 @@ struct Payload {
 
 struct Server<'a> {
     plan: &'a ServePlan,
+    /// This worker's index, and how many there are (for connection ids).
+    worker: usize,
+    workers: usize,
     conns: Vec<Conn>,
+    /// Record lines not yet written (`--record` only).
+    lines: Vec<u8>,
+    /// A response with its `Set-Cookie` field, being built.
+    scratch: Vec<u8>,
     /// Indexed by `Kind`.
     payloads: [Payload; 2],
     /// (due, slot, epoch, kind, count) in due order (the delay is fixed; a stall only moves
@@ -185,7 +201,11 @@ fn serve<B: Backend>(mut io: B, setup: &ServerSetup, info: IoInfo) {
     let clock = Clock::new(Instant::now());
     let mut sv = Server {
         plan,
+        worker: plan.cpus.iter().position(|&c| c == setup.cpu).unwrap_or(0),
+        workers: plan.cpus.len().max(1),
         conns: Vec::new(),
+        lines: Vec::new(),
+        scratch: Vec::new(),
         payloads,
         delayed: VecDeque::new(),
         parsed: Vec::new(),
@@ -213,10 +233,80 @@ fn serve<B: Backend>(mut io: B, setup: &ServerSetup, info: IoInfo) {
         c.responses.store(sv.responses, Ordering::Relaxed);
         c.connections.store(sv.accepted, Ordering::Relaxed);
         c.parse_errors.store(sv.parse_errors, Ordering::Relaxed);
+        sv.write_records();
+    }
+    sv.write_records();
+}
+
+/// What one chunk of data held: runs of request kinds, whether a request asked to close,
+/// and (with `--record`) the lines recording them.
+struct Chunk<'a> {
+    runs: &'a mut Vec<(Kind, u64)>,
+    close: bool,
+    rec: Option<Rec<'a>>,
+}
+
+/// Where a connection's requests are recorded.
+struct Rec<'a> {
+    lines: &'a mut Vec<u8>,
+    worker: usize,
+    conn: u64,
+    recorded: &'a mut u64,
+    head: &'a mut Option<RequestHead>,
+}
+
+impl RequestSink for Chunk<'_> {
+    fn head(&mut self, bytes: &[u8]) {
+        if let Some(r) = &mut self.rec {
+            *r.head = RequestHead::parse(bytes);
+        }
+    }
+
+    fn request(&mut self, r: RequestDone) -> bool {
+        let kind = if r.head { Kind::Head } else { Kind::Full };
+        match self.runs.last_mut() {
+            Some((k, n)) if *k == kind => *n += 1,
+            _ => self.runs.push((kind, 1)),
+        }
+        if let Some(rec) = &mut self.rec {
+            if let Some(head) = rec.head.take() {
+                let line = Record::new(rec.worker, rec.conn, *rec.recorded, head, r.body_len);
+                line.write_line(rec.lines);
+            }
+            *rec.recorded += 1;
+        }
+        if r.close {
+            self.close = true;
+            return false;
+        }
+        true
+    }
+}
+
+/// `base` (a complete response) with `Set-Cookie: name=c<conn>` added to its head; the head
+/// alone when `head_only`.
+fn with_cookie(out: &mut Vec<u8>, base: &[u8], head_only: bool, name: &str, conn: u64) {
+    use std::io::Write;
+    let head = head_of(base);
+    out.clear();
+    // Before the empty line that ends the head.
+    out.extend_from_slice(&head[..head.len() - 2]);
+    let _ = write!(out, "Set-Cookie: {name}=c{conn}\r\n\r\n");
+    if !head_only {
+        out.extend_from_slice(&base[head.len()..]);
     }
 }
 
 impl Server<'_> {
+    fn write_records(&mut self) {
+        if let Some(rec) = &self.plan.record {
+            if !self.lines.is_empty() {
+                Recorder::write(rec, &self.lines);
+                self.lines.clear();
+            }
+        }
+    }
+
     fn on_event<B: Backend>(&mut self, ev: Completion<'_>, io: &mut B) {
         match ev {
             Completion::Accepted { slot } => {
@@ -233,6 +323,9 @@ impl Server<'_> {
                 c.served = 0;
                 c.closing = false;
                 c.final_sent = false;
+                c.id = self.accepted * self.workers as u64 + self.worker as u64;
+                c.recorded = 0;
+                c.head = None;
                 self.accepted += 1;
             }
             Completion::Data { slot, data } => self.on_data(io, slot, data),
@@ -270,21 +363,21 @@ impl Server<'_> {
         if !c.open || c.closing {
             return;
         }
-        let parsed = &mut self.parsed;
-        parsed.clear();
-        let mut close = false;
-        let res = c.parser.feed(data, |r| {
-            let kind = if r.head { Kind::Head } else { Kind::Full };
-            match parsed.last_mut() {
-                Some((k, n)) if *k == kind => *n += 1,
-                _ => parsed.push((kind, 1)),
-            }
-            if r.close {
-                close = true;
-                return false;
-            }
-            true
+        self.parsed.clear();
+        let rec = self.plan.record.as_ref().map(|_| Rec {
+            lines: &mut self.lines,
+            worker: self.worker,
+            conn: c.id,
+            recorded: &mut c.recorded,
+            head: &mut c.head,
         });
+        let mut chunk = Chunk {
+            runs: &mut self.parsed,
+            close: false,
+            rec,
+        };
+        let res = c.parser.feed_sink(data, &mut chunk);
+        let close = chunk.close;
         self.requests += self.parsed.iter().map(|&(_, n)| n).sum::<u64>();
         if res.is_err() {
             self.parse_errors += 1;
@@ -355,14 +448,31 @@ impl Server<'_> {
         };
         // The last response owed on a connection that is closing carries `Connection: close`.
         let last_run = c.closing && c.owed.runs.len() == 1;
-        if until_close == 1 || (last_run && n == 1) {
+        let last = until_close == 1 || (last_run && n == 1);
+        // The first response on a connection carries its cookie, sent alone.
+        let cookie = self.plan.set_cookie.as_deref().filter(|_| c.served == 0);
+        if last || cookie.is_some() {
             c.owed.take(1);
             c.served += 1;
             c.sending = true;
-            c.final_sent = true;
-            c.closing = true;
+            if last {
+                c.final_sent = true;
+                c.closing = true;
+            }
             self.responses += 1;
-            io.send(slot, p.close, 0, usize::MAX, true);
+            match cookie {
+                Some(name) => {
+                    let plan = self.plan;
+                    let base = if last {
+                        &plan.response_close
+                    } else {
+                        &plan.response
+                    };
+                    with_cookie(&mut self.scratch, base, kind == Kind::Head, name, c.id);
+                    io.send_copy(slot, &self.scratch, true);
+                }
+                None => io.send(slot, p.close, 0, usize::MAX, true),
+            }
             return;
         }
         let mut k = n.min(MAX_BATCH as u64).min(until_close - 1);

@@ -12,7 +12,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-use tfw_engine::plan::{IoMode, LoadPlan, Pacing, RequestTemplate, ServePlan, StopCondition};
+use tfw_engine::plan::{
+    IoMode, LoadPlan, Pacing, RequestMix, RequestTemplate, ServePlan, StopCondition,
+};
 use tfw_engine::proto::h1::{build_request, build_response};
 use tfw_engine::result::RunResult;
 use tfw_engine::stats::{Counters, ErrorKind};
@@ -70,7 +72,7 @@ pub fn load_plan(target: SocketAddr, conns: u32, duration: Duration, io: IoMode)
         target,
         conns,
         cpus: vec![client_cpu()],
-        request: request("GET", target, b""),
+        requests: RequestMix::single(request("GET", target, b"")),
         pipeline: 1,
         timeout: Duration::from_secs(5),
         stop: StopCondition {
@@ -100,6 +102,8 @@ pub fn serve_plan(io: IoMode, body: &[u8]) -> ServePlan {
         close_after: 0,
         stall: None,
         io,
+        record: None,
+        set_cookie: None,
     }
 }
 

@@ -7,6 +7,7 @@
 
 mod body;
 pub mod build;
+mod cookie;
 pub mod error;
 mod head;
 pub mod request;
@@ -15,5 +16,5 @@ mod stream;
 
 pub use build::{build_request, build_response, reason_phrase};
 pub use error::{ParseError, MAX_HEAD};
-pub use request::{RequestDone, RequestParser};
+pub use request::{RequestDone, RequestHead, RequestParser, RequestSink};
 pub use response::{ResponseDone, ResponseParser, ResponseSink};

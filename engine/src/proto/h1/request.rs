@@ -22,6 +22,54 @@ pub struct RequestDone {
     pub body_len: u64,
 }
 
+/// Where the request parser reports, for callers that want more than `RequestDone` (the
+/// built-in target's `--record`); `RequestParser::feed` takes a closure instead.
+pub trait RequestSink {
+    /// The complete head of the request now starting, as received (start line to empty
+    /// line; see `RequestHead::parse`), before that request's `request`.
+    fn head(&mut self, bytes: &[u8]);
+    /// A request completed; false stops the feed (see `RequestParser::feed`).
+    fn request(&mut self, done: RequestDone) -> bool;
+}
+
+/// A request head taken apart, owned (for records, not for the hot path). Bytes that are
+/// not UTF-8 (obs-text) are replaced with U+FFFD.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestHead {
+    pub method: String,
+    /// The request target as sent (`/path?query`).
+    pub path: String,
+    /// Every field in order, names as sent.
+    pub headers: Vec<(String, String)>,
+}
+
+impl RequestHead {
+    /// Parses the bytes `RequestSink::head` was given; `None` if httparse does not take them
+    /// as a complete request head (it always does for those bytes).
+    pub fn parse(bytes: &[u8]) -> Option<RequestHead> {
+        let mut headers = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
+        let mut req = httparse::Request::new(&mut []);
+        let parsed = httparse::ParserConfig::default().parse_request_with_uninit_headers(
+            &mut req,
+            bytes,
+            &mut headers,
+        );
+        if !matches!(parsed, Ok(httparse::Status::Complete(_))) {
+            return None;
+        }
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        Some(RequestHead {
+            method: req.method?.to_owned(),
+            path: req.path?.to_owned(),
+            headers: req
+                .headers
+                .iter()
+                .map(|h| (h.name.to_owned(), text(h.value)))
+                .collect(),
+        })
+    }
+}
+
 /// Parses a stream of (possibly pipelined) requests on one connection.
 #[derive(Debug)]
 pub struct RequestParser {
@@ -52,7 +100,16 @@ impl RequestParser {
         data: &[u8],
         on: impl FnMut(RequestDone) -> bool,
     ) -> Result<(), ParseError> {
-        self.stream.feed(data, &mut Requests(on))
+        self.stream.feed(data, &mut Requests(OnDone(on)))
+    }
+
+    /// `feed`, reporting each request's head too (whether it came in one feed or several).
+    pub fn feed_sink(
+        &mut self,
+        data: &[u8],
+        sink: &mut impl RequestSink,
+    ) -> Result<(), ParseError> {
+        self.stream.feed(data, &mut Requests(sink))
     }
 
     /// Between requests with nothing buffered (false once a request asked to close).
@@ -75,10 +132,35 @@ struct Head {
     fields: Fields,
 }
 
-/// Request rules for the shared stream, reporting to a closure.
-struct Requests<F>(F);
+/// `feed`'s closure as a sink that ignores heads.
+struct OnDone<F>(F);
 
-impl<F: FnMut(RequestDone) -> bool> Messages for Requests<F> {
+impl<F: FnMut(RequestDone) -> bool> RequestSink for OnDone<F> {
+    #[inline]
+    fn head(&mut self, _bytes: &[u8]) {}
+
+    #[inline]
+    fn request(&mut self, done: RequestDone) -> bool {
+        (self.0)(done)
+    }
+}
+
+impl<S: RequestSink> RequestSink for &mut S {
+    #[inline]
+    fn head(&mut self, bytes: &[u8]) {
+        (**self).head(bytes)
+    }
+
+    #[inline]
+    fn request(&mut self, done: RequestDone) -> bool {
+        (**self).request(done)
+    }
+}
+
+/// Request rules for the shared stream, reporting to a sink.
+struct Requests<S>(S);
+
+impl<S: RequestSink> Messages for Requests<S> {
     type Head = Head;
     type Meta = bool;
 
@@ -110,17 +192,19 @@ impl<F: FnMut(RequestDone) -> bool> Messages for Requests<F> {
     }
 
     #[inline]
-    fn head(&mut self, head: Head) -> Result<Option<Start<bool>>, ParseError> {
+    fn head(&mut self, head: Head, bytes: &[u8]) -> Result<Option<Start<bool>>, ParseError> {
+        let framing = head.fields.request_framing(head.minor)?;
+        self.0.head(bytes);
         Ok(Some(Start {
             meta: head.head,
-            framing: head.fields.request_framing(head.minor)?,
+            framing,
             close: head.fields.closes(head.minor),
         }))
     }
 
     #[inline]
     fn done(&mut self, head: bool, close: bool, body_len: u64) -> bool {
-        (self.0)(RequestDone {
+        self.0.request(RequestDone {
             head,
             close,
             body_len,
@@ -304,6 +388,83 @@ mod tests {
                 String::from_utf8_lossy(wire)
             );
         }
+    }
+
+    /// Heads (parsed) and completed requests, in order.
+    #[derive(Default)]
+    struct Heads(Vec<(Option<RequestHead>, Option<RequestDone>)>);
+
+    impl RequestSink for Heads {
+        fn head(&mut self, bytes: &[u8]) {
+            self.0.push((RequestHead::parse(bytes), None));
+        }
+        fn request(&mut self, done: RequestDone) -> bool {
+            self.0.push((None, Some(done)));
+            true
+        }
+    }
+
+    fn heads<'a>(p: &mut RequestParser, feeds: impl IntoIterator<Item = &'a [u8]>) -> Heads {
+        let mut sink = Heads::default();
+        for f in feeds {
+            p.feed_sink(f, &mut sink).unwrap();
+        }
+        sink
+    }
+
+    #[test]
+    fn sink_gets_every_head() {
+        let h = |method: &str, path: &str, headers: &[(&str, &str)]| {
+            let headers = headers
+                .iter()
+                .map(|&(n, v)| (n.to_owned(), v.to_owned()))
+                .collect();
+            let head = RequestHead {
+                method: method.to_owned(),
+                path: path.to_owned(),
+                headers,
+            };
+            (Some(head), None)
+        };
+        let d = |head, body_len| (None, Some(req(head, false, body_len)));
+        let get = b"GET /a?b=1 HTTP/1.1\r\nHost: x\r\nCookie: sid=1\r\n\r\n";
+        let post = b"\r\nPOST /p HTTP/1.1\r\nContent-Length: 3\r\nX-Obs: caf\xe9\r\n\r\nabc";
+        let wire = [&get[..], get, post, b"HEAD / HTTP/1.1\r\n\r\n"].concat();
+        let g = h("GET", "/a?b=1", &[("Host", "x"), ("Cookie", "sid=1")]);
+        let want = vec![
+            g.clone(),
+            d(false, 0),
+            g,
+            d(false, 0),
+            h(
+                "POST",
+                "/p",
+                &[("Content-Length", "3"), ("X-Obs", "caf\u{fffd}")],
+            ),
+            d(false, 3),
+            h("HEAD", "/", &[]),
+            d(true, 0),
+        ];
+        let mut warm = RequestParser::new();
+        assert_eq!(heads(&mut warm, [&wire[..]]).0, want);
+        assert!(warm.stream.head_cache().hits >= 1);
+        for i in 0..=wire.len() {
+            let (a, b) = wire.split_at(i);
+            assert_eq!(heads(&mut RequestParser::new(), [a, b]).0, want, "at {i}");
+            assert_eq!(heads(&mut warm, [a, b]).0, want, "warm, at {i}");
+        }
+        assert_eq!(heads(&mut warm, wire.chunks(1)).0, want);
+        assert_eq!(
+            RequestHead::parse(b"GET / HTTP/1.1\r\n"),
+            None,
+            "incomplete"
+        );
+        // A request that cannot be framed reports no head.
+        let mut p = RequestParser::new();
+        let mut sink = Heads::default();
+        let bad = b"GET / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n";
+        assert!(p.feed_sink(bad, &mut sink).is_err());
+        assert!(sink.0.is_empty());
     }
 
     #[test]

@@ -4,11 +4,14 @@
 //! to the connection's previous one but for its `Date` value reuses what httparse made of
 //! that one (`head::HeadCache`); other heads are parsed straight from the fed slice with the
 //! fields on the stack. Bodies are counted and dropped. Pipelined responses in one feed are
-//! all reported from one call.
+//! all reported from one call. A sink that asks for cookies (cookie replay) also gets the
+//! `Set-Cookie` pairs of each final response, read from its head bytes (`cookie`), cached
+//! head or not.
 
 use std::mem::MaybeUninit;
 
 use super::body::Framing;
+use super::cookie::for_each_set_cookie;
 use super::error::ParseError;
 use super::head::{span_in, Fields, Parsed, MAX_HEADERS};
 use super::stream::{Messages, Start, Stream};
@@ -32,6 +35,21 @@ pub trait ResponseSink {
     /// A final response completed. Return false to stop parsing this feed (e.g. the caller
     /// will close the connection); the parser then ignores the rest of the slice.
     fn response(&mut self, done: ResponseDone) -> bool;
+    /// Does the sink want the cookies responses set (`set_cookie`)? Asked once per final
+    /// response head, after `next_is_head`. The default, false, costs nothing: heads are not
+    /// looked at again.
+    #[inline]
+    fn wants_cookies(&self) -> bool {
+        false
+    }
+    /// One `Set-Cookie` field of the final response now starting: its cookie's name and
+    /// value, trimmed, attributes dropped (`sid=abc; Path=/` gives `sid`, `abc`); fields
+    /// without `=` or with an empty name are skipped. Called only when `wants_cookies` said
+    /// so, once per field in the order received, after `next_is_head` and before that
+    /// response's `response`, whether the head came in one feed or several and whether the
+    /// head cache answered it. Interim (1xx) responses are not reported.
+    #[inline]
+    fn set_cookie(&mut self, _name: &[u8], _value: &[u8]) {}
 }
 
 /// What the parser acts on in a response head, decided once per distinct head (the head
@@ -107,7 +125,7 @@ impl<S: ResponseSink> Messages for Responses<'_, S> {
     }
 
     #[inline]
-    fn head(&mut self, head: Head) -> Result<Option<Start<u16>>, ParseError> {
+    fn head(&mut self, head: Head, bytes: &[u8]) -> Result<Option<Start<u16>>, ParseError> {
         let status = head.status;
         if status < 200 && status != 101 {
             return Ok(None); // interim (100 Continue, 103 Early Hints): no body, not final
@@ -117,6 +135,9 @@ impl<S: ResponseSink> Messages for Responses<'_, S> {
         } else {
             head.framing
         };
+        if self.0.wants_cookies() {
+            cookies(self.0, bytes);
+        }
         Ok(Some(Start {
             meta: status,
             framing,
@@ -132,6 +153,12 @@ impl<S: ResponseSink> Messages for Responses<'_, S> {
             body_len,
         })
     }
+}
+
+/// Reports the cookies `head` sets (kept out of line: only cookie replay wants them).
+#[inline(never)]
+fn cookies(sink: &mut impl ResponseSink, head: &[u8]) {
+    for_each_set_cookie(head, |name, value| sink.set_cookie(name, value));
 }
 
 /// httparse over `buf`: `Ok(None)` while the head is incomplete.

@@ -7,7 +7,7 @@
 
 use super::body::{Body, Framing};
 use super::error::ParseError;
-use super::head::{HeadBuf, Parsed};
+use super::head::{HeadAt, HeadBuf, Parsed};
 
 /// What a parsed head starts.
 pub(crate) struct Start<M> {
@@ -26,7 +26,13 @@ pub(crate) trait Messages {
     /// httparse over `buf`: `Ok(None)` while the head is incomplete.
     fn parse_head(buf: &[u8]) -> Result<Option<Parsed<Self::Head>>, ParseError>;
     /// A complete head: `None` to skip it (an interim response), else the message it starts.
-    fn head(&mut self, head: Self::Head) -> Result<Option<Start<Self::Meta>>, ParseError>;
+    /// `bytes` is the whole head as received (start line to empty line), for handlers that
+    /// want more of it than `Head` keeps (cookies, a record of requests).
+    fn head(
+        &mut self,
+        head: Self::Head,
+        bytes: &[u8],
+    ) -> Result<Option<Start<Self::Meta>>, ParseError>;
     /// A message completed; false stops the feed.
     fn done(&mut self, meta: Self::Meta, close: bool, body_len: u64) -> bool;
 }
@@ -87,11 +93,16 @@ impl<M: Copy + Default, H: Copy> Stream<M, H> {
                     if pos == data.len() {
                         return Ok(());
                     }
-                    let Some((head, n)) = self.head.next_head(&data[pos..], R::parse_head)? else {
+                    let Some((head, n, at)) = self.head.next_head(&data[pos..], R::parse_head)?
+                    else {
                         return Ok(());
                     };
+                    let bytes = match at {
+                        HeadAt::Fed => &data[pos..pos + n],
+                        HeadAt::Split => self.head.split_head(),
+                    };
                     pos += n;
-                    let Some(start) = handler.head(head)? else {
+                    let Some(start) = handler.head(head, bytes)? else {
                         continue;
                     };
                     match start.framing {

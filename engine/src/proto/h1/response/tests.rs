@@ -432,3 +432,4 @@ fn reset_and_reuse() {
 /// Every response sample: the head cache changes no outcome, and a connection that saw the
 /// sample before (the cache survives `reset`) reuses its last final head when it can.
 mod cache;
+mod cookies;
