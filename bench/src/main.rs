@@ -2,6 +2,7 @@
 //! subcommand, and turns errors into one line on stderr and a non-zero exit.
 
 mod cli;
+mod handshake;
 mod parse;
 mod plan;
 mod progress;
@@ -27,6 +28,7 @@ fn main() {
     }
     let res = match cli.command {
         cli::Command::Stress(o) => stress::run(o, stop),
+        cli::Command::Handshake(o) => handshake::run(o, stop),
         cli::Command::Serve(o) => serve::run(o, stop),
         cli::Command::Report(o) => report::run(o),
     };

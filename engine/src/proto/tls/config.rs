@@ -113,6 +113,20 @@ fn pick_curves(
         .collect()
 }
 
+/// Reads the PEM certificates of `path` (for `--cacert`): at least one.
+pub fn load_roots(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+    use rustls::pki_types::pem::PemObject;
+    let bad = |e: String| TlsError::CaFile(format!("{}: {e}", path.display()));
+    let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(bad("no PEM certificate in it".into()));
+    }
+    Ok(certs)
+}
+
 /// The server name `settings` ask for.
 pub fn server_name(settings: &TlsSettings) -> Result<ServerName<'static>, TlsError> {
     ServerName::try_from(settings.server_name.clone())

@@ -9,7 +9,7 @@
 mod config;
 mod handshake;
 
-pub use config::{client_config, server_name, TlsSettings, TlsVersions, CIPHER_NAMES, CURVE_NAMES};
+pub use config::{client_config, load_roots, server_name, TlsSettings, TlsVersions, CIPHER_NAMES, CURVE_NAMES};
 pub use handshake::{Step, TlsHandshake};
 
 use thiserror::Error;
@@ -21,6 +21,8 @@ pub enum TlsError {
     UnknownCipher { name: String, known: String },
     #[error("unknown curve {name:?} (known: {known})")]
     UnknownCurve { name: String, known: String },
+    #[error("--cacert {0}")]
+    CaFile(String),
     #[error("{0:?} is not a valid server name for SNI")]
     BadServerName(String),
     #[error("TLS settings cannot work together: {0}")]
