@@ -13,6 +13,8 @@
 #                  error.log, cert.pem/key.pem, www/{1k,64k}.bin, instance.env
 #      HTTP_PORT   plain HTTP/1.1 port on 127.0.0.1 (default 8080)
 #      TLS_PORT    TLS 1.2/1.3 + HTTP/2 port on 127.0.0.1 (default 8443)
+#      TLS_TICKETS_PORT  optional: a TLS port with session tickets and cache on
+#      TLS13_PORT  optional: a TLS 1.3-only port (refuses TLS 1.2)
 #      SERVER_CPU  CPU list for taskset (default 0)
 #      NGINX       nginx binary (default: nginx from PATH, else /usr/sbin/nginx)
 #
@@ -87,7 +89,10 @@ start() {
     mkdir -p "$RUN"
     lock_run
     if our_master >/dev/null; then die "already running in $RUN (pid $(cat "$PIDFILE"))"; fi
-    for p in "$HTTP_PORT" "$TLS_PORT"; do
+    local extra_ports=""
+    [ -z "${TLS_TICKETS_PORT:-}" ] || { check_port TLS_TICKETS_PORT "$TLS_TICKETS_PORT"; extra_ports+=" $TLS_TICKETS_PORT"; }
+    [ -z "${TLS13_PORT:-}" ] || { check_port TLS13_PORT "$TLS13_PORT"; extra_ports+=" $TLS13_PORT"; }
+    for p in "$HTTP_PORT" "$TLS_PORT" $extra_ports; do
         port_busy "$p" && die "127.0.0.1:$p is already in use by something else"
     done
     mkdir -p "$RUN"/www "$RUN"/tmp
@@ -128,6 +133,31 @@ start() {
     sed -e "s|@RUN@|$RUN|g" -e "s|@HTTP_PORT@|$HTTP_PORT|g" -e "s|@TLS_PORT@|$TLS_PORT|g" \
         -e "s|@USER_LINE@|$user_line|" -e "s|@AFFINITY_LINE@|$affinity_line|" \
         -e "s|@RLIMIT@|$rlimit|" "$HERE/nginx.conf" > "$CONF"
+    : > "$RUN/extra-servers.conf"
+    if [ -n "${TLS_TICKETS_PORT:-}" ]; then
+        cat >> "$RUN/extra-servers.conf" <<EOC
+    server {
+        listen 127.0.0.1:$TLS_TICKETS_PORT ssl backlog=4096;
+        ssl_certificate     $RUN/cert.pem;
+        ssl_certificate_key $RUN/key.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_session_cache shared:tickets:1m;
+        ssl_session_tickets on;
+        location = / { return 200 "ok"; }
+    }
+EOC
+    fi
+    if [ -n "${TLS13_PORT:-}" ]; then
+        cat >> "$RUN/extra-servers.conf" <<EOC
+    server {
+        listen 127.0.0.1:$TLS13_PORT ssl backlog=4096;
+        ssl_certificate     $RUN/cert.pem;
+        ssl_certificate_key $RUN/key.pem;
+        ssl_protocols TLSv1.3;
+        location = / { return 200 "ok"; }
+    }
+EOC
+    fi
     ulimit -n "$rlimit" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
     "$nginx" -t -q -p "$RUN" -e "$RUN/error.log" -c "$CONF" 9>&- \
         || die "nginx -t failed for $CONF"
