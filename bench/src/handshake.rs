@@ -239,7 +239,12 @@ fn rates(r: &HandshakeResult) -> (Vec<u64>, [f64; 4]) {
     let p95 = series[(series.len() * 95 / 100).min(series.len() - 1)];
     (
         out,
-        [series[0] as f64, avg, p95 as f64, series[series.len() - 1] as f64],
+        [
+            series[0] as f64,
+            avg,
+            p95 as f64,
+            series[series.len() - 1] as f64,
+        ],
     )
 }
 
@@ -311,7 +316,10 @@ fn summary(r: &HandshakeResult) -> String {
         );
     }
     if r.slow_start_only {
-        let _ = writeln!(s, " (the run ended during the slow start: nothing was counted)");
+        let _ = writeln!(
+            s,
+            " (the run ended during the slow start: nothing was counted)"
+        );
     }
     if r.interrupted {
         let _ = writeln!(s, " (interrupted)");
@@ -328,7 +336,13 @@ fn json_doc(
     let t = &r.totals;
     let h = &t.latency;
     let (series, [max, avg, p95, min]) = rates(r);
-    let q = |x: f64| if h.is_empty() { 0 } else { h.value_at_quantile(x) };
+    let q = |x: f64| {
+        if h.is_empty() {
+            0
+        } else {
+            h.value_at_quantile(x)
+        }
+    };
     let mut errors = serde_json::Map::new();
     let mut first = serde_json::Map::new();
     for k in HsError::ALL {

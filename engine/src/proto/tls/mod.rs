@@ -9,7 +9,9 @@
 mod config;
 mod handshake;
 
-pub use config::{client_config, load_roots, server_name, TlsSettings, TlsVersions, CIPHER_NAMES, CURVE_NAMES};
+pub use config::{
+    client_config, load_roots, server_name, TlsSettings, TlsVersions, CIPHER_NAMES, CURVE_NAMES,
+};
 pub use handshake::{Step, TlsHandshake};
 
 use thiserror::Error;
@@ -34,3 +36,6 @@ pub enum TlsError {
     #[error("the server closed the TLS session during the handshake")]
     PeerClosed,
 }
+
+#[cfg(test)]
+mod tests;
