@@ -212,7 +212,7 @@ fn faults_are_counted_errors_with_a_clear_message() {
     let http = format!("127.0.0.1:{}", ng.http);
     let (out, doc) = handshake(&[&http, "-n", "50"], "plain");
     assert_eq!(out.code(), Some(1), "{}", out.show());
-    one_error_line(&out, "no TLS handshake succeeded");
+    one_error_line(&out, "is this a TLS port?");
     assert!(doc["errors"]["handshake"].as_u64().unwrap() > 0, "{doc}");
     // --verify with nginx's self-signed certificate (a CA certificate used as the server's):
     // rejected, counted.

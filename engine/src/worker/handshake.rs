@@ -563,7 +563,16 @@ impl W<'_> {
             }
             Err(e) => {
                 self.out.clear();
-                self.note_error(io, pi, HsError::Handshake, e.to_string(), true);
+                let mut msg = e.to_string();
+                if matches!(
+                    e,
+                    tls::TlsError::Handshake(rustls::Error::InvalidMessage(
+                        rustls::InvalidMessage::InvalidContentType
+                    ))
+                ) {
+                    msg.push_str(" (is this a TLS port?)");
+                }
+                self.note_error(io, pi, HsError::Handshake, msg, true);
             }
         }
     }
