@@ -1,7 +1,8 @@
 //! `tfw-bench handshake` against a real nginx (tools/peers/nginx-ctl.sh: ECDSA P-256
 //! self-signed, TLS 1.2 + 1.3, plus a tickets-on server and a TLS 1.3-only server): exact
 //! handshake counts with zero errors for each version, with and without resumption; a refused
-//! version, a plain-HTTP port and a certificate rejected under --verify are counted errors and
+//! version, a plain-HTTP port, a certificate rejected under --verify, a server that aborts the
+//! handshake and one that never answers are counted errors and
 //! one clear message; a closed port and bad options are exit 2; SIGINT still writes the JSON.
 //! Each test starts its own nginx on free ports and stops it by its pid file.
 
@@ -279,4 +280,49 @@ fn closed_port_and_bad_options_exit_2() {
         assert_eq!(out.code(), Some(2), "{args:?}\n{}", out.show());
         one_error_line(&out, what);
     }
+}
+
+/// A server that accepts and closes at once (aborts every handshake), and one that accepts
+/// and never answers: counted errors of the right kind, exit 1, no hang.
+#[test]
+fn aborting_and_silent_servers() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let stop = Arc::new(AtomicBool::new(false));
+    let abort = TcpListener::bind("127.0.0.1:0").unwrap();
+    let abort_addr = abort.local_addr().unwrap().to_string();
+    abort.set_nonblocking(true).unwrap();
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_addr = silent.local_addr().unwrap().to_string();
+    let s2 = stop.clone();
+    let t = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        while !s2.load(Ordering::Relaxed) {
+            match abort.accept() {
+                Ok((c, _)) => drop(c),
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(1)),
+            }
+            if held.len() < 1000 {
+                silent.set_nonblocking(true).unwrap();
+                if let Ok((c, _)) = silent.accept() {
+                    held.push(c);
+                }
+            }
+        }
+    });
+    let (out, doc) = handshake(&[&abort_addr, "-n", "20", "-c", "2"], "abort");
+    assert_eq!(out.code(), Some(1), "{}", out.show());
+    one_error_line(&out, "no TLS handshake succeeded");
+    let e = &doc["errors"];
+    assert!(
+        e["handshake"].as_u64().unwrap() + e["reset"].as_u64().unwrap() > 0,
+        "{doc}"
+    );
+    let args = [&silent_addr, "-n", "20", "-c", "2", "--timeout", "100ms"];
+    let (out, doc) = handshake(&args, "silent");
+    assert_eq!(out.code(), Some(1), "{}", out.show());
+    one_error_line(&out, "no handshake with");
+    assert!(doc["errors"]["timeout"].as_u64().unwrap() > 0, "{doc}");
+    stop.store(true, Ordering::Relaxed);
+    t.join().unwrap();
 }

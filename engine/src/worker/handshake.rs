@@ -215,7 +215,7 @@ fn run<B: Backend>(
     };
     let interval = ns(plan.interval).max(1_000_000);
     let timeout = ns(plan.timeout);
-    let give_up = (2 * n as u64).max(64);
+    let give_up = (2 * n as u64).max(16);
     let mut next_interval = u64::MAX;
     let mut end_at = u64::MAX;
     let mut next_scan = 0;
