@@ -1,9 +1,9 @@
-//! `tfw-bench handshake` against a real nginx (tools/peers/nginx-ctl.sh: ECDSA P-256
-//! self-signed, TLS 1.2 + 1.3, plus a tickets-on server and a TLS 1.3-only server): exact
+//! `tfw-bench handshake` against a real nginx (tools/peers/nginx-ctl.sh: ECDSA P-256 signed
+//! by a throw-away CA, TLS 1.2 + 1.3, plus a tickets-on and a TLS 1.3-only server): exact
 //! handshake counts with zero errors for each version, with and without resumption; a refused
-//! version, a plain-HTTP port, a certificate rejected under --verify, a server that aborts the
-//! handshake and one that never answers are counted errors and
-//! one clear message; a closed port and bad options are exit 2; SIGINT still writes the JSON.
+//! version, a plain-HTTP port, a certificate rejected under --verify (which passes with the
+//! right CA), a server that aborts the handshake and one that never answers are counted errors
+//! and one clear message; a closed port and bad options are exit 2; SIGINT still writes JSON.
 //! Each test starts its own nginx on free ports and stops it by its pid file.
 
 mod common;
@@ -215,16 +215,36 @@ fn faults_are_counted_errors_with_a_clear_message() {
     assert_eq!(out.code(), Some(1), "{}", out.show());
     one_error_line(&out, "is this a TLS port?");
     assert!(doc["errors"]["handshake"].as_u64().unwrap() > 0, "{doc}");
-    // --verify with nginx's self-signed certificate (a CA certificate used as the server's):
-    // rejected, counted.
+    // --verify: nginx's certificate is signed by RUN/ca.pem. Trusting the server certificate
+    // itself instead, or asking for another name, is a counted, named rejection.
     let tls = format!("127.0.0.1:{}", ng.tls);
-    let ca = ng.run.join("cert.pem");
+    let ca = ng.run.join("ca.pem");
     let ca = ca.to_str().unwrap();
     let (out, doc) = handshake(&[&tls, "-n", "50", "--verify", "--cacert", ca], "verify");
-    assert_eq!(out.code(), Some(1), "{}", out.show());
-    one_error_line(&out, "invalid peer certificate");
+    assert_eq!(out.code(), Some(0), "{}", out.show());
+    assert_eq!(doc["handshakes"], 50);
+    assert_eq!(errors(&doc), 0);
     assert_eq!(doc["settings"]["verify"], true);
     assert!(!out.stdout.contains("NOT verified"), "{}", out.show());
+    let leaf = ng.run.join("cert.pem");
+    let leaf = leaf.to_str().unwrap();
+    let (out, doc) = handshake(&[&tls, "-n", "50", "--verify", "--cacert", leaf], "badca");
+    assert_eq!(out.code(), Some(1), "{}", out.show());
+    one_error_line(&out, "invalid peer certificate");
+    assert!(doc["errors"]["handshake"].as_u64().unwrap() > 0, "{doc}");
+    let args = [
+        &tls,
+        "-n",
+        "50",
+        "--verify",
+        "--cacert",
+        ca,
+        "--sni",
+        "other.example",
+    ];
+    let (out, _) = handshake(&args, "badname");
+    assert_eq!(out.code(), Some(1), "{}", out.show());
+    one_error_line(&out, "not valid for name");
 
     // SIGINT in the middle of a 30 s run: it stops, prints the report, writes the JSON.
     let json = tmp_json("sigint");

@@ -10,7 +10,8 @@
 #   tools/peers/nginx-ctl.sh status   # master/worker pids and ports; exit 1 if not running
 #
 # Env: PEERS_RUN   runtime dir (default /tmp/peers-nginx); holds nginx.conf, pid,
-#                  error.log, cert.pem/key.pem, www/{1k,64k}.bin, instance.env
+#                  error.log, cert.pem/key.pem (server), ca.pem (its CA), www/{1k,64k}.bin,
+#                  instance.env
 #      HTTP_PORT   plain HTTP/1.1 port on 127.0.0.1 (default 8080)
 #      TLS_PORT    TLS 1.2/1.3 + HTTP/2 port on 127.0.0.1 (default 8443)
 #      TLS_TICKETS_PORT  optional: a TLS port with session tickets and cache on
@@ -98,11 +99,21 @@ start() {
     mkdir -p "$RUN"/www "$RUN"/tmp
     chmod 755 "$RUN" "$RUN/www"
     rm -f "$RUN/error.log"
-    # Self-signed ECDSA P-256 cert, made fresh at every start.
+    # ECDSA P-256: a throw-away CA (ca.pem) and a server certificate for localhost and
+    # 127.0.0.1 signed by it (cert.pem), made fresh at every start. `--verify --cacert ca.pem`
+    # can verify the server; clients that do not verify are unaffected.
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-        -keyout "$RUN/key.pem" -out "$RUN/cert.pem" -days 30 -subj "/CN=localhost" \
-        -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null \
-        || die "openssl could not make the certificate"
+        -keyout "$RUN/ca.key" -out "$RUN/ca.pem" -days 30 -subj "/CN=tfw-bench test CA" 2>/dev/null \
+        || die "openssl could not make the CA certificate"
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n' \
+        > "$RUN/leaf.ext"
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -keyout "$RUN/key.pem" -out "$RUN/leaf.csr" -subj "/CN=localhost" 2>/dev/null \
+        && openssl x509 -req -in "$RUN/leaf.csr" -CA "$RUN/ca.pem" -CAkey "$RUN/ca.key" \
+            -CAcreateserial -CAserial "$RUN/ca.srl" -out "$RUN/cert.pem" -days 30 \
+            -extfile "$RUN/leaf.ext" 2>/dev/null \
+        || die "openssl could not make the server certificate"
+    chmod 600 "$RUN/ca.key"
     chmod 600 "$RUN/key.pem"
     head -c 1024  /dev/zero | tr '\0' 'a' > "$RUN/www/1k.bin"
     head -c 65536 /dev/zero | tr '\0' 'b' > "$RUN/www/64k.bin"
