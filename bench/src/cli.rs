@@ -19,6 +19,8 @@ pub struct Cli {
 pub enum Command {
     /// Load a target (closed loop); with no URL, start the built-in target and load it.
     Stress(StressOpts),
+    /// TLS handshake storm (tls-perf): connect, handshake, close with an RST, repeat.
+    Handshake(crate::handshake::HandshakeOpts),
     /// Run the built-in HTTP/1.1 target.
     Serve(ServeOpts),
     /// The nightly regression job: run a matrix of scenarios, keep every run in a history,

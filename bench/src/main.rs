@@ -5,6 +5,7 @@ mod caps;
 mod cli;
 mod cli_history;
 mod history;
+mod handshake;
 mod parse;
 mod plan;
 mod progress;
@@ -33,6 +34,7 @@ fn main() {
     }
     let res = match cli.command {
         cli::Command::Stress(o) => stress::run(o, stop),
+        cli::Command::Handshake(o) => handshake::run(o, stop),
         cli::Command::Serve(o) => serve::run(o, stop),
         cli::Command::Regress(o) => regress::run(o, stop),
         cli::Command::History(o) => history::run(o),

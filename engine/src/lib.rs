@@ -7,6 +7,7 @@
 pub mod buf;
 pub mod cpu;
 pub mod error;
+pub mod handshake_run;
 pub mod limits;
 pub mod plan;
 pub mod proto;

@@ -181,3 +181,25 @@ pub struct ServePlan {
     /// (an HTTP token).
     pub set_cookie: Option<String>,
 }
+
+/// A handshake storm (`tfw-bench handshake`, tls-perf's job): each of `conns` peers connects,
+/// completes a TLS handshake, closes with an RST and starts again.
+#[derive(Clone, Debug)]
+pub struct HandshakePlan {
+    /// What the summary calls the target (HOST:PORT as given).
+    pub target_name: String,
+    pub target: SocketAddr,
+    /// Peers (handshakes in progress at once) over all workers.
+    pub conns: u32,
+    pub cpus: Vec<usize>,
+    pub tls: crate::proto::tls::TlsSettings,
+    /// Measured phase length (after the slow start); None: only `handshakes` ends the run.
+    pub duration: Option<Duration>,
+    /// Stop after exactly this many measured handshakes.
+    pub handshakes: Option<u64>,
+    /// A connect plus handshake taking longer than this counts as a timeout.
+    pub timeout: Duration,
+    pub io: IoMode,
+    /// Interval between per-worker snapshots.
+    pub interval: Duration,
+}

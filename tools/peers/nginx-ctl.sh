@@ -10,9 +10,12 @@
 #   tools/peers/nginx-ctl.sh status   # master/worker pids and ports; exit 1 if not running
 #
 # Env: PEERS_RUN   runtime dir (default /tmp/peers-nginx); holds nginx.conf, pid,
-#                  error.log, cert.pem/key.pem, www/{1k,64k}.bin, instance.env
+#                  error.log, cert.pem/key.pem (server), ca.pem (its CA), www/{1k,64k}.bin,
+#                  instance.env
 #      HTTP_PORT   plain HTTP/1.1 port on 127.0.0.1 (default 8080)
 #      TLS_PORT    TLS 1.2/1.3 + HTTP/2 port on 127.0.0.1 (default 8443)
+#      TLS_TICKETS_PORT  optional: a TLS port with session tickets and cache on
+#      TLS13_PORT  optional: a TLS 1.3-only port (refuses TLS 1.2)
 #      SERVER_CPU  CPU list for taskset (default 0)
 #      NGINX       nginx binary (default: nginx from PATH, else /usr/sbin/nginx)
 #
@@ -87,17 +90,30 @@ start() {
     mkdir -p "$RUN"
     lock_run
     if our_master >/dev/null; then die "already running in $RUN (pid $(cat "$PIDFILE"))"; fi
-    for p in "$HTTP_PORT" "$TLS_PORT"; do
+    local extra_ports=""
+    [ -z "${TLS_TICKETS_PORT:-}" ] || { check_port TLS_TICKETS_PORT "$TLS_TICKETS_PORT"; extra_ports+=" $TLS_TICKETS_PORT"; }
+    [ -z "${TLS13_PORT:-}" ] || { check_port TLS13_PORT "$TLS13_PORT"; extra_ports+=" $TLS13_PORT"; }
+    for p in "$HTTP_PORT" "$TLS_PORT" $extra_ports; do
         port_busy "$p" && die "127.0.0.1:$p is already in use by something else"
     done
     mkdir -p "$RUN"/www "$RUN"/tmp
     chmod 755 "$RUN" "$RUN/www"
     rm -f "$RUN/error.log"
-    # Self-signed ECDSA P-256 cert, made fresh at every start.
+    # ECDSA P-256: a throw-away CA (ca.pem) and a server certificate for localhost and
+    # 127.0.0.1 signed by it (cert.pem), made fresh at every start. `--verify --cacert ca.pem`
+    # can verify the server; clients that do not verify are unaffected.
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-        -keyout "$RUN/key.pem" -out "$RUN/cert.pem" -days 30 -subj "/CN=localhost" \
-        -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null \
-        || die "openssl could not make the certificate"
+        -keyout "$RUN/ca.key" -out "$RUN/ca.pem" -days 30 -subj "/CN=tfw-bench test CA" 2>/dev/null \
+        || die "openssl could not make the CA certificate"
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n' \
+        > "$RUN/leaf.ext"
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -keyout "$RUN/key.pem" -out "$RUN/leaf.csr" -subj "/CN=localhost" 2>/dev/null \
+        && openssl x509 -req -in "$RUN/leaf.csr" -CA "$RUN/ca.pem" -CAkey "$RUN/ca.key" \
+            -CAcreateserial -CAserial "$RUN/ca.srl" -out "$RUN/cert.pem" -days 30 \
+            -extfile "$RUN/leaf.ext" 2>/dev/null \
+        || die "openssl could not make the server certificate"
+    chmod 600 "$RUN/ca.key"
     chmod 600 "$RUN/key.pem"
     head -c 1024  /dev/zero | tr '\0' 'a' > "$RUN/www/1k.bin"
     head -c 65536 /dev/zero | tr '\0' 'b' > "$RUN/www/64k.bin"
@@ -128,6 +144,31 @@ start() {
     sed -e "s|@RUN@|$RUN|g" -e "s|@HTTP_PORT@|$HTTP_PORT|g" -e "s|@TLS_PORT@|$TLS_PORT|g" \
         -e "s|@USER_LINE@|$user_line|" -e "s|@AFFINITY_LINE@|$affinity_line|" \
         -e "s|@RLIMIT@|$rlimit|" "$HERE/nginx.conf" > "$CONF"
+    : > "$RUN/extra-servers.conf"
+    if [ -n "${TLS_TICKETS_PORT:-}" ]; then
+        cat >> "$RUN/extra-servers.conf" <<EOC
+    server {
+        listen 127.0.0.1:$TLS_TICKETS_PORT ssl backlog=4096;
+        ssl_certificate     $RUN/cert.pem;
+        ssl_certificate_key $RUN/key.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_session_cache shared:tickets:1m;
+        ssl_session_tickets on;
+        location = / { return 200 "ok"; }
+    }
+EOC
+    fi
+    if [ -n "${TLS13_PORT:-}" ]; then
+        cat >> "$RUN/extra-servers.conf" <<EOC
+    server {
+        listen 127.0.0.1:$TLS13_PORT ssl backlog=4096;
+        ssl_certificate     $RUN/cert.pem;
+        ssl_certificate_key $RUN/key.pem;
+        ssl_protocols TLSv1.3;
+        location = / { return 200 "ok"; }
+    }
+EOC
+    fi
     ulimit -n "$rlimit" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
     "$nginx" -t -q -p "$RUN" -e "$RUN/error.log" -c "$CONF" 9>&- \
         || die "nginx -t failed for $CONF"

@@ -1,3 +1,4 @@
 //! Sans-IO protocol state machines: fed bytes, they say what completed. No sockets here.
 
 pub mod h1;
+pub mod tls;

@@ -6,6 +6,8 @@
 
 use hdrhistogram::Histogram;
 
+pub mod handshake;
+
 /// Highest latency a histogram records exactly (1 hour, in µs); larger values saturate.
 pub const LATENCY_MAX_US: u64 = 3_600_000_000;
 

@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod clock;
+pub mod handshake;
 pub mod record;
 pub mod schedule;
 pub mod server;

@@ -1,0 +1,41 @@
+//! TLS client glue on rustls' unbuffered API: settings checked into a `ClientConfig`, and a
+//! handshake driver fed the bytes a backend received, handing back the records to send.
+//!
+//! rustls' unbuffered connection never touches a socket, so it fits completion I/O: the
+//! worker appends what arrived, `TlsHandshake::advance` runs the state machine as far as it
+//! can and writes records into a caller's buffer, which the worker sends with `send_copy`.
+//! No second runtime, no blocking reads. The crypto provider is aws-lc-rs (rustls' default).
+
+mod config;
+mod handshake;
+
+pub use config::{
+    client_config, load_roots, server_name, TlsSettings, TlsVersions, CIPHER_NAMES, CURVE_NAMES,
+};
+pub use handshake::{Step, TlsHandshake};
+
+use thiserror::Error;
+
+/// A TLS setting that cannot be used, or a handshake that failed.
+#[derive(Debug, Error)]
+pub enum TlsError {
+    #[error("unknown cipher suite {name:?} (known: {known})")]
+    UnknownCipher { name: String, known: String },
+    #[error("unknown curve {name:?} (known: {known})")]
+    UnknownCurve { name: String, known: String },
+    #[error("--cacert {0}")]
+    CaFile(String),
+    #[error("{0:?} is not a valid server name for SNI")]
+    BadServerName(String),
+    #[error("TLS settings cannot work together: {0}")]
+    Config(rustls::Error),
+    /// The peer sent something rustls rejects, an alert, or a record that is not TLS.
+    #[error("{0}")]
+    Handshake(rustls::Error),
+    /// The peer closed the TLS session (close_notify) before the handshake finished.
+    #[error("the server closed the TLS session during the handshake")]
+    PeerClosed,
+}
+
+#[cfg(test)]
+mod tests;

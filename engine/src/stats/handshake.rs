@@ -1,0 +1,128 @@
+//! Handshake-storm measurement: handshakes (full and resumed), errors by kind and an HDR
+//! histogram of every handshake's latency, per worker, snapshotted per interval like `Stats`.
+
+use super::new_latency_histogram;
+use hdrhistogram::Histogram;
+
+/// Why a handshake attempt failed. Each has a stable name used in summaries and the JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HsError {
+    /// The TCP connect failed or was refused.
+    Connect,
+    /// The server sent an alert, something that is not TLS, or closed mid-handshake.
+    Handshake,
+    /// Connect plus handshake took longer than the timeout.
+    Timeout,
+    /// The connection was reset (or a send failed) during the handshake.
+    Reset,
+}
+
+impl HsError {
+    pub const ALL: [HsError; 4] = [
+        HsError::Connect,
+        HsError::Handshake,
+        HsError::Timeout,
+        HsError::Reset,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            HsError::Connect => "connect",
+            HsError::Handshake => "handshake",
+            HsError::Timeout => "timeout",
+            HsError::Reset => "reset",
+        }
+    }
+}
+
+/// What a handshake worker measured over one interval (or a whole run, once merged).
+#[derive(Clone, Debug)]
+pub struct HsSnapshot {
+    /// Completed handshakes (resumed ones included).
+    pub handshakes: u64,
+    /// Handshakes that resumed a session.
+    pub resumed: u64,
+    /// Failed attempts, indexed as `HsError as usize`.
+    pub errors: [u64; 4],
+    /// Handshakes in progress when the snapshot was taken (a gauge: merged by sum over
+    /// workers of one interval).
+    pub in_progress: u64,
+    /// Connect-to-established latency of every handshake, in µs.
+    pub latency: Histogram<u64>,
+}
+
+impl HsSnapshot {
+    pub fn empty() -> Self {
+        HsSnapshot {
+            handshakes: 0,
+            resumed: 0,
+            errors: [0; 4],
+            in_progress: 0,
+            latency: new_latency_histogram(),
+        }
+    }
+
+    pub fn total_errors(&self) -> u64 {
+        self.errors.iter().sum()
+    }
+
+    pub fn error(&self, kind: HsError) -> u64 {
+        self.errors[kind as usize]
+    }
+
+    pub fn add(&mut self, other: &HsSnapshot) {
+        self.handshakes += other.handshakes;
+        self.resumed += other.resumed;
+        self.in_progress += other.in_progress;
+        for (a, b) in self.errors.iter_mut().zip(other.errors) {
+            *a += b;
+        }
+        self.latency
+            .add(&other.latency)
+            .expect("latency histograms share bounds");
+    }
+
+    /// A handshake finished `latency_us` after its connect started.
+    #[inline]
+    pub fn handshake(&mut self, latency_us: u64, resumed: bool) {
+        self.handshakes += 1;
+        self.resumed += u64::from(resumed);
+        self.latency.saturating_record(latency_us);
+    }
+
+    #[inline]
+    pub fn failed(&mut self, kind: HsError) {
+        self.errors[kind as usize] += 1;
+    }
+
+    /// Everything since the last take; this one starts empty.
+    pub fn take(&mut self) -> HsSnapshot {
+        std::mem::replace(self, HsSnapshot::empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn take_resets_and_add_merges() {
+        let mut s = HsSnapshot::empty();
+        s.handshake(100, false);
+        s.handshake(300, true);
+        s.failed(HsError::Timeout);
+        let a = s.take();
+        assert_eq!((a.handshakes, a.resumed, a.total_errors()), (2, 1, 1));
+        assert_eq!(s.handshakes + s.total_errors() + s.latency.len(), 0);
+        s.handshake(200, false);
+        s.failed(HsError::Reset);
+        let mut t = HsSnapshot::empty();
+        t.add(&a);
+        t.add(&s);
+        assert_eq!(t.handshakes, 3);
+        assert_eq!(t.error(HsError::Timeout), 1);
+        assert_eq!(t.error(HsError::Reset), 1);
+        assert_eq!(t.latency.len(), 3);
+        assert_eq!(t.latency.max(), 300);
+    }
+}
