@@ -4,8 +4,8 @@
 mod caps;
 mod cli;
 mod cli_history;
-mod history;
 mod handshake;
+mod history;
 mod parse;
 mod plan;
 mod progress;
