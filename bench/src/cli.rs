@@ -177,4 +177,18 @@ pub struct ServeOpts {
     /// (NAME=c<conn>, <conn> as in --record).
     #[arg(long, value_name = "NAME")]
     pub set_cookie: Option<String>,
+    /// Serve HTTPS: HTTP/1.1 over TLS 1.2 and 1.3 (ALPN http/1.1), with a certificate
+    /// generated at start (ECDSA P-256 for 127.0.0.1 and localhost) unless --cert and --key
+    /// are given.
+    #[arg(long)]
+    pub tls: bool,
+    /// PEM certificate chain for --tls (with --key).
+    #[arg(long, value_name = "FILE", requires_all = ["tls", "key"])]
+    pub cert: Option<std::path::PathBuf>,
+    /// PEM private key for --tls (with --cert).
+    #[arg(long, value_name = "FILE", requires_all = ["tls", "cert"])]
+    pub key: Option<std::path::PathBuf>,
+    /// Session resumption with --tls (TLS 1.3 tickets; TLS 1.2 tickets and session IDs).
+    #[arg(long, value_enum, default_value_t = crate::handshake::OnOff::On, requires = "tls")]
+    pub tls_tickets: crate::handshake::OnOff,
 }

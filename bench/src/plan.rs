@@ -180,5 +180,6 @@ pub fn serve_plan(o: &ServeOpts) -> Result<ServePlan> {
         io: io_mode(o.io.io),
         record: None,
         set_cookie: None,
+        tls: None,
     })
 }

@@ -2,6 +2,7 @@
 //! started it), or `--duration` passes; then it prints what it counted.
 
 use crate::cli::ServeOpts;
+use crate::handshake::OnOff;
 use crate::{parse, plan};
 use anyhow::{bail, Context, Result};
 use std::io::{Read, Write};
@@ -9,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tfw_engine::plan::ServePlan;
+use tfw_engine::proto::tls::{server_config, ServerTlsSettings};
 use tfw_engine::worker::record::Recorder;
 
 pub fn run(o: ServeOpts, stop: Arc<AtomicBool>) -> Result<i32> {
@@ -30,6 +32,9 @@ pub fn run(o: ServeOpts, stop: Arc<AtomicBool>) -> Result<i32> {
             cpus.join(","),
             server.io.backend
         );
+        if plan.tls.is_some() {
+            println!("tfw-bench serve: HTTPS (TLS 1.2 and 1.3, ALPN http/1.1)");
+        }
     }
     std::io::stdout().flush()?;
     if o.exit_on_stdin_eof {
@@ -57,8 +62,16 @@ pub fn run(o: ServeOpts, stop: Arc<AtomicBool>) -> Result<i32> {
     Ok(0)
 }
 
-/// `--record` and `--set-cookie`, the options tests of request mixes use.
+/// `--tls` (its configuration, read or generated before anything listens), and `--record`
+/// and `--set-cookie`, the options tests of request mixes use.
 fn test_options(o: &ServeOpts, plan: &mut ServePlan) -> Result<()> {
+    if o.tls {
+        let settings = ServerTlsSettings {
+            cert: o.cert.clone().zip(o.key.clone()),
+            tickets: o.tls_tickets == OnOff::On,
+        };
+        plan.tls = Some(server_config(&settings)?);
+    }
     if let Some(name) = &o.set_cookie {
         let tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
         if name.is_empty() || !name.bytes().all(tchar) {

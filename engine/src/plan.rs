@@ -180,6 +180,8 @@ pub struct ServePlan {
     /// `<conn>` is the connection's id in the record (unique within the run). A cookie name
     /// (an HTTP token).
     pub set_cookie: Option<String>,
+    /// Serve HTTPS with this configuration (`--tls`); None: plain HTTP.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// A handshake storm (`tfw-bench handshake`, tls-perf's job): each of `conns` peers connects,

@@ -7,12 +7,18 @@
 //! opt-in extras for tests of request mixes: `--set-cookie` makes a connection's first
 //! response a per-connection copy carrying its own cookie, and `--record` writes a line per
 //! request (`record`).
+//!
+//! With `--tls` each connection carries a server-side rustls session (`proto::tls`): received
+//! bytes are decrypted before parsing, and responses are encrypted and sent with `send_copy`
+//! (still one send in flight per connection; handshake records produced meanwhile wait for
+//! it). Without `--tls` none of this runs.
 
 use super::clock::{ns, Clock};
 use super::record::{Record, Recorder};
 use super::{make_backend, AnyBackend};
 use crate::plan::ServePlan;
 use crate::proto::h1::{RequestDone, RequestHead, RequestParser, RequestSink};
+use crate::proto::tls::{ServerStep, TlsServerConn};
 use crate::result::IoInfo;
 use crate::ring::uring::UringConfig;
 use crate::ring::{Backend, Completion, PayloadId, Slot};
@@ -123,6 +129,9 @@ struct Conn {
     closing: bool,
     /// The last send carried the `Connection: close` response.
     final_sent: bool,
+    /// The TLS session (`--tls` only), and records waiting for the send in flight.
+    tls: Option<Box<TlsServerConn>>,
+    tls_out: Vec<u8>,
 }
 
 /// A prebuilt response: `MAX_BATCH` copies for batched sends, and its `Connection: close`
@@ -151,6 +160,10 @@ struct Server<'a> {
     delayed: VecDeque<(u64, Slot, u32, Kind, u64)>,
     /// Runs of request kinds parsed from one chunk of data.
     parsed: Vec<(Kind, u64)>,
+    /// `--tls` only: the plaintext of the batch payloads (indexed by `Kind`), and decrypted
+    /// request bytes of one chunk.
+    tls_batch: [Vec<u8>; 2],
+    tls_plain: Vec<u8>,
     now: u64,
     requests: u64,
     responses: u64,
@@ -166,11 +179,16 @@ fn head_of(resp: &[u8]) -> &[u8] {
     }
 }
 
-fn register<B: Backend>(io: &mut B, one: &[u8], close: &[u8]) -> Payload {
+fn batch_of(one: &[u8]) -> Vec<u8> {
     let mut batch = Vec::with_capacity(one.len() * MAX_BATCH);
     for _ in 0..MAX_BATCH {
         batch.extend_from_slice(one);
     }
+    batch
+}
+
+fn register<B: Backend>(io: &mut B, one: &[u8], close: &[u8]) -> Payload {
+    let batch = batch_of(one);
     Payload {
         batch: io.register_payload(batch.into()),
         len: one.len(),
@@ -209,6 +227,11 @@ fn serve<B: Backend>(mut io: B, setup: &ServerSetup, info: IoInfo) {
         payloads,
         delayed: VecDeque::new(),
         parsed: Vec::new(),
+        tls_batch: match plan.tls {
+            Some(_) => [batch_of(&plan.response), batch_of(head_of(&plan.response))],
+            None => [Vec::new(), Vec::new()],
+        },
+        tls_plain: Vec::new(),
         now: 0,
         requests: 0,
         responses: 0,
@@ -326,7 +349,14 @@ impl Server<'_> {
                 c.id = self.accepted * self.workers as u64 + self.worker as u64;
                 c.recorded = 0;
                 c.head = None;
+                c.tls_out.clear();
                 self.accepted += 1;
+                if let Some(config) = &self.plan.tls {
+                    match TlsServerConn::new(config.clone()) {
+                        Ok(t) => c.tls = Some(Box::new(t)),
+                        Err(_) => self.close(io, slot),
+                    }
+                }
             }
             Completion::Data { slot, data } => self.on_data(io, slot, data),
             Completion::Sent { slot } => {
@@ -334,7 +364,9 @@ impl Server<'_> {
                     return;
                 };
                 c.sending = false;
-                if c.final_sent {
+                if !c.tls_out.is_empty() {
+                    self.push_tls(io, slot);
+                } else if c.final_sent {
                     self.close(io, slot);
                 } else {
                     self.flush(io, slot);
@@ -356,7 +388,43 @@ impl Server<'_> {
         }
     }
 
+    /// Sends the TLS records waiting on the connection unless a send is in flight.
+    fn push_tls<B: Backend>(&mut self, io: &mut B, slot: Slot) {
+        let Some(c) = self.conns.get_mut(slot as usize) else {
+            return;
+        };
+        if c.open && !c.sending && !c.tls_out.is_empty() {
+            io.send_copy(slot, &c.tls_out, true);
+            c.tls_out.clear();
+            c.sending = true;
+        }
+    }
+
     fn on_data<B: Backend>(&mut self, io: &mut B, slot: Slot, data: &[u8]) {
+        let Some(c) = self.conns.get_mut(slot as usize) else {
+            return;
+        };
+        if !c.open || c.closing {
+            return;
+        }
+        let Some(t) = c.tls.as_mut() else {
+            return self.on_plain(io, slot, data);
+        };
+        let mut plain = std::mem::take(&mut self.tls_plain);
+        plain.clear();
+        let step = t.receive(data, &mut c.tls_out, &mut plain);
+        self.push_tls(io, slot);
+        match step {
+            Ok(ServerStep::Handshaking) => {}
+            Ok(ServerStep::Open) if !plain.is_empty() => self.on_plain(io, slot, &plain),
+            Ok(ServerStep::Open) => {}
+            Ok(ServerStep::Closed) | Err(_) => self.close(io, slot),
+        }
+        self.tls_plain = plain;
+    }
+
+    /// Request bytes (decrypted, with `--tls`) for a connection.
+    fn on_plain<B: Backend>(&mut self, io: &mut B, slot: Slot, data: &[u8]) {
         let Some(c) = self.conns.get_mut(slot as usize) else {
             return;
         };
@@ -469,7 +537,15 @@ impl Server<'_> {
                         &plan.response
                     };
                     with_cookie(&mut self.scratch, base, kind == Kind::Head, name, c.id);
-                    io.send_copy(slot, &self.scratch, true);
+                    emit(io, slot, c, &self.scratch);
+                }
+                None if c.tls.is_some() => {
+                    let close = &self.plan.response_close;
+                    let bytes = match kind {
+                        Kind::Full => close,
+                        Kind::Head => head_of(close),
+                    };
+                    emit(io, slot, c, bytes);
                 }
                 None => io.send(slot, p.close, 0, usize::MAX, true),
             }
@@ -483,6 +559,32 @@ impl Server<'_> {
         c.served += k;
         c.sending = true;
         self.responses += k;
-        io.send(slot, p.batch, 0, k as usize * p.len, true);
+        if c.tls.is_some() {
+            emit(
+                io,
+                slot,
+                c,
+                &self.tls_batch[kind as usize][..k as usize * p.len],
+            );
+        } else {
+            io.send(slot, p.batch, 0, k as usize * p.len, true);
+        }
     }
+}
+
+/// Sends `bytes` (acknowledged) on a connection, encrypted when it has a TLS session; a
+/// session that cannot encrypt closes the connection.
+fn emit<B: Backend>(io: &mut B, slot: Slot, c: &mut Conn, bytes: &[u8]) {
+    let Some(t) = c.tls.as_mut() else {
+        return io.send_copy(slot, bytes, true);
+    };
+    if t.encrypt(bytes, &mut c.tls_out).is_err() {
+        c.tls_out.clear();
+        c.sending = false;
+        c.open = false;
+        io.close(slot, false);
+        return;
+    }
+    io.send_copy(slot, &c.tls_out, true);
+    c.tls_out.clear();
 }

@@ -104,6 +104,7 @@ pub fn serve_plan(io: IoMode, body: &[u8]) -> ServePlan {
         io,
         record: None,
         set_cookie: None,
+        tls: None,
     }
 }
 

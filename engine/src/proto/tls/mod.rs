@@ -8,11 +8,15 @@
 
 mod config;
 mod handshake;
+mod server_config;
+mod server_conn;
 
 pub use config::{
     client_config, load_roots, server_name, TlsSettings, TlsVersions, CIPHER_NAMES, CURVE_NAMES,
 };
 pub use handshake::{Step, TlsHandshake};
+pub use server_config::{server_config, ServerTlsSettings};
+pub use server_conn::{ServerStep, TlsServerConn};
 
 use thiserror::Error;
 
@@ -25,6 +29,12 @@ pub enum TlsError {
     UnknownCurve { name: String, known: String },
     #[error("--cacert {0}")]
     CaFile(String),
+    /// `serve --tls`: the certificate or key cannot be read or used.
+    #[error("--cert/--key {0}")]
+    CertFile(String),
+    /// Application data was to be encrypted before the handshake finished or after close.
+    #[error("the TLS session is not open for application data")]
+    NotOpen,
     #[error("{0:?} is not a valid server name for SNI")]
     BadServerName(String),
     #[error("TLS settings cannot work together: {0}")]
@@ -37,5 +47,7 @@ pub enum TlsError {
     PeerClosed,
 }
 
+#[cfg(test)]
+mod server_tests;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,127 @@
+//! One server-side TLS connection on rustls' unbuffered API (the built-in target's `--tls`):
+//! ciphertext in, decrypted request bytes and records to send out; plaintext responses in,
+//! records out. No socket: the server worker passes bytes and sends with `send_copy`.
+
+use super::TlsError;
+use rustls::server::UnbufferedServerConnection;
+use rustls::unbuffered::{ConnectionState, EncodeError, EncryptError, UnbufferedStatus};
+use rustls::ServerConfig;
+use std::sync::Arc;
+
+/// Where a connection stands after `receive`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServerStep {
+    /// The handshake needs more bytes from the client.
+    Handshaking,
+    /// Application data can flow.
+    Open,
+    /// The client closed the TLS session (close_notify).
+    Closed,
+}
+
+/// A server-side TLS connection.
+pub struct TlsServerConn {
+    conn: UnbufferedServerConnection,
+    /// Received bytes not yet consumed by rustls (a partial record).
+    incoming: Vec<u8>,
+}
+
+/// Room reserved in the output buffer for one encoded handshake record.
+const ENCODE_ROOM: usize = 4096;
+/// Per-record overhead allowed for when encrypting (header, tag, content type, padding).
+const RECORD_OVERHEAD: usize = 64;
+/// Largest plaintext in one record.
+const MAX_FRAGMENT: usize = 16384;
+
+impl TlsServerConn {
+    pub fn new(config: Arc<ServerConfig>) -> Result<Self, TlsError> {
+        let conn = UnbufferedServerConnection::new(config).map_err(TlsError::Config)?;
+        Ok(TlsServerConn {
+            conn,
+            incoming: Vec::new(),
+        })
+    }
+
+    /// Appends `received`, runs the state machine as far as it goes, appends handshake
+    /// records to send to `out` and decrypted application data to `plain`.
+    pub fn receive(
+        &mut self,
+        received: &[u8],
+        out: &mut Vec<u8>,
+        plain: &mut Vec<u8>,
+    ) -> Result<ServerStep, TlsError> {
+        self.incoming.extend_from_slice(received);
+        loop {
+            let UnbufferedStatus { discard, state } =
+                self.conn.process_tls_records(&mut self.incoming);
+            let next = match state.map_err(TlsError::Handshake)? {
+                ConnectionState::EncodeTlsData(mut s) => {
+                    let start = out.len();
+                    out.resize(start + ENCODE_ROOM, 0);
+                    let n = match s.encode(&mut out[start..]) {
+                        Ok(n) => n,
+                        Err(EncodeError::InsufficientSize(e)) => {
+                            out.resize(start + e.required_size, 0);
+                            s.encode(&mut out[start..]).unwrap_or(0)
+                        }
+                        Err(_) => 0,
+                    };
+                    out.truncate(start + n);
+                    None
+                }
+                // The caller sends `out` after this call; order is kept.
+                ConnectionState::TransmitTlsData(s) => {
+                    s.done();
+                    None
+                }
+                ConnectionState::ReadTraffic(mut r) => {
+                    while let Some(rec) = r.next_record() {
+                        plain.extend_from_slice(rec.map_err(TlsError::Handshake)?.payload);
+                    }
+                    None
+                }
+                ConnectionState::BlockedHandshake => Some(Ok(ServerStep::Handshaking)),
+                ConnectionState::WriteTraffic(_) => Some(Ok(ServerStep::Open)),
+                ConnectionState::PeerClosed | ConnectionState::Closed => {
+                    Some(Ok(ServerStep::Closed))
+                }
+                _ => Some(Err(TlsError::PeerClosed)),
+            };
+            self.incoming.drain(..discard);
+            if let Some(r) = next {
+                return r;
+            }
+        }
+    }
+
+    /// Encrypts `data` (application data) into records appended to `out`. Only once the
+    /// handshake is done (`receive` said `Open`).
+    pub fn encrypt(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), TlsError> {
+        let UnbufferedStatus { discard, state } = self.conn.process_tls_records(&mut []);
+        debug_assert_eq!(discard, 0);
+        let ConnectionState::WriteTraffic(mut w) = state.map_err(TlsError::Handshake)? else {
+            return Err(TlsError::NotOpen);
+        };
+        let start = out.len();
+        let records = data.len().div_ceil(MAX_FRAGMENT).max(1);
+        out.resize(start + data.len() + records * RECORD_OVERHEAD, 0);
+        let n = match w.encrypt(data, &mut out[start..]) {
+            Ok(n) => n,
+            Err(EncryptError::InsufficientSize(e)) => {
+                out.resize(start + e.required_size, 0);
+                w.encrypt(data, &mut out[start..])
+                    .map_err(|_| TlsError::NotOpen)?
+            }
+            Err(_) => return Err(TlsError::NotOpen),
+        };
+        out.truncate(start + n);
+        Ok(())
+    }
+
+    /// "TLSv1_3 TLS13_AES_256_GCM_SHA384", once negotiated.
+    pub fn negotiated(&self) -> Option<String> {
+        let v = self.conn.protocol_version()?;
+        let s = self.conn.negotiated_cipher_suite()?;
+        Some(format!("{v:?} {:?}", s.suite()))
+    }
+}
