@@ -2,10 +2,10 @@
 //! the handshake is done. After it is done the driver keeps reading (TLS 1.3 session tickets
 //! arrive after the handshake) and throws application data away.
 
-use super::TlsError;
+use super::{encode_record, TlsError};
 use rustls::client::UnbufferedClientConnection;
 use rustls::pki_types::ServerName;
-use rustls::unbuffered::{ConnectionState, EncodeError, UnbufferedStatus};
+use rustls::unbuffered::{ConnectionState, UnbufferedStatus};
 use rustls::{ClientConfig, HandshakeKind};
 use std::sync::Arc;
 
@@ -24,9 +24,6 @@ pub struct TlsHandshake {
     /// Received bytes not yet consumed by rustls.
     incoming: Vec<u8>,
 }
-
-/// Room reserved in the output buffer for one encoded record (grown if rustls needs more).
-const ENCODE_ROOM: usize = 4096;
 
 impl TlsHandshake {
     /// A new connection to `name`; the first `advance` produces the ClientHello.
@@ -47,17 +44,7 @@ impl TlsHandshake {
                 self.conn.process_tls_records(&mut self.incoming);
             let next = match state.map_err(TlsError::Handshake)? {
                 ConnectionState::EncodeTlsData(mut s) => {
-                    let start = out.len();
-                    out.resize(start + ENCODE_ROOM, 0);
-                    let n = match s.encode(&mut out[start..]) {
-                        Ok(n) => n,
-                        Err(EncodeError::InsufficientSize(e)) => {
-                            out.resize(start + e.required_size, 0);
-                            s.encode(&mut out[start..]).unwrap_or(0)
-                        }
-                        Err(_) => 0,
-                    };
-                    out.truncate(start + n);
+                    encode_record(&mut s, out);
                     None
                 }
                 // The caller sends `out` after this call; order is kept.

@@ -20,6 +20,25 @@ pub use server_conn::{ServerStep, TlsServerConn};
 
 use thiserror::Error;
 
+/// Room reserved in the output buffer for one encoded record (grown if rustls needs more).
+const ENCODE_ROOM: usize = 4096;
+
+/// Appends the handshake record rustls has ready to `out` (client and server side alike).
+fn encode_record<D>(s: &mut rustls::unbuffered::EncodeTlsData<'_, D>, out: &mut Vec<u8>) {
+    use rustls::unbuffered::EncodeError;
+    let start = out.len();
+    out.resize(start + ENCODE_ROOM, 0);
+    let n = match s.encode(&mut out[start..]) {
+        Ok(n) => n,
+        Err(EncodeError::InsufficientSize(e)) => {
+            out.resize(start + e.required_size, 0);
+            s.encode(&mut out[start..]).unwrap_or(0)
+        }
+        Err(_) => 0,
+    };
+    out.truncate(start + n);
+}
+
 /// A TLS setting that cannot be used, or a handshake that failed.
 #[derive(Debug, Error)]
 pub enum TlsError {

@@ -2,9 +2,9 @@
 //! ciphertext in, decrypted request bytes and records to send out; plaintext responses in,
 //! records out. No socket: the server worker passes bytes and sends with `send_copy`.
 
-use super::TlsError;
+use super::{encode_record, TlsError};
 use rustls::server::UnbufferedServerConnection;
-use rustls::unbuffered::{ConnectionState, EncodeError, EncryptError, UnbufferedStatus};
+use rustls::unbuffered::{ConnectionState, EncryptError, UnbufferedStatus};
 use rustls::ServerConfig;
 use std::sync::Arc;
 
@@ -26,8 +26,6 @@ pub struct TlsServerConn {
     incoming: Vec<u8>,
 }
 
-/// Room reserved in the output buffer for one encoded handshake record.
-const ENCODE_ROOM: usize = 4096;
 /// Per-record overhead allowed for when encrypting (header, tag, content type, padding).
 const RECORD_OVERHEAD: usize = 64;
 /// Largest plaintext in one record.
@@ -56,17 +54,7 @@ impl TlsServerConn {
                 self.conn.process_tls_records(&mut self.incoming);
             let next = match state.map_err(TlsError::Handshake)? {
                 ConnectionState::EncodeTlsData(mut s) => {
-                    let start = out.len();
-                    out.resize(start + ENCODE_ROOM, 0);
-                    let n = match s.encode(&mut out[start..]) {
-                        Ok(n) => n,
-                        Err(EncodeError::InsufficientSize(e)) => {
-                            out.resize(start + e.required_size, 0);
-                            s.encode(&mut out[start..]).unwrap_or(0)
-                        }
-                        Err(_) => 0,
-                    };
-                    out.truncate(start + n);
+                    encode_record(&mut s, out);
                     None
                 }
                 // The caller sends `out` after this call; order is kept.
