@@ -189,6 +189,6 @@ pub struct ServeOpts {
     #[arg(long, value_name = "FILE", requires_all = ["tls", "cert"])]
     pub key: Option<std::path::PathBuf>,
     /// Session resumption with --tls (TLS 1.3 tickets; TLS 1.2 tickets and session IDs).
-    #[arg(long, value_enum, default_value_t = crate::handshake::OnOff::On, requires = "tls")]
-    pub tls_tickets: crate::handshake::OnOff,
+    #[arg(long, value_enum, default_value_t = crate::tls_opts::OnOff::On, requires = "tls")]
+    pub tls_tickets: crate::tls_opts::OnOff,
 }

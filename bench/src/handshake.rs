@@ -7,7 +7,7 @@ use crate::parse;
 use crate::plan::{io_mode, worker_cpus};
 use crate::stress::EXIT_INTERRUPTED;
 use anyhow::{bail, Context, Result};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use serde_json::json;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
@@ -16,14 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tfw_engine::handshake_run::{run_handshakes, HandshakeResult, HsInterval};
 use tfw_engine::plan::HandshakePlan;
-use tfw_engine::proto::tls::{load_roots, TlsSettings, TlsVersions};
 use tfw_engine::stats::handshake::HsError;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum OnOff {
-    On,
-    Off,
-}
 
 #[derive(Args, Debug)]
 pub struct HandshakeOpts {
@@ -41,30 +34,8 @@ pub struct HandshakeOpts {
     /// Stop after exactly N measured handshakes.
     #[arg(short = 'n', long = "handshakes")]
     pub handshakes: Option<u64>,
-    /// TLS version to offer: 1.2 or 1.3 (default: both, the server picks).
-    #[arg(long = "tls", value_name = "1.2|1.3")]
-    pub tls: Option<String>,
-    /// Cipher suites, comma-separated (rustls or OpenSSL names), e.g.
-    /// TLS13_AES_128_GCM_SHA256 or ECDHE-ECDSA-AES128-GCM-SHA256.
-    #[arg(long)]
-    pub ciphers: Option<String>,
-    /// Key exchange groups, comma-separated: X25519, secp256r1 (P-256), secp384r1 (P-384),
-    /// X25519MLKEM768.
-    #[arg(long)]
-    pub curves: Option<String>,
-    /// Session resumption (TLS 1.3 tickets; TLS 1.2 tickets or session IDs).
-    #[arg(long, value_enum, default_value_t = OnOff::Off)]
-    pub tickets: OnOff,
-    /// Server name to send (SNI) and verify (default: the target's host; an IP address is
-    /// not sent as SNI).
-    #[arg(long)]
-    pub sni: Option<String>,
-    /// Verify the server's certificate against --cacert (default: not verified).
-    #[arg(long, requires = "cacert")]
-    pub verify: bool,
-    /// PEM file of the CA certificate(s) trusted with --verify.
-    #[arg(long, requires = "verify")]
-    pub cacert: Option<PathBuf>,
+    #[command(flatten)]
+    pub tls: crate::tls_opts::TlsOpts,
     /// A connect plus handshake not done within this long is a timeout.
     #[arg(long, default_value = "5s")]
     pub timeout: String,
@@ -74,14 +45,6 @@ pub struct HandshakeOpts {
     /// No per-second lines.
     #[arg(short = 'q', long)]
     pub quiet: bool,
-}
-
-fn list(s: &Option<String>) -> Vec<String> {
-    s.iter()
-        .flat_map(|s| s.split(','))
-        .map(|x| x.trim().to_string())
-        .filter(|x| !x.is_empty())
-        .collect()
 }
 
 /// "host:port" -> (host as the user wrote it, without brackets; the address).
@@ -121,26 +84,7 @@ pub fn plan(o: &HandshakeOpts) -> Result<HandshakePlan> {
     if timeout.is_zero() {
         bail!("--timeout must be greater than zero");
     }
-    let versions = match o.tls.as_deref() {
-        None => TlsVersions::Both,
-        Some("1.2") => TlsVersions::Tls12,
-        Some("1.3") => TlsVersions::Tls13,
-        Some(v) => bail!("--tls {v:?}: expected 1.2 or 1.3"),
-    };
-    let roots = match &o.cacert {
-        Some(path) if o.verify => Some(load_roots(path)?),
-        _ => None,
-    };
-    let tls = TlsSettings {
-        versions,
-        ciphers: list(&o.ciphers),
-        curves: list(&o.curves),
-        tickets: o.tickets == OnOff::On,
-        server_name: o.sni.clone().unwrap_or(host),
-        roots,
-    };
-    // Every TLS setting is checked now: a one-line error instead of a run of failures.
-    tfw_engine::proto::tls::client_config(&tls)?;
+    let tls = o.tls.settings(&host, Vec::new(), false)?;
     let mut cpus = worker_cpus(&o.io, &[])?;
     cpus.truncate(o.conns as usize);
     Ok(HandshakePlan {
@@ -175,7 +119,7 @@ pub fn run(o: HandshakeOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         plan.conns,
         plan.cpus.len(),
         if plan.tls.tickets { "on" } else { "off" },
-        o.tls.as_deref().unwrap_or("1.2+1.3"),
+        o.tls.versions_label(),
     );
     if plan.tls.roots.is_none() {
         println!("  Certificates are NOT verified (use --verify --cacert FILE to verify them)");
@@ -371,7 +315,7 @@ fn json_doc(
             "cpus": plan.cpus,
             "duration": o.duration,
             "handshakes": o.handshakes,
-            "tls": o.tls,
+            "tls": o.tls.tls,
             "ciphers": plan.tls.ciphers,
             "curves": plan.tls.curves,
             "tickets": plan.tls.tickets,

@@ -16,6 +16,7 @@ mod report;
 mod serve;
 mod stress;
 mod target;
+mod tls_opts;
 
 use clap::Parser;
 use std::sync::atomic::AtomicBool;

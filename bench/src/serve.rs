@@ -2,7 +2,7 @@
 //! started it), or `--duration` passes; then it prints what it counted.
 
 use crate::cli::ServeOpts;
-use crate::handshake::OnOff;
+use crate::tls_opts::OnOff;
 use crate::{parse, plan};
 use anyhow::{bail, Context, Result};
 use std::io::{Read, Write};

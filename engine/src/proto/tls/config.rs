@@ -33,6 +33,10 @@ pub struct TlsSettings {
     pub server_name: String,
     /// Verify the server's certificate against these roots; None: no verification.
     pub roots: Option<Vec<CertificateDer<'static>>>,
+    /// ALPN protocols offered, in order of preference (e.g. `h2`, `http/1.1`); empty: none.
+    pub alpn: Vec<Vec<u8>>,
+    /// Append every connection's secrets to this file (NSS key log format).
+    pub keylog: Option<std::path::PathBuf>,
 }
 
 /// The cipher suite names this build knows (rustls spelling).
@@ -173,6 +177,10 @@ pub fn client_config(settings: &TlsSettings) -> Result<Arc<ClientConfig>, TlsErr
     } else {
         Resumption::disabled()
     };
+    config.alpn_protocols = settings.alpn.clone();
+    if let Some(path) = &settings.keylog {
+        config.key_log = Arc::new(super::keylog::KeyLogFile::open(path)?);
+    }
     Ok(Arc::new(config))
 }
 

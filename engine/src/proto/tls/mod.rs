@@ -8,6 +8,7 @@
 
 mod config;
 mod handshake;
+mod keylog;
 mod server_config;
 mod server_conn;
 
@@ -46,6 +47,8 @@ pub enum TlsError {
     UnknownCipher { name: String, known: String },
     #[error("unknown curve {name:?} (known: {known})")]
     UnknownCurve { name: String, known: String },
+    #[error("--keylog {0}")]
+    KeyLog(String),
     #[error("--cacert {0}")]
     CaFile(String),
     /// `serve --tls`: the certificate or key cannot be read or used.
