@@ -1,12 +1,11 @@
-//! One client handshake on rustls' unbuffered connection: bytes in, records out, and whether
-//! the handshake is done. After it is done the driver keeps reading (TLS 1.3 session tickets
-//! arrive after the handshake) and throws application data away.
+//! One client handshake (the handshake storm's unit): bytes in, records out, and whether the
+//! handshake is done. After it is done the driver keeps reading (TLS 1.3 session tickets
+//! arrive after the handshake) and throws application data away. A thin view of
+//! `TlsClientConn` with the answers the storm needs.
 
-use super::{encode_record, TlsError};
-use rustls::client::UnbufferedClientConnection;
+use super::{SessionStep, TlsClientConn, TlsError};
 use rustls::pki_types::ServerName;
-use rustls::unbuffered::{ConnectionState, UnbufferedStatus};
-use rustls::{ClientConfig, HandshakeKind};
+use rustls::ClientConfig;
 use std::sync::Arc;
 
 /// Where a handshake stands after `advance`.
@@ -20,87 +19,54 @@ pub enum Step {
 
 /// A client handshake in progress (or done).
 pub struct TlsHandshake {
-    conn: UnbufferedClientConnection,
-    /// Received bytes not yet consumed by rustls.
-    incoming: Vec<u8>,
+    conn: TlsClientConn,
+    /// Application data received after the handshake (dropped).
+    plain: Vec<u8>,
 }
 
 impl TlsHandshake {
     /// A new connection to `name`; the first `advance` produces the ClientHello.
     pub fn new(config: Arc<ClientConfig>, name: ServerName<'static>) -> Result<Self, TlsError> {
-        let conn = UnbufferedClientConnection::new(config, name).map_err(TlsError::Config)?;
         Ok(TlsHandshake {
-            conn,
-            incoming: Vec::new(),
+            conn: TlsClientConn::new(config, name)?,
+            plain: Vec::new(),
         })
     }
 
     /// Appends `received`, runs the state machine as far as it goes, and appends the records
     /// to send to `out`.
     pub fn advance(&mut self, received: &[u8], out: &mut Vec<u8>) -> Result<Step, TlsError> {
-        self.incoming.extend_from_slice(received);
-        loop {
-            let UnbufferedStatus { discard, state } =
-                self.conn.process_tls_records(&mut self.incoming);
-            let next = match state.map_err(TlsError::Handshake)? {
-                ConnectionState::EncodeTlsData(mut s) => {
-                    encode_record(&mut s, out);
-                    None
-                }
-                // The caller sends `out` after this call; order is kept.
-                ConnectionState::TransmitTlsData(s) => {
-                    s.done();
-                    None
-                }
-                ConnectionState::BlockedHandshake => Some(Ok(Step::NeedData)),
-                ConnectionState::WriteTraffic(_) => Some(Ok(Step::Established)),
-                ConnectionState::ReadTraffic(mut r) => {
-                    // Application data is not what this driver is for: dropped.
-                    while let Some(rec) = r.next_record() {
-                        rec.map_err(TlsError::Handshake)?;
-                    }
-                    None
-                }
-                ConnectionState::PeerClosed | ConnectionState::Closed => {
-                    Some(if self.conn.is_handshaking() {
-                        Err(TlsError::PeerClosed)
-                    } else {
-                        Ok(Step::Established)
-                    })
-                }
-                _ => Some(Err(TlsError::PeerClosed)),
-            };
-            self.incoming.drain(..discard);
-            if let Some(r) = next {
-                return r;
-            }
-        }
+        let step = self.conn.receive(received, out, &mut self.plain);
+        self.plain.clear();
+        Ok(match step? {
+            SessionStep::Handshaking => Step::NeedData,
+            // A close_notify after the handshake: it was done.
+            SessionStep::Open | SessionStep::Closed => Step::Established,
+        })
+    }
+
+    /// The connection underneath (to send a request after the handshake).
+    pub fn conn(&mut self) -> &mut TlsClientConn {
+        &mut self.conn
     }
 
     /// True when the completed handshake resumed an earlier session.
     pub fn resumed(&self) -> bool {
-        self.conn.handshake_kind() == Some(HandshakeKind::Resumed)
+        self.conn.resumed()
     }
 
     /// TLS 1.3 session tickets received on this connection.
     pub fn tickets_received(&self) -> u32 {
-        self.conn.tls13_tickets_received()
+        self.conn.tickets_received()
     }
 
     /// True when TLS 1.3 was negotiated.
     pub fn is_tls13(&self) -> bool {
-        self.conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3)
+        self.conn.is_tls13()
     }
 
     /// "TLSv1_3 TLS13_AES_256_GCM_SHA384 X25519", once negotiated.
     pub fn negotiated(&self) -> Option<String> {
-        let v = self.conn.protocol_version()?;
-        let s = self.conn.negotiated_cipher_suite()?;
-        let g = self
-            .conn
-            .negotiated_key_exchange_group()
-            .map(|g| format!(" {:?}", g.name()))
-            .unwrap_or_default();
-        Some(format!("{v:?} {:?}{g}", s.suite()))
+        self.conn.negotiated()
     }
 }

@@ -6,18 +6,22 @@
 //! can and writes records into a caller's buffer, which the worker sends with `send_copy`.
 //! No second runtime, no blocking reads. The crypto provider is aws-lc-rs (rustls' default).
 
+mod client_conn;
 mod config;
 mod handshake;
 mod keylog;
 mod server_config;
 mod server_conn;
+mod session;
 
+pub use client_conn::TlsClientConn;
 pub use config::{
     client_config, load_roots, server_name, TlsSettings, TlsVersions, CIPHER_NAMES, CURVE_NAMES,
 };
 pub use handshake::{Step, TlsHandshake};
 pub use server_config::{server_config, ServerTlsSettings};
 pub use server_conn::{ServerStep, TlsServerConn};
+pub use session::SessionStep;
 
 use thiserror::Error;
 

@@ -2,22 +2,14 @@
 //! ciphertext in, decrypted request bytes and records to send out; plaintext responses in,
 //! records out. No socket: the server worker passes bytes and sends with `send_copy`.
 
-use super::{encode_record, TlsError};
+use super::session::{self, SessionStep};
+use super::TlsError;
 use rustls::server::UnbufferedServerConnection;
-use rustls::unbuffered::{ConnectionState, EncryptError, UnbufferedStatus};
 use rustls::ServerConfig;
 use std::sync::Arc;
 
-/// Where a connection stands after `receive`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ServerStep {
-    /// The handshake needs more bytes from the client.
-    Handshaking,
-    /// Application data can flow.
-    Open,
-    /// The client closed the TLS session (close_notify).
-    Closed,
-}
+/// Where a server connection stands after `receive`.
+pub type ServerStep = SessionStep;
 
 /// A server-side TLS connection.
 pub struct TlsServerConn {
@@ -25,11 +17,6 @@ pub struct TlsServerConn {
     /// Received bytes not yet consumed by rustls (a partial record).
     incoming: Vec<u8>,
 }
-
-/// Per-record overhead allowed for when encrypting (header, tag, content type, padding).
-const RECORD_OVERHEAD: usize = 64;
-/// Largest plaintext in one record.
-const MAX_FRAGMENT: usize = 16384;
 
 impl TlsServerConn {
     pub fn new(config: Arc<ServerConfig>) -> Result<Self, TlsError> {
@@ -48,62 +35,18 @@ impl TlsServerConn {
         out: &mut Vec<u8>,
         plain: &mut Vec<u8>,
     ) -> Result<ServerStep, TlsError> {
-        self.incoming.extend_from_slice(received);
-        loop {
-            let UnbufferedStatus { discard, state } =
-                self.conn.process_tls_records(&mut self.incoming);
-            let next = match state.map_err(TlsError::Handshake)? {
-                ConnectionState::EncodeTlsData(mut s) => {
-                    encode_record(&mut s, out);
-                    None
-                }
-                // The caller sends `out` after this call; order is kept.
-                ConnectionState::TransmitTlsData(s) => {
-                    s.done();
-                    None
-                }
-                ConnectionState::ReadTraffic(mut r) => {
-                    while let Some(rec) = r.next_record() {
-                        plain.extend_from_slice(rec.map_err(TlsError::Handshake)?.payload);
-                    }
-                    None
-                }
-                ConnectionState::BlockedHandshake => Some(Ok(ServerStep::Handshaking)),
-                ConnectionState::WriteTraffic(_) => Some(Ok(ServerStep::Open)),
-                ConnectionState::PeerClosed | ConnectionState::Closed => {
-                    Some(Ok(ServerStep::Closed))
-                }
-                _ => Some(Err(TlsError::PeerClosed)),
-            };
-            self.incoming.drain(..discard);
-            if let Some(r) = next {
-                return r;
-            }
-        }
+        session::receive(&mut self.conn, &mut self.incoming, received, out, plain)
     }
 
     /// Encrypts `data` (application data) into records appended to `out`. Only once the
     /// handshake is done (`receive` said `Open`).
     pub fn encrypt(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), TlsError> {
-        let UnbufferedStatus { discard, state } = self.conn.process_tls_records(&mut []);
-        debug_assert_eq!(discard, 0);
-        let ConnectionState::WriteTraffic(mut w) = state.map_err(TlsError::Handshake)? else {
-            return Err(TlsError::NotOpen);
-        };
-        let start = out.len();
-        let records = data.len().div_ceil(MAX_FRAGMENT).max(1);
-        out.resize(start + data.len() + records * RECORD_OVERHEAD, 0);
-        let n = match w.encrypt(data, &mut out[start..]) {
-            Ok(n) => n,
-            Err(EncryptError::InsufficientSize(e)) => {
-                out.resize(start + e.required_size, 0);
-                w.encrypt(data, &mut out[start..])
-                    .map_err(|_| TlsError::NotOpen)?
-            }
-            Err(_) => return Err(TlsError::NotOpen),
-        };
-        out.truncate(start + n);
-        Ok(())
+        session::encrypt(&mut self.conn, data, out)
+    }
+
+    /// The protocol ALPN chose (e.g. `h2`), once negotiated.
+    pub fn alpn(&self) -> Option<&[u8]> {
+        self.conn.alpn_protocol()
     }
 
     /// "TLSv1_3 TLS13_AES_256_GCM_SHA384", once negotiated.

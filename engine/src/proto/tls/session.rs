@@ -1,0 +1,133 @@
+//! The record loop both ends share: feed received ciphertext to rustls' unbuffered state
+//! machine, append the handshake records it wants sent and the application data it
+//! decrypted, and encrypt application data once the handshake is done. The client and
+//! server connections differ only in which rustls type they wrap (`Records`).
+
+use super::{encode_record, TlsError};
+use rustls::client::{ClientConnectionData, UnbufferedClientConnection};
+use rustls::server::{ServerConnectionData, UnbufferedServerConnection};
+use rustls::unbuffered::{ConnectionState, EncryptError, UnbufferedStatus};
+
+/// Where a TLS session stands after it was fed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionStep {
+    /// The handshake needs more bytes from the peer.
+    Handshaking,
+    /// Application data can flow.
+    Open,
+    /// The peer closed the TLS session (close_notify).
+    Closed,
+}
+
+/// One of rustls' unbuffered connection types.
+pub(super) trait Records {
+    type Data;
+    fn process<'c, 'i>(
+        &'c mut self,
+        incoming: &'i mut [u8],
+    ) -> UnbufferedStatus<'c, 'i, Self::Data>;
+    fn handshaking(&self) -> bool;
+}
+
+impl Records for UnbufferedClientConnection {
+    type Data = ClientConnectionData;
+    fn process<'c, 'i>(
+        &'c mut self,
+        incoming: &'i mut [u8],
+    ) -> UnbufferedStatus<'c, 'i, Self::Data> {
+        self.process_tls_records(incoming)
+    }
+    fn handshaking(&self) -> bool {
+        self.is_handshaking()
+    }
+}
+
+impl Records for UnbufferedServerConnection {
+    type Data = ServerConnectionData;
+    fn process<'c, 'i>(
+        &'c mut self,
+        incoming: &'i mut [u8],
+    ) -> UnbufferedStatus<'c, 'i, Self::Data> {
+        self.process_tls_records(incoming)
+    }
+    fn handshaking(&self) -> bool {
+        self.is_handshaking()
+    }
+}
+
+/// Per-record overhead allowed for when encrypting (header, tag, content type, padding).
+const RECORD_OVERHEAD: usize = 64;
+/// Largest plaintext in one record.
+const MAX_FRAGMENT: usize = 16384;
+
+/// Appends `received` to `incoming` (the bytes rustls has not consumed: a partial record),
+/// runs the state machine as far as it goes, appends records to send to `out` and decrypted
+/// application data to `plain`.
+pub(super) fn receive<C: Records>(
+    conn: &mut C,
+    incoming: &mut Vec<u8>,
+    received: &[u8],
+    out: &mut Vec<u8>,
+    plain: &mut Vec<u8>,
+) -> Result<SessionStep, TlsError> {
+    incoming.extend_from_slice(received);
+    loop {
+        let UnbufferedStatus { discard, state } = conn.process(incoming);
+        let next = match state.map_err(TlsError::Handshake)? {
+            ConnectionState::EncodeTlsData(mut s) => {
+                encode_record(&mut s, out);
+                None
+            }
+            // The caller sends `out` after this call; order is kept.
+            ConnectionState::TransmitTlsData(s) => {
+                s.done();
+                None
+            }
+            ConnectionState::ReadTraffic(mut r) => {
+                while let Some(rec) = r.next_record() {
+                    plain.extend_from_slice(rec.map_err(TlsError::Handshake)?.payload);
+                }
+                None
+            }
+            ConnectionState::BlockedHandshake => Some(Ok(SessionStep::Handshaking)),
+            ConnectionState::WriteTraffic(_) => Some(Ok(SessionStep::Open)),
+            ConnectionState::PeerClosed | ConnectionState::Closed => Some(Ok(SessionStep::Closed)),
+            _ => Some(Err(TlsError::PeerClosed)),
+        };
+        incoming.drain(..discard);
+        if let Some(r) = next {
+            if matches!(r, Ok(SessionStep::Closed)) && conn.handshaking() {
+                return Err(TlsError::PeerClosed);
+            }
+            return r;
+        }
+    }
+}
+
+/// Encrypts `data` (application data) into records appended to `out`. Only once the
+/// handshake is done (`receive` said `Open`).
+pub(super) fn encrypt<C: Records>(
+    conn: &mut C,
+    data: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), TlsError> {
+    let UnbufferedStatus { discard, state } = conn.process(&mut []);
+    debug_assert_eq!(discard, 0);
+    let ConnectionState::WriteTraffic(mut w) = state.map_err(TlsError::Handshake)? else {
+        return Err(TlsError::NotOpen);
+    };
+    let start = out.len();
+    let records = data.len().div_ceil(MAX_FRAGMENT).max(1);
+    out.resize(start + data.len() + records * RECORD_OVERHEAD, 0);
+    let n = match w.encrypt(data, &mut out[start..]) {
+        Ok(n) => n,
+        Err(EncryptError::InsufficientSize(e)) => {
+            out.resize(start + e.required_size, 0);
+            w.encrypt(data, &mut out[start..])
+                .map_err(|_| TlsError::NotOpen)?
+        }
+        Err(_) => return Err(TlsError::NotOpen),
+    };
+    out.truncate(start + n);
+    Ok(())
+}
