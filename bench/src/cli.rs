@@ -42,6 +42,14 @@ pub enum IoArg {
     Epoll,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SummaryArg {
+    /// tfw-bench's summary
+    Tfw,
+    /// tfw-bench's summary followed by h2load's requests and status code lines
+    H2load,
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct IoOpts {
     /// Worker threads, one per CPU, chosen from the CPUs this process may run on.
@@ -57,8 +65,8 @@ pub struct IoOpts {
 
 #[derive(Args, Debug)]
 pub struct StressOpts {
-    /// Target URL (http://host[:port]/path). Without it the built-in target is started on its
-    /// own CPU and loaded.
+    /// Target URL (http:// or https://host[:port]/path). Without it the built-in target is
+    /// started on its own CPU and loaded (over TLS with an https:// scheme only: --tls-target).
     pub url: Option<String>,
     /// Connections to keep open (over all workers).
     #[arg(short = 'c', long = "conns", default_value_t = 50)]
@@ -101,6 +109,27 @@ pub struct StressOpts {
     /// Requests in flight per connection (HTTP/1.1 pipelining).
     #[arg(long, default_value_t = 1)]
     pub pipeline: u32,
+    /// HTTP/2 over TLS (ALPN h2); needs an https:// URL.
+    #[arg(long, conflicts_with = "h2c")]
+    pub h2: bool,
+    /// HTTP/2 over plain TCP with prior knowledge (h2c); needs an http:// URL.
+    #[arg(long)]
+    pub h2c: bool,
+    /// HTTP/2: concurrent streams per connection (h2load's -m).
+    #[arg(short = 'm', long = "streams")]
+    pub streams: Option<u32>,
+    /// HTTP/2: each stream's receive window in bytes (SETTINGS_INITIAL_WINDOW_SIZE).
+    #[arg(long, default_value_t = (1 << 30) - 1)]
+    pub window: u32,
+    /// HTTP/2: the connection's receive window in bytes.
+    #[arg(long, default_value_t = (1 << 30) - 1)]
+    pub conn_window: u32,
+    #[command(flatten)]
+    pub tls: crate::tls_opts::TlsOpts,
+    /// Summary format: tfw-bench's own, or h2load's lines ("requests: N total, ...",
+    /// "status codes: ...") after it.
+    #[arg(long, value_enum, default_value_t = SummaryArg::Tfw)]
+    pub summary: SummaryArg,
     /// A request without a complete response for this long is a timeout (connection reopened).
     #[arg(long, default_value = "5s")]
     pub timeout: String,

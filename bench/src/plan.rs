@@ -7,8 +7,11 @@ use anyhow::{bail, Context, Result};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tfw_engine::cpu;
-use tfw_engine::plan::{IoMode, LoadPlan, Pacing, RequestMix, ServePlan, StopCondition};
+use tfw_engine::plan::{
+    H2Settings, IoMode, LoadPlan, Pacing, Protocol, RequestMix, ServePlan, StopCondition,
+};
 use tfw_engine::proto::h1::build_response;
+use tfw_engine::proto::tls::TlsSettings;
 use tfw_scenarios::{parse_header, RequestSpec, Scheme, Target};
 
 pub fn io_mode(a: IoArg) -> IoMode {
@@ -41,17 +44,65 @@ fn body(arg: &Option<String>) -> Result<Vec<u8>> {
     }
 }
 
+/// The protocol, requests in flight per connection, and TLS settings the options and the
+/// URL's scheme ask for; combinations that cannot work are errors.
+fn protocol(o: &StressOpts, target: &Target) -> Result<(Protocol, u32, Option<TlsSettings>)> {
+    let https = target.scheme == Scheme::Https;
+    if o.tls.any() && !https {
+        bail!("TLS options (--tls, --ciphers, --curves, --tickets, --sni, --verify, --keylog) need an https:// URL");
+    }
+    if o.h2 && !https {
+        bail!("--h2 negotiates HTTP/2 by ALPN over TLS: use an https:// URL, or --h2c for HTTP/2 over plain TCP");
+    }
+    if o.h2c && https {
+        bail!("--h2c is HTTP/2 over plain TCP: use an http:// URL, or --h2 for https://");
+    }
+    let h2 = o.h2 || o.h2c;
+    let (protocol, pipeline) = if h2 {
+        if o.pipeline != 1 {
+            bail!(
+                "--pipeline is HTTP/1.1 pipelining; HTTP/2 runs concurrent streams: -m/--streams"
+            );
+        }
+        let m = o.streams.unwrap_or(1);
+        if m == 0 || m > 1024 {
+            bail!("--streams must be between 1 and 1024");
+        }
+        if o.window == 0 || o.window > (1 << 31) - 1 {
+            bail!("--window must be between 1 and 2147483647 bytes");
+        }
+        if o.conn_window < 65_535 || o.conn_window > (1 << 31) - 1 {
+            bail!("--conn-window must be between 65535 and 2147483647 bytes");
+        }
+        let settings = H2Settings {
+            stream_window: o.window,
+            conn_window: o.conn_window,
+        };
+        (Protocol::Http2(settings), m)
+    } else {
+        if o.streams.is_some() {
+            bail!("-m/--streams is for HTTP/2 (--h2 or --h2c); HTTP/1.1 uses --pipeline");
+        }
+        if o.pipeline == 0 || o.pipeline > 1024 {
+            bail!("--pipeline must be between 1 and 1024");
+        }
+        (Protocol::Http1, o.pipeline)
+    };
+    let tls = if https {
+        let alpn: &[u8] = if h2 { b"h2" } else { b"http/1.1" };
+        Some(o.tls.settings(&target.host, vec![alpn.to_vec()], true)?)
+    } else {
+        None
+    };
+    Ok((protocol, pipeline, tls))
+}
+
 pub fn load_plan(o: &StressOpts, url: &str, avoid: &[usize]) -> Result<LoadPlan> {
     let target = Target::parse(url)?;
-    if target.scheme != Scheme::Http {
-        bail!("{url}: only http:// targets are supported in this version (TLS comes with HTTP/2)");
-    }
     let addr = target.resolve()?;
+    let (protocol, pipeline, tls) = protocol(o, &target)?;
     if o.conns == 0 {
         bail!("--conns must be at least 1");
-    }
-    if o.pipeline == 0 || o.pipeline > 1024 {
-        bail!("--pipeline must be between 1 and 1024");
     }
     let duration = match (&o.duration, o.requests) {
         (Some(d), _) => parse::duration(d).context("--duration")?,
@@ -84,6 +135,9 @@ pub fn load_plan(o: &StressOpts, url: &str, avoid: &[usize]) -> Result<LoadPlan>
             .with_context(|| format!("--mix {}", path.display()))?,
         None => RequestMix::single(spec.to_template(&target)?),
     };
+    if requests.cookies && protocol != Protocol::Http1 {
+        bail!("cookie replay (cookies = true in the request file) works on HTTP/1.1 only");
+    }
     let batch_wait = parse::duration(&o.batch_wait).context("--batch-wait")?;
     if batch_wait > std::time::Duration::from_millis(10) || batch_wait >= timeout {
         bail!("--batch-wait must be at most 10ms and below --timeout (it delays every response's handling)");
@@ -122,7 +176,9 @@ pub fn load_plan(o: &StressOpts, url: &str, avoid: &[usize]) -> Result<LoadPlan>
         conns: o.conns,
         cpus,
         requests,
-        pipeline: o.pipeline,
+        pipeline,
+        protocol,
+        tls,
         timeout,
         stop: StopCondition {
             duration,

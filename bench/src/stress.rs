@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use tfw_engine::cpu;
+use tfw_engine::plan::{LoadPlan, Protocol};
 use tfw_reports::json::{to_json, Meta};
 
 /// Exit code of a run stopped by SIGINT/SIGTERM.
@@ -26,9 +27,18 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
                 crate::cli::IoArg::UringPlain => "uring-plain",
                 crate::cli::IoArg::Epoll => "epoll",
             };
-            let t = ChildTarget::start(server_cpu, o.serve_body_size, io)?;
+            // HTTP/2 by ALPN and TLS options need the target to speak TLS; h2c is detected
+            // by the built-in target on a plain connection.
+            let https = o.h2 || o.tls.any();
+            let size = o.serve_body_size.to_string();
+            let mut args = vec!["--body-size", &size, "--io", io];
+            if https {
+                args.push("--tls");
+            }
+            let t = ChildTarget::start_with(server_cpu, &args)?;
             avoid.push(server_cpu);
-            let url = format!("http://{}/", t.addr);
+            let scheme = if https { "https" } else { "http" };
+            let url = format!("{scheme}://{}/", t.addr);
             eprintln!("built-in target on {} (CPU {})", t.addr, t.cpu);
             target = Some(t);
             url
@@ -57,10 +67,11 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         pacing.push_str(&format!(", {r} ramp-up"));
     }
     println!(
-        "Running {} test @ {}\n  {} connections, {} worker(s) on CPU {}{}",
+        "Running {} test @ {}\n  {} connections{}, {} worker(s) on CPU {}{}",
         length,
         plan.target_name,
         plan.conns,
+        protocol_line(&o, &plan),
         plan.cpus.len(),
         cpus.join(","),
         pacing
@@ -81,6 +92,9 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
     };
     let result = result?;
     print!("{}", tfw_reports::text::summary(&result));
+    if o.summary == crate::cli::SummaryArg::H2load {
+        print!("{}", tfw_reports::h2load::h2load_lines(&result, o.requests));
+    }
     if let Some(s) = &served {
         println!(
             "  Built-in target counted {} requests, {} responses, {} connections",
@@ -128,7 +142,7 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
 }
 
 /// The run's settings for the JSON document: what was asked, in the user's terms.
-fn settings_json(o: &StressOpts, plan: &tfw_engine::plan::LoadPlan) -> serde_json::Value {
+fn settings_json(o: &StressOpts, plan: &LoadPlan) -> serde_json::Value {
     serde_json::json!({
         "url": o.url,
         "builtin_target": o.url.is_none(),
@@ -140,12 +154,39 @@ fn settings_json(o: &StressOpts, plan: &tfw_engine::plan::LoadPlan) -> serde_jso
         "method": o.method,
         "headers": o.headers,
         "pipeline": plan.pipeline,
+        "protocol": plan.protocol_name(),
+        "tls": plan.tls.as_ref().map(|t| serde_json::json!({
+            "versions": o.tls.versions_label(),
+            "ciphers": t.ciphers,
+            "curves": t.curves,
+            "tickets": t.tickets,
+            "server_name": t.server_name,
+            "verify": t.roots.is_some(),
+        })),
         "timeout_s": plan.timeout.as_secs_f64(),
         "rate": o.rate,
         "warmup": o.warmup,
         "ramp_up": o.ramp_up,
         "io": format!("{:?}", plan.io),
     })
+}
+
+/// ", HTTP/2 over TLS, 10 streams each (certificates not verified)" and the like.
+fn protocol_line(o: &StressOpts, plan: &LoadPlan) -> String {
+    let mut s = match plan.protocol {
+        Protocol::Http1 if plan.pipeline > 1 => format!(", HTTP/1.1 pipelined x{}", plan.pipeline),
+        Protocol::Http1 => ", HTTP/1.1".to_string(),
+        Protocol::Http2(_) => format!(", HTTP/2, {} streams each", plan.pipeline),
+    };
+    if let Some(t) = &plan.tls {
+        s.push_str(&format!(", TLS {}", o.tls.versions_label()));
+        if t.roots.is_none() {
+            s.push_str(" (certificates not verified)");
+        }
+    } else if matches!(plan.protocol, Protocol::Http2(_)) {
+        s.push_str(" (h2c)");
+    }
+    s
 }
 
 fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {

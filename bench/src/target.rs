@@ -27,10 +27,6 @@ pub struct Served {
 }
 
 impl ChildTarget {
-    pub fn start(cpu: usize, body_size: usize, io: &str) -> Result<ChildTarget> {
-        ChildTarget::start_with(cpu, &["--body-size", &body_size.to_string(), "--io", io])
-    }
-
     /// Starts the built-in target on `cpu` with more `serve` options (`--delay 2ms`, ...).
     pub fn start_with(cpu: usize, serve_args: &[&str]) -> Result<ChildTarget> {
         let exe = std::env::current_exe().context("cannot find the tfw-bench executable")?;

@@ -122,6 +122,26 @@ impl RequestMix {
     }
 }
 
+/// What a client connection speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Protocol {
+    /// HTTP/1.1 (pipelined when `pipeline` > 1).
+    #[default]
+    Http1,
+    /// HTTP/2: over TLS when the plan has TLS settings (ALPN h2), otherwise prior knowledge
+    /// over TCP (h2c). `pipeline` is the number of concurrent streams per connection.
+    Http2(H2Settings),
+}
+
+/// HTTP/2 receive windows the client announces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct H2Settings {
+    /// SETTINGS_INITIAL_WINDOW_SIZE: each stream's receive window.
+    pub stream_window: u32,
+    /// The connection's receive window (raised from 65,535 by a WINDOW_UPDATE).
+    pub conn_window: u32,
+}
+
 /// A client load run.
 #[derive(Clone, Debug)]
 pub struct LoadPlan {
@@ -135,8 +155,12 @@ pub struct LoadPlan {
     pub cpus: Vec<usize>,
     /// What each connection sends: one request, or a mix from a request file.
     pub requests: RequestMix,
-    /// Requests in flight per connection (HTTP/1.1 pipelining); 1 = no pipelining.
+    /// Requests in flight per connection: HTTP/1.1 pipelining depth (1 = no pipelining), or
+    /// HTTP/2 concurrent streams.
     pub pipeline: u32,
+    pub protocol: Protocol,
+    /// Connect with TLS (https://); None: plain TCP.
+    pub tls: Option<crate::proto::tls::TlsSettings>,
     /// A request without its response for this long counts as a timeout; the connection is
     /// closed and opened again.
     pub timeout: Duration,
@@ -155,6 +179,17 @@ pub struct LoadPlan {
     /// Rise linearly to the full load over this long: connections open one after another
     /// (closed loop), or the rate grows from zero (open loop). Zero: at once.
     pub ramp_up: Duration,
+}
+
+impl LoadPlan {
+    /// "http/1.1", "h2" (over TLS) or "h2c" (prior knowledge over TCP).
+    pub fn protocol_name(&self) -> &'static str {
+        match (self.protocol, self.tls.is_some()) {
+            (Protocol::Http1, _) => "http/1.1",
+            (Protocol::Http2(_), true) => "h2",
+            (Protocol::Http2(_), false) => "h2c",
+        }
+    }
 }
 
 /// The built-in target.

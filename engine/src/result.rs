@@ -88,6 +88,10 @@ pub struct RunResult {
     pub rate: Option<RateInfo>,
     /// Load run before the measured part (not counted).
     pub warmup: Duration,
+    /// "http/1.1", "h2" (HTTP/2 over TLS) or "h2c" (HTTP/2 over TCP).
+    pub protocol: &'static str,
+    /// TLS: what the first handshake negotiated; None without TLS or without a handshake.
+    pub tls_negotiated: Option<String>,
 }
 
 impl RunResult {

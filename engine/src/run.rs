@@ -220,6 +220,8 @@ pub fn run_load(
         interrupted: stop.load(Ordering::Relaxed),
         unanswered: ends.iter().map(|e| e.unanswered).sum(),
         first_connect_error: ends.iter().find_map(|e| e.first_connect_error.clone()),
+        protocol: plan.protocol_name(),
+        tls_negotiated: ends.iter().find_map(|e| e.tls_negotiated.clone()),
         rate: plan.pacing.rate().map(|target_rps| RateInfo {
             target_rps,
             unsent: ends.iter().map(|e| e.unsent).sum(),

@@ -81,7 +81,17 @@ pub fn to_json(r: &RunResult, meta: &Meta) -> Value {
         "latency_hdr": histogram_base64(&r.totals.latency),
         "warmup_s": finite_or_zero(r.warmup.as_secs_f64()),
         "warnings": crate::warnings::warnings(r),
+        "protocol": r.protocol,
+        "tls": r.tls_negotiated,
     });
+    if r.protocol != "http/1.1" {
+        doc["h2"] = json!({
+            "streams": r.pipeline,
+            "streams_reset": c.error(ErrorKind::Reset),
+            "goaways": c.goaways,
+            "refused": c.refused,
+        });
+    }
     if let Some(rate) = &r.rate {
         let unc = LatencySummary::from_histogram(&r.totals.latency_uncorrected);
         doc["latency_uncorrected_us"] = latency_object(&unc);

@@ -8,6 +8,7 @@
 //!
 //! [`RunResult`]: tfw_engine::result::RunResult
 
+pub mod h2load;
 pub mod hdrlog;
 pub mod history;
 pub mod json;

@@ -115,6 +115,19 @@ pub fn summary(r: &RunResult) -> String {
         .map(|&k| format!("{} {}", k.name(), c.error(k)))
         .collect();
     lines.push(format!("  Errors: {}", errors.join(", ")));
+    if r.protocol != "http/1.1" || r.tls_negotiated.is_some() {
+        let mut p = format!("  Protocol: {}", r.protocol);
+        if let Some(t) = &r.tls_negotiated {
+            p.push_str(&format!(", {t}"));
+        }
+        if r.protocol != "http/1.1" {
+            p.push_str(&format!(
+                ", {} streams per connection, {} GOAWAY, {} streams refused (sent again)",
+                r.pipeline, c.goaways, c.refused
+            ));
+        }
+        lines.push(p);
+    }
 
     let cpu_s = finite_or_zero(r.cpu.user_s) + finite_or_zero(r.cpu.sys_s);
     let per_response = if c.responses > 0 {

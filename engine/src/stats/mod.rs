@@ -25,17 +25,24 @@ pub enum ErrorKind {
     Write,
     /// A request had no complete response within the timeout.
     Timeout,
-    /// The response could not be parsed as HTTP.
+    /// The response could not be parsed as HTTP (or broke the HTTP/2 protocol).
     Parse,
+    /// The TLS handshake failed (alert, certificate rejected under --verify, not TLS) or a
+    /// TLS record could not be read.
+    Tls,
+    /// HTTP/2: the server reset a stream (RST_STREAM) before its response was complete.
+    Reset,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 5] = [
+    pub const ALL: [ErrorKind; 7] = [
         ErrorKind::Connect,
         ErrorKind::Read,
         ErrorKind::Write,
         ErrorKind::Timeout,
         ErrorKind::Parse,
+        ErrorKind::Tls,
+        ErrorKind::Reset,
     ];
 
     pub fn name(self) -> &'static str {
@@ -45,6 +52,8 @@ impl ErrorKind {
             ErrorKind::Write => "write",
             ErrorKind::Timeout => "timeout",
             ErrorKind::Parse => "parse",
+            ErrorKind::Tls => "tls",
+            ErrorKind::Reset => "reset",
         }
     }
 }
@@ -63,7 +72,7 @@ pub struct Counters {
     /// Connections that completed their TCP handshake (reconnects included).
     pub connects: u64,
     /// Errors by kind, indexed as `ErrorKind as usize`.
-    pub errors: [u64; 5],
+    pub errors: [u64; ErrorKind::ALL.len()],
     /// Responses by status code: (code, count), only codes seen; kept sorted by code.
     pub status: Vec<(u16, u64)>,
     /// Open loop: requests sent later than `LATE_NS` after their intended time.
@@ -71,6 +80,11 @@ pub struct Counters {
     /// Open loop: the largest schedule lag seen (how far the oldest due, unsent request was
     /// behind), in µs. Merged by maximum, not sum.
     pub max_lag_us: u64,
+    /// HTTP/2: GOAWAY frames received.
+    pub goaways: u64,
+    /// HTTP/2: streams the server did not process (above a GOAWAY's last stream id, or
+    /// REFUSED_STREAM); their requests are sent again and not counted as errors.
+    pub refused: u64,
 }
 
 impl Counters {
@@ -90,6 +104,8 @@ impl Counters {
         self.connects += other.connects;
         self.late += other.late;
         self.max_lag_us = self.max_lag_us.max(other.max_lag_us);
+        self.goaways += other.goaways;
+        self.refused += other.refused;
         for (a, b) in self.errors.iter_mut().zip(other.errors.iter()) {
             *a += b;
         }
@@ -114,7 +130,7 @@ pub struct Stats {
     bytes_read: u64,
     bytes_written: u64,
     connects: u64,
-    errors: [u64; 5],
+    errors: [u64; ErrorKind::ALL.len()],
     /// Counts for status 0..=999, indexed by code; folded into `Counters::status` at snapshots.
     status: Box<[u64; 1000]>,
     latency: Histogram<u64>,
@@ -122,6 +138,8 @@ pub struct Stats {
     latency_uncorrected: Histogram<u64>,
     late: u64,
     max_lag_us: u64,
+    goaways: u64,
+    refused: u64,
 }
 
 impl Default for Stats {
@@ -138,12 +156,14 @@ impl Stats {
             bytes_read: 0,
             bytes_written: 0,
             connects: 0,
-            errors: [0; 5],
+            errors: [0; ErrorKind::ALL.len()],
             status: Box::new([0; 1000]),
             latency: new_latency_histogram(),
             latency_uncorrected: new_latency_histogram(),
             late: 0,
             max_lag_us: 0,
+            goaways: 0,
+            refused: 0,
         }
     }
 
@@ -182,6 +202,18 @@ impl Stats {
     pub fn response_open_loop(&mut self, status: u16, corrected_us: u64, uncorrected_us: u64) {
         self.response(status, corrected_us);
         self.latency_uncorrected.saturating_record(uncorrected_us);
+    }
+
+    /// HTTP/2: a GOAWAY arrived.
+    #[inline]
+    pub fn goaway(&mut self) {
+        self.goaways += 1;
+    }
+
+    /// HTTP/2: a stream was not processed by the server (its request is sent again).
+    #[inline]
+    pub fn refused(&mut self) {
+        self.refused += 1;
     }
 
     /// Open loop: a request went out `behind_ns` after its intended time.
@@ -232,6 +264,8 @@ impl Stats {
             status,
             late: std::mem::take(&mut self.late),
             max_lag_us: std::mem::take(&mut self.max_lag_us),
+            goaways: std::mem::take(&mut self.goaways),
+            refused: std::mem::take(&mut self.refused),
         };
         let latency = std::mem::replace(&mut self.latency, new_latency_histogram());
         let latency_uncorrected =

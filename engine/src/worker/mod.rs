@@ -49,6 +49,8 @@ pub struct WorkerEnd {
     pub end_ns: u64,
     /// The first connect error, to explain a run that never connected.
     pub first_connect_error: Option<String>,
+    /// TLS: what the first handshake negotiated ("TLSv1_3 TLS13_AES_128_GCM_SHA256 X25519").
+    pub tls_negotiated: Option<String>,
 }
 
 /// Either backend; workers are generic over `Backend`, this picks one at run time.

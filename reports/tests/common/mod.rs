@@ -59,6 +59,8 @@ pub fn run_from(intervals: Vec<Interval>, elapsed: Duration) -> RunResult {
         first_connect_error: None,
         rate: None,
         warmup: std::time::Duration::ZERO,
+        protocol: "http/1.1",
+        tls_negotiated: None,
     }
 }
 

@@ -120,6 +120,7 @@ impl State<'_> {
         c.seq = 0;
         c.cookie.clear();
         c.jar.clear();
+        c.tls = None;
         c.state = ConnState::Waiting;
         if backoff {
             self.retry_later(ci);
@@ -151,9 +152,25 @@ impl State<'_> {
         let p = self.pipeline;
         let base = ci * p as usize;
         let c = &mut self.conns[ci];
+        // A TLS connection gathers its requests' bytes here and sends them encrypted at once.
+        let tls = c.tls.is_some();
+        self.plain_out.clear();
         let mut bytes = 0usize;
         // Consecutive requests of the same entry go out in one send.
         let mut run: Option<(usize, usize)> = None;
+        macro_rules! flush {
+            ($re:expr, $n:expr) => {{
+                let w = &self.entries[$re];
+                if tls {
+                    let wire = &self.plan.requests.entries[$re].template.wire;
+                    for _ in 0..$n {
+                        self.plain_out.extend_from_slice(wire);
+                    }
+                } else {
+                    io.send(c.slot, w.payload, 0, $n * w.len, false);
+                }
+            }};
+        }
         for j in 0..k {
             let idx = base + ((c.ts_head + c.inflight + j) % p) as usize;
             self.times[idx] = self.now;
@@ -163,8 +180,7 @@ impl State<'_> {
             if !c.cookie.is_empty() {
                 // Cookie replay: this request goes out with the connection's cookies.
                 if let Some((re, n)) = run.take() {
-                    let w = &self.entries[re];
-                    io.send(c.slot, w.payload, 0, n * w.len, false);
+                    flush!(re, n);
                 }
                 let w = &self.entries[e];
                 let wire = &self.plan.requests.entries[e].template.wire;
@@ -174,7 +190,11 @@ impl State<'_> {
                 self.scratch.extend_from_slice(&c.cookie);
                 self.scratch.extend_from_slice(b"\r\n");
                 self.scratch.extend_from_slice(&wire[w.head_end..]);
-                io.send_copy(c.slot, &self.scratch, false);
+                if tls {
+                    self.plain_out.extend_from_slice(&self.scratch);
+                } else {
+                    io.send_copy(c.slot, &self.scratch, false);
+                }
                 bytes += self.scratch.len();
                 continue;
             }
@@ -182,20 +202,30 @@ impl State<'_> {
             run = match run {
                 Some((re, n)) if re == e => Some((re, n + 1)),
                 Some((re, n)) => {
-                    let w = &self.entries[re];
-                    io.send(c.slot, w.payload, 0, n * w.len, false);
+                    flush!(re, n);
                     Some((e, 1))
                 }
                 None => Some((e, 1)),
             };
         }
         if let Some((re, n)) = run {
-            let w = &self.entries[re];
-            io.send(c.slot, w.payload, 0, n * w.len, false);
+            flush!(re, n);
+        }
+        let mut sealed = true;
+        if let Some(t) = c.tls.as_mut() {
+            self.wire_out.clear();
+            sealed = t.encrypt(&self.plain_out, &mut self.wire_out).is_ok();
+            if sealed {
+                io.send_copy(c.slot, &self.wire_out, false);
+            }
         }
         c.inflight += k;
         self.inflight_total += k as u64;
         self.stats.requests_sent(k as u64, bytes as u64);
+        if !sealed {
+            self.tls_failed(ci, "TLS could not encrypt a request");
+            self.drop_conn(io, ci, true);
+        }
     }
 
     /// Stops sending. Connections stay open until the backend is dropped at the end (closing
@@ -217,6 +247,10 @@ impl State<'_> {
                         self.stats.error(ErrorKind::Timeout);
                         self.drop_conn(io, ci, false);
                     }
+                }
+                ConnState::Handshaking if self.now.saturating_sub(c.connect_started) >= timeout => {
+                    self.tls_failed(ci, "the TLS handshake timed out");
+                    self.drop_conn(io, ci, true);
                 }
                 ConnState::Connecting if self.now.saturating_sub(c.connect_started) >= timeout => {
                     self.stats.error(ErrorKind::Connect);
@@ -242,20 +276,10 @@ impl State<'_> {
                 match result {
                     Ok(()) => {
                         self.stats.connected();
-                        let c = &mut self.conns[ci];
-                        c.state = ConnState::Open;
-                        c.retry_ms = RETRY_MIN_MS;
-                        if !c.ever_connected {
-                            c.ever_connected = true;
-                            self.established += 1;
-                        }
-                        if self.open_loop {
-                            // Requests go out on the schedule; the connection is ramped.
-                            self.ramped(ci);
-                            self.mark_free(ci);
-                        } else if !self.draining {
-                            let k = if self.ramp_done { self.pipeline } else { 1 };
-                            self.send_requests(io, ci, k, None);
+                        if self.tls.is_some() {
+                            self.start_tls(io, ci);
+                        } else {
+                            self.on_open(io, ci);
                         }
                     }
                     Err(e) => {
@@ -271,22 +295,7 @@ impl State<'_> {
                 let Some(ci) = self.slot_conn(slot) else {
                     return;
                 };
-                let eof = {
-                    let c = &mut self.conns[ci];
-                    c.parser.eof()
-                };
-                let mut failed = error.is_some() && self.conns[ci].inflight > 0;
-                match eof {
-                    Ok(Some(done)) => {
-                        self.complete_at_eof(ci, done);
-                    }
-                    Ok(None) => failed |= self.conns[ci].inflight > 0,
-                    Err(_) => failed = true,
-                }
-                if failed {
-                    self.stats.error(ErrorKind::Read);
-                }
-                self.drop_conn(io, ci, failed);
+                self.on_closed(io, ci, error.is_some());
             }
             Completion::SendFailed { slot, .. } => {
                 let Some(ci) = self.slot_conn(slot) else {
@@ -299,11 +308,65 @@ impl State<'_> {
         }
     }
 
+    /// The peer closed connection `ci` (`error`: with a reset or a failed receive): a response
+    /// read until the close completes; requests still in flight are lost (a read error).
+    pub(super) fn on_closed<B: Backend>(&mut self, io: &mut B, ci: usize, error: bool) {
+        if self.conns[ci].state == ConnState::Handshaking {
+            self.tls_failed(
+                ci,
+                "the server closed the connection during the TLS handshake",
+            );
+            self.drop_conn(io, ci, true);
+            return;
+        }
+        let eof = self.conns[ci].parser.eof();
+        let mut failed = error && self.conns[ci].inflight > 0;
+        match eof {
+            Ok(Some(done)) => {
+                self.complete_at_eof(ci, done);
+            }
+            Ok(None) => failed |= self.conns[ci].inflight > 0,
+            Err(_) => failed = true,
+        }
+        if failed {
+            self.stats.error(ErrorKind::Read);
+        }
+        self.drop_conn(io, ci, failed);
+    }
+
+    /// Connection `ci` can carry requests (TCP, and TLS if any, are up): it starts its load.
+    pub(super) fn on_open<B: Backend>(&mut self, io: &mut B, ci: usize) {
+        let c = &mut self.conns[ci];
+        c.state = ConnState::Open;
+        c.retry_ms = RETRY_MIN_MS;
+        if !c.ever_connected {
+            c.ever_connected = true;
+            self.established += 1;
+        }
+        if self.open_loop {
+            // Requests go out on the schedule; the connection is ramped.
+            self.ramped(ci);
+            self.mark_free(ci);
+        } else if !self.draining {
+            let k = if self.ramp_done { self.pipeline } else { 1 };
+            self.send_requests(io, ci, k, None);
+        }
+    }
+
     pub(super) fn on_data<B: Backend>(&mut self, io: &mut B, slot: Slot, data: &[u8]) {
         let Some(ci) = self.slot_conn(slot) else {
             return;
         };
         self.stats.bytes_read(data.len() as u64);
+        if self.conns[ci].tls.is_some() {
+            self.on_tls_data(io, ci, data);
+            return;
+        }
+        self.on_plain(io, ci, data);
+    }
+
+    /// Response bytes of connection `ci` (as received, or as TLS decrypted them).
+    pub(super) fn on_plain<B: Backend>(&mut self, io: &mut B, ci: usize, data: &[u8]) {
         let (parsed, done, close, unsolicited) =
             self.with_sink(ci, |parser, sink| parser.feed(data, sink));
         if done > 0 {

@@ -9,6 +9,7 @@
 mod conns;
 mod mix;
 mod pacing;
+mod session;
 mod sink;
 
 use super::clock::{ns, Clock};
@@ -98,6 +99,8 @@ enum ConnState {
     /// Not connected; (re)connects when `retry_at` has passed and the connect window allows.
     Waiting,
     Connecting,
+    /// TCP is up; the TLS handshake is in progress.
+    Handshaking,
     Open,
 }
 
@@ -123,6 +126,8 @@ struct Conn {
     cookie: Vec<u8>,
     jar: Vec<(Vec<u8>, Vec<u8>)>,
     ever_connected: bool,
+    /// TLS session (https:// targets); None on plain TCP.
+    tls: Option<Box<crate::proto::tls::TlsClientConn>>,
 }
 
 struct State<'a> {
@@ -176,6 +181,15 @@ struct State<'a> {
     established: u32,
     first_connect_error: Option<String>,
     source_next: usize,
+    /// TLS: this worker's client configuration (its own session cache) and server name.
+    tls: Option<session::TlsSetup>,
+    /// TLS: what the first handshake negotiated.
+    tls_negotiated: Option<String>,
+    /// Bytes to send on a wrapped (TLS) connection, and what TLS decrypted, reused.
+    wire_out: Vec<u8>,
+    plain_in: Vec<u8>,
+    /// Requests put together before TLS encrypts them, reused.
+    plain_out: Vec<u8>,
 }
 
 fn run<B: Backend>(
@@ -206,6 +220,7 @@ fn run<B: Backend>(
                 cookie: Vec::new(),
                 jar: Vec::new(),
                 ever_connected: false,
+                tls: None,
             })
             .collect(),
         by_slot: Vec::with_capacity(n),
@@ -236,7 +251,20 @@ fn run<B: Backend>(
         established: 0,
         first_connect_error: None,
         source_next: setup.first_conn as usize,
+        tls: None,
+        tls_negotiated: None,
+        wire_out: Vec::new(),
+        plain_in: Vec::new(),
+        plain_out: Vec::new(),
     };
+    match session::TlsSetup::new(plan) {
+        Ok(t) => st.tls = t,
+        Err(e) => {
+            // Checked when the plan was made; a failure here still ends the worker cleanly.
+            st.first_connect_error = Some(format!("TLS settings: {e}"));
+            st.begin_drain();
+        }
+    }
     let warmup = ns(plan.warmup);
     let load_end = warmup.saturating_add(ns(plan.stop.duration));
     let interval = ns(plan.interval).max(1_000_000);
@@ -352,6 +380,7 @@ fn run<B: Backend>(
         cpu_s: (thread_cpu_s() - warm_cpu_s).max(0.0),
         end_ns: clock.now_ns(),
         first_connect_error: st.first_connect_error.take(),
+        tls_negotiated: st.tls_negotiated.take(),
     };
     (end, st.stats.take_snapshot())
 }
