@@ -78,6 +78,8 @@ fn connections_come_from_every_source_address() {
                 head: false,
             }),
             pipeline: 1,
+            protocol: Default::default(),
+            tls: None,
             timeout: Duration::from_secs(5),
             stop: StopCondition {
                 duration: Duration::from_millis(500),

@@ -74,6 +74,8 @@ pub fn load_plan(target: SocketAddr, conns: u32, duration: Duration, io: IoMode)
         cpus: vec![client_cpu()],
         requests: RequestMix::single(request("GET", target, b"")),
         pipeline: 1,
+        protocol: Default::default(),
+        tls: None,
         timeout: Duration::from_secs(5),
         stop: StopCondition {
             duration,
