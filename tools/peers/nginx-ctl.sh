@@ -16,6 +16,7 @@
 #      TLS_PORT    TLS 1.2/1.3 + HTTP/2 port on 127.0.0.1 (default 8443)
 #      TLS_TICKETS_PORT  optional: a TLS port with session tickets and cache on
 #      TLS13_PORT  optional: a TLS 1.3-only port (refuses TLS 1.2)
+#      H2C_PORT    optional: HTTP/2 over plain TCP (prior knowledge), same docroot
 #      SERVER_CPU  CPU list for taskset (default 0)
 #      NGINX       nginx binary (default: nginx from PATH, else /usr/sbin/nginx)
 #
@@ -166,6 +167,16 @@ EOC
         ssl_certificate_key $RUN/key.pem;
         ssl_protocols TLSv1.3;
         location = / { return 200 "ok"; }
+    }
+EOC
+    fi
+    if [ -n "${H2C_PORT:-}" ]; then
+        cat >> "$RUN/extra-servers.conf" <<EOC
+    server {
+        listen 127.0.0.1:$H2C_PORT http2 backlog=4096;
+        root $RUN/www;
+        location = / { return 200 "ok"; }
+        location / { }
     }
 EOC
     fi

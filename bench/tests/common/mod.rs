@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod nginx;
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
