@@ -5,10 +5,12 @@
 //! `frame` splits and writes frames and `hpack` encodes and decodes header blocks; both are
 //! shared by the load client (`client`) and the built-in target's server side.
 
+pub mod client;
 pub mod error;
 pub mod frame;
 pub mod hpack;
 
+pub use client::{request_from_h1, ClientSettings, H2Client, H2Request, H2Sink};
 pub use error::H2Error;
 pub use frame::{FrameReader, Head, Kind, PREFACE};
 pub use hpack::HeaderDecoder;
