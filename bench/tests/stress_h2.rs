@@ -86,7 +86,18 @@ fn h2_over_tls_with_10_streams_counts_match_nginx() {
     let url = format!("https://127.0.0.1:{}/", ng.tls);
     let before = ng.requests();
     let (out, doc) = stress(
-        &[&url, "--h2", "-m", "10", "-c", "4", "-n", "5000", "--summary", "h2load"],
+        &[
+            &url,
+            "--h2",
+            "-m",
+            "10",
+            "-c",
+            "4",
+            "-n",
+            "5000",
+            "--summary",
+            "h2load",
+        ],
         "h2-tls",
     );
     let after = ng.requests();
@@ -154,7 +165,9 @@ fn h2_with_a_fixed_rate_and_a_count() {
     let (srv, addr) = serve(&[]);
     let url = format!("http://{addr}/");
     let (out, doc) = stress(
-        &[&url, "--h2c", "-m", "4", "-c", "2", "-R", "1000", "-n", "700"],
+        &[
+            &url, "--h2c", "-m", "4", "-c", "2", "-R", "1000", "-n", "700",
+        ],
         "h2-rate",
     );
     assert_eq!(out.code(), Some(0), "{}", out.show());
@@ -171,11 +184,18 @@ fn goaway_every_10_requests_loses_nothing() {
     // On HTTP/2 the built-in target's --close-after N sends GOAWAY after N requests.
     let (srv, addr) = serve(&["--close-after", "10"]);
     let url = format!("http://{addr}/");
-    let (out, doc) = stress(&[&url, "--h2c", "-m", "5", "-c", "2", "-n", "1000"], "h2-goaway");
+    let (out, doc) = stress(
+        &[&url, "--h2c", "-m", "5", "-c", "2", "-n", "1000"],
+        "h2-goaway",
+    );
     assert_eq!(out.code(), Some(0), "{}", out.show());
     assert_eq!(count(&doc, &["responses"]), 1000, "{}", out.show());
     assert_eq!(errors(&doc), 0, "{}", out.show());
-    assert!(count(&doc, &["h2", "goaways"]) >= 1000 / 10 - 2, "{}", out.show());
+    assert!(
+        count(&doc, &["h2", "goaways"]) >= 1000 / 10 - 2,
+        "{}",
+        out.show()
+    );
     // Every request was answered or refused (and sent again).
     assert_eq!(
         count(&doc, &["requests"]),

@@ -216,7 +216,8 @@ impl State<'_> {
         if let Some((re, n)) = run {
             flush!(re, n);
         }
-        let sealed = !tls || super::session::seal_and_send(io, c, &self.plain_out, &mut self.wire_out);
+        let sealed =
+            !tls || super::session::seal_and_send(io, c, &self.plain_out, &mut self.wire_out);
         c.inflight += k;
         self.inflight_total += k as u64;
         self.stats.requests_sent(k as u64, bytes as u64);

@@ -206,9 +206,9 @@ impl State<'_> {
         let (done, ended) = (sink.done, sink.ended);
         self.inflight_total -= ended as u64;
         self.answered += done as u64;
+        let closing = h2.closing() && h2.inflight() == 0;
         // Acks, window updates, queued request bodies (and a GOAWAY after an error).
         let sealed = super::session::seal_and_send(io, c, &self.h2_out, &mut self.wire_out);
-        let closing = h2.closing() && h2.inflight() == 0;
         if done > 0 {
             self.ramped(ci);
         }
