@@ -121,6 +121,7 @@ impl State<'_> {
         c.cookie.clear();
         c.jar.clear();
         c.tls = None;
+        c.h2 = None;
         c.state = ConnState::Waiting;
         if backoff {
             self.retry_later(ci);
@@ -147,6 +148,10 @@ impl State<'_> {
         };
         let k = (k as u64).min(left) as u32;
         if k == 0 {
+            return;
+        }
+        if self.conns[ci].h2.is_some() {
+            self.send_h2(io, ci, k, intended);
             return;
         }
         let p = self.pipeline;
@@ -211,14 +216,8 @@ impl State<'_> {
         if let Some((re, n)) = run {
             flush!(re, n);
         }
-        let mut sealed = true;
-        if let Some(t) = c.tls.as_mut() {
-            self.wire_out.clear();
-            sealed = t.encrypt(&self.plain_out, &mut self.wire_out).is_ok();
-            if sealed {
-                io.send_copy(c.slot, &self.wire_out, false);
-            }
-        }
+        let sealed =
+            !tls || super::session::seal_and_send(io, c, &self.plain_out, &mut self.wire_out);
         c.inflight += k;
         self.inflight_total += k as u64;
         self.stats.requests_sent(k as u64, bytes as u64);
@@ -242,7 +241,11 @@ impl State<'_> {
             let c = &self.conns[ci];
             match c.state {
                 ConnState::Open if c.inflight > 0 => {
-                    let oldest = self.times[ci * self.pipeline as usize + c.ts_head as usize];
+                    let oldest = if c.h2.is_some() {
+                        self.h2_oldest(ci).unwrap_or(self.now)
+                    } else {
+                        self.times[ci * self.pipeline as usize + c.ts_head as usize]
+                    };
                     if self.now.saturating_sub(oldest) >= timeout {
                         self.stats.error(ErrorKind::Timeout);
                         self.drop_conn(io, ci, false);
@@ -319,6 +322,15 @@ impl State<'_> {
             self.drop_conn(io, ci, true);
             return;
         }
+        if self.conns[ci].h2.is_some() {
+            // HTTP/2 has no response read until the close: what is in flight is lost.
+            let lost = self.conns[ci].inflight > 0;
+            if lost {
+                self.stats.error(ErrorKind::Read);
+            }
+            self.drop_conn(io, ci, lost);
+            return;
+        }
         let eof = self.conns[ci].parser.eof();
         let mut failed = error && self.conns[ci].inflight > 0;
         match eof {
@@ -336,8 +348,14 @@ impl State<'_> {
 
     /// Connection `ci` can carry requests (TCP, and TLS if any, are up): it starts its load.
     pub(super) fn on_open<B: Backend>(&mut self, io: &mut B, ci: usize) {
+        self.conns[ci].state = ConnState::Open;
+        if self.h2.is_some() {
+            self.start_h2(io, ci);
+            if self.conns[ci].state != ConnState::Open {
+                return;
+            }
+        }
         let c = &mut self.conns[ci];
-        c.state = ConnState::Open;
         c.retry_ms = RETRY_MIN_MS;
         if !c.ever_connected {
             c.ever_connected = true;
@@ -367,6 +385,10 @@ impl State<'_> {
 
     /// Response bytes of connection `ci` (as received, or as TLS decrypted them).
     pub(super) fn on_plain<B: Backend>(&mut self, io: &mut B, ci: usize, data: &[u8]) {
+        if self.conns[ci].h2.is_some() {
+            self.on_h2_data(io, ci, data);
+            return;
+        }
         let (parsed, done, close, unsolicited) =
             self.with_sink(ci, |parser, sink| parser.feed(data, sink));
         if done > 0 {

@@ -7,6 +7,7 @@
 //! io_uring and epoll paths run the same code.
 
 mod conns;
+mod h2;
 mod mix;
 mod pacing;
 mod session;
@@ -128,6 +129,8 @@ struct Conn {
     ever_connected: bool,
     /// TLS session (https:// targets); None on plain TCP.
     tls: Option<Box<crate::proto::tls::TlsClientConn>>,
+    /// HTTP/2 session; None on HTTP/1.1 (and before the connection is up).
+    h2: Option<Box<crate::proto::h2::H2Client>>,
 }
 
 struct State<'a> {
@@ -190,6 +193,10 @@ struct State<'a> {
     plain_in: Vec<u8>,
     /// Requests put together before TLS encrypts them, reused.
     plain_out: Vec<u8>,
+    /// HTTP/2: the requests as HTTP/2 and the connection settings; None on HTTP/1.1.
+    h2: Option<h2::H2Setup>,
+    /// HTTP/2 frames a feed answers with (acks, window updates, queued bodies), reused.
+    h2_out: Vec<u8>,
 }
 
 fn run<B: Backend>(
@@ -221,6 +228,7 @@ fn run<B: Backend>(
                 jar: Vec::new(),
                 ever_connected: false,
                 tls: None,
+                h2: None,
             })
             .collect(),
         by_slot: Vec::with_capacity(n),
@@ -256,7 +264,16 @@ fn run<B: Backend>(
         wire_out: Vec::new(),
         plain_in: Vec::new(),
         plain_out: Vec::new(),
+        h2: None,
+        h2_out: Vec::new(),
     };
+    match h2::H2Setup::new(plan) {
+        Ok(h) => st.h2 = h,
+        Err(e) => {
+            st.first_connect_error = Some(format!("HTTP/2 request: {e}"));
+            st.begin_drain();
+        }
+    }
     match session::TlsSetup::new(plan) {
         Ok(t) => st.tls = t,
         Err(e) => {

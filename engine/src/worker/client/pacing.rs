@@ -70,7 +70,10 @@ impl State<'_> {
         while let Some(ci) = self.free.pop_front() {
             let c = &mut self.conns[ci as usize];
             c.free = false;
-            if c.state == ConnState::Open && c.inflight < self.pipeline {
+            if c.state == ConnState::Open
+                && c.inflight < self.pipeline
+                && self.h2_can_open(ci as usize)
+            {
                 return Some(ci as usize);
             }
         }
@@ -79,8 +82,10 @@ impl State<'_> {
 
     /// Open loop: connection `ci` may take another request (if it can).
     pub(super) fn mark_free(&mut self, ci: usize) {
+        let room = self.h2_can_open(ci);
         let c = &mut self.conns[ci];
         if self.open_loop
+            && room
             && !c.free
             && !self.draining
             && c.state == ConnState::Open

@@ -3,7 +3,7 @@
 //! kept to explain a run. Requests are encrypted where they are put together (`conns.rs`).
 //! Each worker builds its own rustls configuration, so session caches are not shared.
 
-use super::{ConnState, State};
+use super::{Conn, ConnState, State};
 use crate::plan::{LoadPlan, Protocol};
 use crate::proto::tls::{client_config, server_name, SessionStep, TlsClientConn, TlsError};
 use crate::ring::Backend;
@@ -125,4 +125,28 @@ impl State<'_> {
             self.first_connect_error = Some(format!("TLS with {}: {why}", self.plan.target));
         }
     }
+}
+
+/// Sends `plain` on connection `c`: encrypted into `wire` first on a TLS connection. False
+/// when TLS could not encrypt it (nothing is sent then). Nothing to send is fine.
+pub(super) fn seal_and_send<B: Backend>(
+    io: &mut B,
+    c: &mut Conn,
+    plain: &[u8],
+    wire: &mut Vec<u8>,
+) -> bool {
+    if plain.is_empty() {
+        return true;
+    }
+    match c.tls.as_mut() {
+        Some(t) => {
+            wire.clear();
+            if t.encrypt(plain, wire).is_err() {
+                return false;
+            }
+            io.send_copy(c.slot, wire, false);
+        }
+        None => io.send_copy(c.slot, plain, false),
+    }
+    true
 }

@@ -1,0 +1,16 @@
+//! HTTP/2 (RFC 9113), sans-IO: state machines fed received bytes, writing the bytes to send
+//! into the caller's `Vec<u8>`. No sockets, no clocks, no allocation per request or frame in
+//! steady state.
+//!
+//! `frame` splits and writes frames and `hpack` encodes and decodes header blocks; both are
+//! shared by the load client (`client`) and the built-in target's server side.
+
+pub mod client;
+pub mod error;
+pub mod frame;
+pub mod hpack;
+
+pub use client::{request_from_h1, ClientSettings, H2Client, H2Request, H2Sink};
+pub use error::H2Error;
+pub use frame::{FrameReader, Head, Kind, PREFACE};
+pub use hpack::HeaderDecoder;
