@@ -207,9 +207,9 @@ pub struct ServeOpts {
     /// (NAME=c<conn>, <conn> as in --record).
     #[arg(long, value_name = "NAME")]
     pub set_cookie: Option<String>,
-    /// Serve HTTPS: HTTP/1.1 over TLS 1.2 and 1.3 (ALPN http/1.1), with a certificate
-    /// generated at start (ECDSA P-256 for 127.0.0.1 and localhost) unless --cert and --key
-    /// are given.
+    /// Serve HTTPS: HTTP/2 or HTTP/1.1 over TLS 1.2 and 1.3 (ALPN h2, http/1.1), with a
+    /// certificate generated at start (ECDSA P-256 for 127.0.0.1 and localhost) unless --cert
+    /// and --key are given.
     #[arg(long)]
     pub tls: bool,
     /// PEM certificate chain for --tls (with --key).
@@ -218,6 +218,10 @@ pub struct ServeOpts {
     /// PEM private key for --tls (with --cert).
     #[arg(long, value_name = "FILE", requires_all = ["tls", "cert"])]
     pub key: Option<std::path::PathBuf>,
+    /// HTTP/2 (h2c by prior knowledge, h2 by ALPN with --tls): concurrent streams allowed
+    /// per connection (SETTINGS_MAX_CONCURRENT_STREAMS).
+    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..))]
+    pub h2_max_streams: u32,
     /// Session resumption with --tls (TLS 1.3 tickets; TLS 1.2 tickets and session IDs).
     #[arg(long, value_enum, default_value_t = crate::tls_opts::OnOff::On, requires = "tls")]
     pub tls_tickets: crate::tls_opts::OnOff,

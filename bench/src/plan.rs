@@ -237,5 +237,6 @@ pub fn serve_plan(o: &ServeOpts) -> Result<ServePlan> {
         record: None,
         set_cookie: None,
         tls: None,
+        h2_max_streams: o.h2_max_streams,
     })
 }

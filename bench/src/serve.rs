@@ -33,7 +33,7 @@ pub fn run(o: ServeOpts, stop: Arc<AtomicBool>) -> Result<i32> {
             server.io.backend
         );
         if plan.tls.is_some() {
-            println!("tfw-bench serve: HTTPS (TLS 1.2 and 1.3, ALPN http/1.1)");
+            println!("tfw-bench serve: HTTPS (TLS 1.2 and 1.3, ALPN h2, http/1.1)");
         }
     }
     std::io::stdout().flush()?;

@@ -76,8 +76,8 @@ fn handshakes_and_https_against_the_generated_certificate() {
     let got = curl(&["-k", "--http1.1", &url, &url]);
     assert!(got.status.success(), "{got:?}");
     assert_eq!(got.stdout, vec![b'x'; 40000]);
-    // HEAD: the head alone.
-    let got = curl(&["-k", "-I", &url]);
+    // HEAD: the head alone (HTTP/1.1 asked for: ALPN would pick h2).
+    let got = curl(&["-k", "--http1.1", "-I", &url]);
     assert!(got.status.success(), "{got:?}");
     assert!(String::from_utf8_lossy(&got.stdout).starts_with("HTTP/1.1 200"));
     let out = stop(srv);

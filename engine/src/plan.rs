@@ -217,6 +217,9 @@ pub struct ServePlan {
     pub set_cookie: Option<String>,
     /// Serve HTTPS with this configuration (`--tls`); None: plain HTTP.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// HTTP/2 connections: the SETTINGS_MAX_CONCURRENT_STREAMS advertised (streams beyond it
+    /// are refused).
+    pub h2_max_streams: u32,
 }
 
 /// A handshake storm (`tfw-bench handshake`, tls-perf's job): each of `conns` peers connects,

@@ -33,6 +33,10 @@ pub struct Record {
     pub headers: Vec<(String, String)>,
     /// Body bytes (chunk framing not included).
     pub body_len: u64,
+    /// "h2" for HTTP/2 requests (their pseudo-fields other than `:method` and `:path` are in
+    /// `headers`, names as sent); absent for HTTP/1.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
 }
 
 impl Record {
@@ -62,6 +66,7 @@ impl Record {
             cookie,
             headers,
             body_len,
+            protocol: None,
         }
     }
 

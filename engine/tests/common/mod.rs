@@ -107,6 +107,7 @@ pub fn serve_plan(io: IoMode, body: &[u8]) -> ServePlan {
         record: None,
         set_cookie: None,
         tls: None,
+        h2_max_streams: 128,
     }
 }
 

@@ -9,8 +9,10 @@ pub mod client;
 pub mod error;
 pub mod frame;
 pub mod hpack;
+pub mod server;
 
 pub use client::{request_from_h1, ClientSettings, H2Client, H2Request, H2Sink};
 pub use error::H2Error;
 pub use frame::{FrameReader, Head, Kind, PREFACE};
 pub use hpack::HeaderDecoder;
+pub use server::{response_from_h1, H2RequestSink, H2Response, H2Server};

@@ -1,6 +1,6 @@
 //! The built-in target's `rustls::ServerConfig` (`serve --tls`): a certificate generated at
 //! start (ECDSA P-256, names 127.0.0.1 and localhost) or read from PEM files, TLS 1.2 and 1.3,
-//! ALPN http/1.1, and session resumption on or off.
+//! ALPN h2 and http/1.1, and session resumption on or off.
 
 use super::TlsError;
 use rustls::crypto::aws_lc_rs;
@@ -68,7 +68,8 @@ pub fn server_config(settings: &ServerTlsSettings) -> Result<Arc<ServerConfig>, 
             )),
             None => TlsError::Config(e),
         })?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // HTTP/2 preferred; the worker tells the two apart by the HTTP/2 preface.
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     if settings.tickets {
         config.ticketer = aws_lc_rs::Ticketer::new().map_err(TlsError::Config)?;
     } else {

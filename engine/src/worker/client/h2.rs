@@ -234,7 +234,7 @@ impl State<'_> {
             self.mark_free(ci);
         } else if !self.draining {
             if self.ramp_done {
-                self.send_h2(io, ci, ended, None);
+                self.send_requests(io, ci, ended, None);
             } else if self.conns[ci].inflight == 0 {
                 self.held.push(ci as u32);
             }

@@ -46,7 +46,17 @@ impl State<'_> {
         let mut conn = match TlsClientConn::new(setup.config.clone(), setup.name.clone()) {
             Ok(c) => c,
             Err(e) => {
-                self.tls_failed(ci, &e.to_string());
+                let mut why = e.to_string();
+                if let (Some(want), true) = (
+                    self.tls.as_ref().and_then(|s| s.alpn),
+                    why.contains("NoApplicationProtocol"),
+                ) {
+                    why = format!(
+                        "the server did not accept {} by ALPN ({why})",
+                        String::from_utf8_lossy(want)
+                    );
+                }
+                self.tls_failed(ci, &why);
                 self.drop_conn(io, ci, true);
                 return;
             }
@@ -82,7 +92,17 @@ impl State<'_> {
         let step = match step {
             Ok(s) => s,
             Err(e) => {
-                self.tls_failed(ci, &e.to_string());
+                let mut why = e.to_string();
+                if let (Some(want), true) = (
+                    self.tls.as_ref().and_then(|s| s.alpn),
+                    why.contains("NoApplicationProtocol"),
+                ) {
+                    why = format!(
+                        "the server did not accept {} by ALPN ({why})",
+                        String::from_utf8_lossy(want)
+                    );
+                }
+                self.tls_failed(ci, &why);
                 self.drop_conn(io, ci, true);
                 return;
             }

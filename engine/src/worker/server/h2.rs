@@ -1,0 +1,212 @@
+//! HTTP/2 on the built-in target: the sans-IO server (`proto::h2::server`) fed a connection's
+//! bytes, its frames sent one acknowledged send at a time.
+//!
+//! Each request is a stream answered on its own (at once, or after `--delay` / at the end of
+//! a stall); `--close-after N` is a GOAWAY after N streams, and the connection closes once
+//! the accepted streams are answered. `--set-cookie` adds the field to the connection's first
+//! response; `--record` writes the same line as for HTTP/1.1 with `"protocol":"h2"`.
+
+use super::{emit, Due, Server};
+use crate::plan::ServePlan;
+use crate::proto::h1::RequestHead;
+use crate::proto::h2::hpack;
+use crate::proto::h2::server::{response_from_h1, Fields, H2RequestSink, H2Response, H2Server};
+use crate::ring::{Backend, Slot};
+use crate::worker::record::Record;
+
+/// A connection's HTTP/2 state.
+pub(super) struct H2Conn {
+    server: H2Server,
+    /// Frames to send once the send in flight completes.
+    out: Vec<u8>,
+    /// Requests recorded so far (`--record` only).
+    recorded: u64,
+    /// The connection's cookie went out (`--set-cookie` only).
+    cookie_sent: bool,
+}
+
+/// What the worker's HTTP/2 connections share.
+pub(super) struct H2Shared {
+    resp: H2Response,
+    max_streams: u32,
+    /// Streams whose requests completed in one chunk of data.
+    done: Vec<u32>,
+    /// An encoded Set-Cookie field.
+    extra: Vec<u8>,
+}
+
+impl H2Shared {
+    /// The plan's response as HTTP/2 (converted once).
+    pub(super) fn new(plan: &ServePlan) -> Result<Self, String> {
+        let resp = response_from_h1(&plan.response)
+            .map_err(|e| format!("the response cannot be served over HTTP/2: {e}"))?;
+        Ok(H2Shared {
+            resp,
+            max_streams: plan.h2_max_streams,
+            done: Vec::new(),
+            extra: Vec::new(),
+        })
+    }
+
+    /// A new connection's state.
+    pub(super) fn conn(&self, plan: &ServePlan) -> H2Conn {
+        let mut server = H2Server::new(self.max_streams);
+        server.set_request_limit(plan.close_after);
+        H2Conn {
+            server,
+            out: Vec::new(),
+            recorded: 0,
+            cookie_sent: false,
+        }
+    }
+}
+
+/// Collects completed requests, and records them with `--record`.
+struct Sink<'a> {
+    done: &'a mut Vec<u32>,
+    rec: Option<Rec<'a>>,
+}
+
+struct Rec<'a> {
+    lines: &'a mut Vec<u8>,
+    worker: usize,
+    conn: u64,
+    recorded: &'a mut u64,
+}
+
+impl H2RequestSink for Sink<'_> {
+    fn request(&mut self, stream: u32, fields: &Fields, body_len: u64) {
+        self.done.push(stream);
+        let Some(rec) = &mut self.rec else {
+            return;
+        };
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let mut head = RequestHead {
+            method: String::new(),
+            path: String::new(),
+            headers: Vec::new(),
+        };
+        for (name, value) in fields.iter() {
+            match name {
+                b":method" => head.method = text(value),
+                b":path" => head.path = text(value),
+                _ => head.headers.push((text(name), text(value))),
+            }
+        }
+        let mut line = Record::new(rec.worker, rec.conn, *rec.recorded, head, body_len);
+        line.protocol = Some("h2".into());
+        line.write_line(rec.lines);
+        *rec.recorded += 1;
+    }
+}
+
+impl Server<'_> {
+    /// HTTP/2 bytes (decrypted, with `--tls`) for a connection.
+    pub(super) fn on_h2<B: Backend>(&mut self, io: &mut B, slot: Slot, data: &[u8]) {
+        let due = self.due();
+        let Some(c) = self.conns.get_mut(slot as usize) else {
+            return;
+        };
+        if !c.open || c.closing {
+            return;
+        }
+        let Some(h2) = c.h2.as_deref_mut() else {
+            return;
+        };
+        let mut done = std::mem::take(&mut self.h2.done);
+        done.clear();
+        let rec = self.plan.record.as_ref().map(|_| Rec {
+            lines: &mut self.lines,
+            worker: self.worker,
+            conn: c.id,
+            recorded: &mut h2.recorded,
+        });
+        let mut sink = Sink {
+            done: &mut done,
+            rec,
+        };
+        let res = h2.server.feed(data, &mut h2.out, &mut sink);
+        self.requests += done.len() as u64;
+        if res.is_err() {
+            // The GOAWAY saying why is in `out`: send it, then close.
+            self.parse_errors += 1;
+            c.closing = true;
+        }
+        match due {
+            None => {
+                for &stream in done.iter() {
+                    self.responses += answer(&mut self.h2, self.plan, c.id, h2, stream);
+                }
+            }
+            Some(due) => {
+                for &stream in done.iter() {
+                    self.delayed
+                        .push_back((due, slot, c.epoch, Due::H2(stream)));
+                }
+            }
+        }
+        self.h2.done = done;
+        self.flush_h2(io, slot);
+    }
+
+    /// A delayed response fell due.
+    pub(super) fn respond_h2<B: Backend>(&mut self, io: &mut B, slot: Slot, stream: u32) {
+        let Some(c) = self.conns.get_mut(slot as usize) else {
+            return;
+        };
+        let Some(h2) = c.h2.as_deref_mut() else {
+            return;
+        };
+        self.responses += answer(&mut self.h2, self.plan, c.id, h2, stream);
+        self.flush_h2(io, slot);
+    }
+
+    /// Sends the frames waiting unless a send is in flight; closes the connection once it is
+    /// done (GOAWAY either way and every accepted stream answered, or a connection error).
+    pub(super) fn flush_h2<B: Backend>(&mut self, io: &mut B, slot: Slot) {
+        let Some(c) = self.conns.get_mut(slot as usize) else {
+            return;
+        };
+        if !c.open || c.sending || c.final_sent {
+            return;
+        }
+        let Some(h2) = c.h2.as_deref_mut() else {
+            return;
+        };
+        let last = c.closing || h2.server.is_done();
+        if h2.out.is_empty() {
+            if last {
+                self.close(io, slot);
+            }
+            return;
+        }
+        let out = std::mem::take(&mut h2.out);
+        c.sending = true;
+        c.final_sent = last;
+        emit(io, slot, c, &out);
+        if let Some(h2) = c.h2.as_deref_mut() {
+            h2.out = out;
+            h2.out.clear();
+        }
+    }
+}
+
+/// Answers `stream` (with the connection's cookie on its first response); 1 if it was
+/// answered, 0 if the stream is gone (reset by the client).
+fn answer(shared: &mut H2Shared, plan: &ServePlan, conn: u64, h2: &mut H2Conn, stream: u32) -> u64 {
+    let cookie = plan.set_cookie.as_deref().filter(|_| !h2.cookie_sent);
+    let sent = match cookie {
+        Some(name) => {
+            shared.extra.clear();
+            let value = format!("{name}=c{conn}");
+            hpack::encode_literal(&mut shared.extra, b"set-cookie", value.as_bytes());
+            let sent = h2
+                .server
+                .respond_with(stream, &shared.resp, &shared.extra, &mut h2.out);
+            h2.cookie_sent |= sent;
+            sent
+        }
+        None => h2.server.respond(stream, &shared.resp, &mut h2.out),
+    };
+    sent as u64
+}
