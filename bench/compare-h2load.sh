@@ -11,7 +11,7 @@
 #   h1    HTTP/1.1 over TLS (h2load --h1), one request at a time per connection
 #   h2c   HTTP/2 over plain TCP with prior knowledge, STREAMS streams per connection
 # Tools: h2load (`h2load -c N -m M -t 1 -D S URL`), tfw-bench
-# (`stress URL [--h2|--h2c -m M] -c N -t 1 --cpus CLIENT_CPU -d DURATION --json`) and
+# (`stress URL [--h2|--h2c -m M] -c N --cpus CLIENT_CPU -d DURATION --json`) and
 # h2crate (bench/h2crate, the `h2` crate on tokio; HTTP/2 cases only). Every run is
 # under perf stat (syscalls) and /usr/bin/time (user/sys CPU, peak RSS); the results go
 # to bench/results/h2load-YYYY-MM-DD-HHMM.{md,json}: medians over rounds, ratios
@@ -266,7 +266,8 @@ client_cmd() {
         tfw-bench)
             CMD=("$TFW" stress "$url")
             case "$c" in h2) CMD+=(--h2 -m "$STREAMS") ;; h2c) CMD+=(--h2c -m "$STREAMS") ;; esac
-            CMD+=(-c "$CONNS" -t 1 --cpus "$CLIENT_CPU" -d "$DURATION" --json "$json" --quiet) ;;
+            # --cpus CPU = one worker pinned there (tfw-bench refuses -t together with --cpus).
+            CMD+=(-c "$CONNS" --cpus "$CLIENT_CPU" -d "$DURATION" --json "$json" --quiet) ;;
         h2crate)
             [ "$c" != h1 ] || return 1
             CMD=("$H2CRATE" "$url" -c "$CONNS" -m "$STREAMS" -t 1 -d "$DURATION" --json "$json") ;;
