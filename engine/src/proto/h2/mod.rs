@@ -16,3 +16,6 @@ pub use error::H2Error;
 pub use frame::{FrameReader, Head, Kind, PREFACE};
 pub use hpack::HeaderDecoder;
 pub use server::{response_from_h1, H2RequestSink, H2Response, H2Server};
+
+#[cfg(test)]
+mod pair_tests;
