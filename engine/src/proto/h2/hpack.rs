@@ -1,19 +1,24 @@
 //! HPACK (RFC 7541): decoding received header blocks and encoding our templates.
 //!
-//! Decoding keeps a per-connection dynamic table, so it goes through the maintained
-//! `loona-hpack` decoder. In front of it sits a read-only scan (`HeaderDecoder::status`)
-//! for the common case of a response block that leaves the table alone (static-table indexed
-//! fields and literals without indexing, nginx's way): it finds `:status` in place and skips
-//! every other field, allocating nothing and never running the (allocating) Huffman decoder
-//! on values nobody reads.
+//! Decoding runs for every response, against a per-connection dynamic table that servers
+//! such as nginx feed on every response (Huffman-coded literals with incremental indexing),
+//! so it is our own allocation-free decoder: `decode` (the field representations and
+//! `HeaderDecoder`), `huffman` (a nibble state machine), `table` (the dynamic table in one
+//! byte arena). This module keeps the static table, the integer and string primitives they
+//! share, and the encoders.
 //!
 //! Encoding happens once per request or response template, before the run: integers and
 //! plain string literals (no Huffman), names indexed from the static table when they are
 //! there, `:status` fully indexed when the static table has it.
 
-use std::borrow::Cow;
-
 use super::error::H2Error;
+
+mod decode;
+mod huffman;
+mod table;
+
+pub use decode::{HeaderDecoder, HpackError};
+pub use huffman::HuffmanError;
 
 /// The static table (RFC 7541 appendix A); index = position + 1.
 pub const STATIC_TABLE: [(&[u8], &[u8]); 61] = [
@@ -208,128 +213,7 @@ fn read_string(buf: &[u8]) -> Option<(bool, &[u8], usize)> {
     Some((huffman, raw, used + len))
 }
 
-/// What the read-only scan made of a block.
-enum Scan {
-    /// The block leaves the dynamic table alone; this is its `:status` value, if any.
-    Done(Option<u16>),
-    /// The block changes or reads the dynamic table, uses a Huffman-coded `:status`, or is
-    /// malformed: the full decoder must run (and report any error).
-    NeedsDecoder,
-}
-
-/// Finds `:status` in a block of static-table indexed fields and literals without
-/// indexing, touching nothing.
-fn scan_status(mut block: &[u8]) -> Result<Scan, H2Error> {
-    let mut status = None;
-    while let Some(&b) = block.first() {
-        if b & 0x80 != 0 {
-            let Some((index, used)) = read_int(block, 7) else {
-                return Ok(Scan::NeedsDecoder);
-            };
-            match index {
-                8..=14 if status.is_none() => {
-                    status = Some(parse_status(STATIC_TABLE[index - 1].1)?);
-                }
-                1..=61 => {}
-                _ => return Ok(Scan::NeedsDecoder),
-            }
-            block = &block[used..];
-        } else if b & 0xe0 == 0 {
-            // Literal without indexing or never indexed: 4-bit name index prefix.
-            let Some((index, mut used)) = read_int(block, 4) else {
-                return Ok(Scan::NeedsDecoder);
-            };
-            let is_status = match index {
-                0 => {
-                    let Some((huffman, name, n)) = read_string(&block[used..]) else {
-                        return Ok(Scan::NeedsDecoder);
-                    };
-                    if huffman {
-                        return Ok(Scan::NeedsDecoder);
-                    }
-                    used += n;
-                    name == b":status"
-                }
-                1..=61 => STATIC_TABLE[index - 1].0 == b":status",
-                _ => return Ok(Scan::NeedsDecoder),
-            };
-            let Some((huffman, value, n)) = read_string(&block[used..]) else {
-                return Ok(Scan::NeedsDecoder);
-            };
-            if is_status && status.is_none() {
-                if huffman {
-                    return Ok(Scan::NeedsDecoder);
-                }
-                status = Some(parse_status(value)?);
-            }
-            block = &block[used + n..];
-        } else {
-            // Literal with incremental indexing, or a dynamic table size update.
-            return Ok(Scan::NeedsDecoder);
-        }
-    }
-    Ok(Scan::Done(status))
-}
-
-/// A connection's HPACK decoder: the peer's encoder's dynamic table, kept in step by
-/// decoding every header block the peer sends, in order.
-pub struct HeaderDecoder {
-    inner: loona_hpack::Decoder<'static>,
-}
-
-impl Default for HeaderDecoder {
-    fn default() -> Self {
-        Self::new(TABLE_SIZE)
-    }
-}
-
-impl std::fmt::Debug for HeaderDecoder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("HeaderDecoder")
-    }
-}
-
-impl HeaderDecoder {
-    /// A decoder allowing the peer a dynamic table of up to `table_size` bytes (the
-    /// SETTINGS_HEADER_TABLE_SIZE we advertise).
-    pub fn new(table_size: usize) -> Self {
-        let mut inner = loona_hpack::Decoder::new();
-        inner.set_max_allowed_table_size(table_size);
-        inner.set_max_table_size(table_size);
-        HeaderDecoder { inner }
-    }
-
-    /// Decodes a complete header block (HEADERS + CONTINUATIONs joined), calling `f` with
-    /// each field's name and value.
-    pub fn decode(&mut self, block: &[u8], mut f: impl FnMut(&[u8], &[u8])) -> Result<(), H2Error> {
-        self.inner
-            .decode_with_cb(block, |n: Cow<[u8]>, v: Cow<[u8]>| f(&n, &v))
-            .map_err(|e| H2Error::Compression(e.to_string()))
-    }
-
-    /// Decodes a complete header block for its `:status` only (None: the block has none,
-    /// e.g. trailers). Blocks that leave the dynamic table alone are only scanned, in place;
-    /// others go through the full decoder so the table stays in step.
-    pub fn status(&mut self, block: &[u8]) -> Result<Option<u16>, H2Error> {
-        if let Scan::Done(status) = scan_status(block)? {
-            return Ok(status);
-        }
-        let mut status = None;
-        let mut bad = false;
-        self.decode(block, |name, value| {
-            if name == b":status" && status.is_none() {
-                match parse_status(value) {
-                    Ok(s) => status = Some(s),
-                    Err(_) => bad = true,
-                }
-            }
-        })?;
-        if bad {
-            return Err(H2Error::Protocol("malformed :status (not three digits)"));
-        }
-        Ok(status)
-    }
-}
-
+#[cfg(test)]
+mod crosscheck;
 #[cfg(test)]
 mod tests;
