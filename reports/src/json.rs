@@ -82,8 +82,10 @@ pub fn to_json(r: &RunResult, meta: &Meta) -> Value {
         "warmup_s": finite_or_zero(r.warmup.as_secs_f64()),
         "warnings": crate::warnings::warnings(r),
         "protocol": r.protocol,
-        "tls": r.tls_negotiated,
     });
+    if let Some(t) = &r.tls_negotiated {
+        doc["tls"] = json!(t);
+    }
     if r.protocol != "http/1.1" {
         doc["h2"] = json!({
             "streams": r.pipeline,

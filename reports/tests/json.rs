@@ -155,7 +155,7 @@ fn totals_and_percentiles() {
     assert_eq!(d["status"], json!({"200": 990, "404": 10}));
     assert_eq!(
         d["errors"],
-        json!({"connect": 0, "read": 1, "write": 0, "timeout": 2, "parse": 0})
+        json!({"connect": 0, "read": 1, "write": 0, "timeout": 2, "parse": 0, "tls": 0, "reset": 0})
     );
 
     let lat = &d["latency_us"];

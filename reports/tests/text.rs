@@ -40,7 +40,7 @@ fn sample_lines() {
         "  Transfer/sec: 97.66KB",
         "  Status: 200: 990, 404: 10",
         "  Non-2xx or 3xx responses: 10",
-        "  Errors: connect 0, read 1, write 0, timeout 2, parse 0",
+        "  Errors: connect 0, read 1, write 0, timeout 2, parse 0, tls 0, reset 0",
         "  Client CPU: user 0.25s, sys 0.75s (1.00ms per response), max RSS 24.00MB",
         "  Worker CPU: cpu0 0.50s (50 conns), cpu1 0.50s (50 conns)",
     ];
@@ -90,7 +90,7 @@ fn empty_run() {
         "  Requests/sec: 0.00",
         "  Transfer/sec: 0B",
         "  Status: none",
-        "  Errors: connect 100, read 0, write 0, timeout 0, parse 0",
+        "  Errors: connect 100, read 0, write 0, timeout 0, parse 0, tls 0, reset 0",
         "  Client CPU: user 0.00s, sys 0.00s (no responses), max RSS 0B",
     ];
     for e in expected {
@@ -187,4 +187,18 @@ fn saturation_and_schedule_warnings() {
     let s = summary(&behind);
     assert!(s.contains("corrected  uncorrected"), "{s}");
     assert!(s.contains("Rate: asked 1000.00/s"), "{s}");
+}
+
+#[test]
+fn h2load_lines_follow_h2loads_meanings() {
+    // sample(): 1105 requests, 990 x 200 + 10 x 404, a read error and two timeouts.
+    let s = tfw_reports::h2load::h2load_lines(&sample(), None);
+    assert_eq!(
+        s,
+        "requests: 1105 total, 1105 started, 1003 done, 990 succeeded, 13 failed, 3 errored, 2 timeout\n\
+         status codes: 990 2xx, 0 3xx, 10 4xx, 0 5xx\n"
+    );
+    // With -n, total is what was asked.
+    let s = tfw_reports::h2load::h2load_lines(&sample(), Some(2000));
+    assert!(s.starts_with("requests: 2000 total, 1105 started,"), "{s}");
 }

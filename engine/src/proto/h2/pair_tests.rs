@@ -71,13 +71,7 @@ fn pump(
 }
 
 fn get(body: &[u8]) -> (super::client::H2Request, Vec<u8>) {
-    let wire = build_request(
-        "POST",
-        "/x",
-        "127.0.0.1:8000",
-        &[],
-        body,
-    );
+    let wire = build_request("POST", "/x", "127.0.0.1:8000", &[], body);
     (request_from_h1(&wire, "http").unwrap(), wire)
 }
 
