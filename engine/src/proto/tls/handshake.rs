@@ -1,8 +1,9 @@
 //! One client handshake on rustls' unbuffered connection: bytes in, records out, and whether
 //! the handshake is done. After it is done the driver keeps reading (TLS 1.3 session tickets
-//! arrive after the handshake) and throws application data away.
+//! arrive after the handshake); application data is thrown away, or decrypted into the
+//! caller's buffer (`advance_into`, for `handshake --request`), and `encrypt` sends some.
 
-use super::{encode_record, TlsError};
+use super::{encode_record, encrypt_app, TlsError};
 use rustls::client::UnbufferedClientConnection;
 use rustls::pki_types::ServerName;
 use rustls::unbuffered::{ConnectionState, UnbufferedStatus};
@@ -23,6 +24,8 @@ pub struct TlsHandshake {
     conn: UnbufferedClientConnection,
     /// Received bytes not yet consumed by rustls.
     incoming: Vec<u8>,
+    /// The server closed the TLS session (close_notify) after the handshake.
+    closed: bool,
 }
 
 impl TlsHandshake {
@@ -32,12 +35,24 @@ impl TlsHandshake {
         Ok(TlsHandshake {
             conn,
             incoming: Vec::new(),
+            closed: false,
         })
     }
 
     /// Appends `received`, runs the state machine as far as it goes, and appends the records
     /// to send to `out`.
     pub fn advance(&mut self, received: &[u8], out: &mut Vec<u8>) -> Result<Step, TlsError> {
+        self.advance_into(received, out, None)
+    }
+
+    /// `advance`, appending the application data the server sent after the handshake to
+    /// `plain` (when given; else it is dropped).
+    pub fn advance_into(
+        &mut self,
+        received: &[u8],
+        out: &mut Vec<u8>,
+        mut plain: Option<&mut Vec<u8>>,
+    ) -> Result<Step, TlsError> {
         self.incoming.extend_from_slice(received);
         loop {
             let UnbufferedStatus { discard, state } =
@@ -55,9 +70,11 @@ impl TlsHandshake {
                 ConnectionState::BlockedHandshake => Some(Ok(Step::NeedData)),
                 ConnectionState::WriteTraffic(_) => Some(Ok(Step::Established)),
                 ConnectionState::ReadTraffic(mut r) => {
-                    // Application data is not what this driver is for: dropped.
                     while let Some(rec) = r.next_record() {
-                        rec.map_err(TlsError::Handshake)?;
+                        let rec = rec.map_err(TlsError::Handshake)?;
+                        if let Some(p) = plain.as_deref_mut() {
+                            p.extend_from_slice(rec.payload);
+                        }
                     }
                     None
                 }
@@ -65,6 +82,7 @@ impl TlsHandshake {
                     Some(if self.conn.is_handshaking() {
                         Err(TlsError::PeerClosed)
                     } else {
+                        self.closed = true;
                         Ok(Step::Established)
                     })
                 }
@@ -75,6 +93,22 @@ impl TlsHandshake {
                 return r;
             }
         }
+    }
+
+    /// Encrypts application data (`data`) into records appended to `out`. Only once
+    /// `advance` said `Established`.
+    pub fn encrypt(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), TlsError> {
+        let UnbufferedStatus { discard, state } = self.conn.process_tls_records(&mut []);
+        debug_assert_eq!(discard, 0);
+        let ConnectionState::WriteTraffic(mut w) = state.map_err(TlsError::Handshake)? else {
+            return Err(TlsError::NotOpen);
+        };
+        encrypt_app(&mut w, data, out)
+    }
+
+    /// True once the server closed the TLS session (close_notify) after the handshake.
+    pub fn peer_closed(&self) -> bool {
+        self.closed
     }
 
     /// True when the completed handshake resumed an earlier session.

@@ -2,9 +2,9 @@
 //! ciphertext in, decrypted request bytes and records to send out; plaintext responses in,
 //! records out. No socket: the server worker passes bytes and sends with `send_copy`.
 
-use super::{encode_record, TlsError};
+use super::{encode_record, encrypt_app, TlsError};
 use rustls::server::UnbufferedServerConnection;
-use rustls::unbuffered::{ConnectionState, EncryptError, UnbufferedStatus};
+use rustls::unbuffered::{ConnectionState, UnbufferedStatus};
 use rustls::ServerConfig;
 use std::sync::Arc;
 
@@ -25,11 +25,6 @@ pub struct TlsServerConn {
     /// Received bytes not yet consumed by rustls (a partial record).
     incoming: Vec<u8>,
 }
-
-/// Per-record overhead allowed for when encrypting (header, tag, content type, padding).
-const RECORD_OVERHEAD: usize = 64;
-/// Largest plaintext in one record.
-const MAX_FRAGMENT: usize = 16384;
 
 impl TlsServerConn {
     pub fn new(config: Arc<ServerConfig>) -> Result<Self, TlsError> {
@@ -90,20 +85,7 @@ impl TlsServerConn {
         let ConnectionState::WriteTraffic(mut w) = state.map_err(TlsError::Handshake)? else {
             return Err(TlsError::NotOpen);
         };
-        let start = out.len();
-        let records = data.len().div_ceil(MAX_FRAGMENT).max(1);
-        out.resize(start + data.len() + records * RECORD_OVERHEAD, 0);
-        let n = match w.encrypt(data, &mut out[start..]) {
-            Ok(n) => n,
-            Err(EncryptError::InsufficientSize(e)) => {
-                out.resize(start + e.required_size, 0);
-                w.encrypt(data, &mut out[start..])
-                    .map_err(|_| TlsError::NotOpen)?
-            }
-            Err(_) => return Err(TlsError::NotOpen),
-        };
-        out.truncate(start + n);
-        Ok(())
+        encrypt_app(&mut w, data, out)
     }
 
     /// "TLSv1_3 TLS13_AES_256_GCM_SHA384", once negotiated.
