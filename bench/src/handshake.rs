@@ -74,7 +74,11 @@ fn request_bytes(o: &HandshakeOpts) -> Result<Option<Vec<u8>>> {
     let Some(path) = &o.request else {
         return Ok(None);
     };
-    if !path.starts_with('/') || path.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+    if !path.starts_with('/')
+        || path
+            .bytes()
+            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    {
         bail!("--request {path:?}: expected a path such as / or /index.html");
     }
     let host = match (&o.tls.sni, o.target.rsplit_once(':')) {

@@ -108,27 +108,42 @@ fn failed_with(out: &Out, doc: &Value, kind: &str, why: &str) {
     let lines: Vec<&str> = out.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "{}", out.show());
     assert!(
-        lines[0].starts_with("tfw-bench: error: no TLS handshake succeeded:") && lines[0].contains(why),
+        lines[0].starts_with("tfw-bench: error: no TLS handshake succeeded:")
+            && lines[0].contains(why),
         "{why:?}\n{}",
         out.show()
     );
     let first = format!("first {kind} error: ");
     assert!(
-        out.stdout.lines().any(|l| l.contains(&first) && l.contains(why)),
+        out.stdout
+            .lines()
+            .any(|l| l.contains(&first) && l.contains(why)),
         "{first:?} {why:?}\n{}",
         out.show()
     );
-    assert!(out.stdout.contains("TOTAL:") && out.stdout.contains("ERRORS:"), "{}", out.show());
+    assert!(
+        out.stdout.contains("TOTAL:") && out.stdout.contains("ERRORS:"),
+        "{}",
+        out.show()
+    );
     assert_eq!(doc["handshakes"], 0, "{doc}");
     assert!(doc["errors"][kind].as_u64().unwrap() > 0, "{doc}");
-    assert!(doc["first_errors"][kind].as_str().unwrap().contains(why), "{doc}");
+    assert!(
+        doc["first_errors"][kind].as_str().unwrap().contains(why),
+        "{doc}"
+    );
 }
 
 #[test]
 fn server_closes_after_the_client_hello() {
     let srv = FaultTls::start(Fault::Close);
     let (out, doc) = handshake(&[&srv.addr, "-n", "20", "-c", "2"], "close");
-    failed_with(&out, &doc, "handshake", "closed the connection during the handshake");
+    failed_with(
+        &out,
+        &doc,
+        "handshake",
+        "closed the connection during the handshake",
+    );
     assert_eq!(doc["errors"]["reset"], 0, "{doc}");
     assert!(srv.stop() > 0, "the server never saw a ClientHello");
 }
@@ -137,7 +152,12 @@ fn server_closes_after_the_client_hello() {
 fn server_resets_after_the_client_hello() {
     let srv = FaultTls::start(Fault::Reset);
     let (out, doc) = handshake(&[&srv.addr, "-n", "20", "-c", "2"], "reset");
-    failed_with(&out, &doc, "reset", "reset the connection during the handshake");
+    failed_with(
+        &out,
+        &doc,
+        "reset",
+        "reset the connection during the handshake",
+    );
     assert!(srv.stop() > 0);
 }
 
@@ -163,9 +183,16 @@ fn untrusted_certificate_under_verify() {
     let ca = ca.to_str().unwrap();
     let (srv, addr) = serve_tls(&[]);
     for v in ["1.2", "1.3"] {
-        let args = [&addr, "-n", "20", "-c", "2", "--tls", v, "--verify", "--cacert", ca];
+        let args = [
+            &addr, "-n", "20", "-c", "2", "--tls", v, "--verify", "--cacert", ca,
+        ];
         let (out, doc) = handshake(&args, "untrusted");
-        failed_with(&out, &doc, "handshake", "invalid peer certificate: UnknownIssuer");
+        failed_with(
+            &out,
+            &doc,
+            "handshake",
+            "invalid peer certificate: UnknownIssuer",
+        );
         assert_eq!(doc["settings"]["verify"], true);
     }
     // The same server without --verify: every handshake completes.

@@ -37,7 +37,10 @@ fn is_hex(s: &str, len: usize) -> bool {
 fn parse(path: &Path) -> BTreeMap<(String, String), String> {
     let text = std::fs::read_to_string(path).unwrap();
     let mut m = BTreeMap::new();
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
         let f: Vec<&str> = line.split(' ').collect();
         assert_eq!(f.len(), 3, "{line:?}");
         assert!(is_hex(f[1], 64), "client random in {line:?}");
@@ -54,7 +57,11 @@ fn complete(m: &BTreeMap<(String, String), String>, labels: &[&str]) -> BTreeSet
     let randoms: BTreeSet<String> = m.keys().map(|(_, r)| r.clone()).collect();
     randoms
         .into_iter()
-        .filter(|r| labels.iter().all(|l| m.contains_key(&(l.to_string(), r.clone()))))
+        .filter(|r| {
+            labels
+                .iter()
+                .all(|l| m.contains_key(&(l.to_string(), r.clone())))
+        })
         .collect()
 }
 
@@ -131,7 +138,9 @@ fn one_client_random_per_handshake_against_nginx() {
     for (v, labels) in [("1.2", &["CLIENT_RANDOM"][..]), ("1.3", &TLS13_LABELS[..])] {
         let log = tmp(&format!("nginx{v}"));
         let kl = log.to_str().unwrap();
-        let args = [&target, "-n", "200", "-c", "8", "-t", "2", "--tls", v, "--keylog", kl];
+        let args = [
+            &target, "-n", "200", "-c", "8", "-t", "2", "--tls", v, "--keylog", kl,
+        ];
         let (out, doc) = handshake(&args, "keylog-nginx");
         assert_eq!(out.code(), Some(0), "{}", out.show());
         assert_eq!(doc["handshakes"], 200, "{doc}");
@@ -151,13 +160,21 @@ fn one_client_random_per_handshake_against_nginx() {
 fn keylog_in_a_missing_directory_is_a_setup_error() {
     let ng = Nginx::start("keylog3");
     let target = format!("127.0.0.1:{}", ng.tls);
-    let out = run(&["handshake", &target, "-n", "5", "--keylog", "/nonexistent-dir/keys.log"]);
+    let out = run(&[
+        "handshake",
+        &target,
+        "-n",
+        "5",
+        "--keylog",
+        "/nonexistent-dir/keys.log",
+    ]);
     assert_eq!(out.code(), Some(2), "{}", out.show());
     let lines: Vec<&str> = out.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "{}", out.show());
     assert!(lines[0].starts_with("tfw-bench: error:"), "{}", out.show());
     assert!(
-        lines[0].contains("--keylog /nonexistent-dir/keys.log") && lines[0].contains("No such file"),
+        lines[0].contains("--keylog /nonexistent-dir/keys.log")
+            && lines[0].contains("No such file"),
         "{}",
         out.show()
     );

@@ -40,20 +40,40 @@ fn one_request_per_handshake_against_nginx() {
         // nginx answered exactly those, the slow start's (not counted) and the stub_status
         // request that reads the count.
         let warm = doc["requests"]["answered_in_slow_start"].as_u64().unwrap();
-        assert!(warm >= 1, "every peer's first attempt is in the slow start: {doc}");
+        assert!(
+            warm >= 1,
+            "every peer's first attempt is in the slow start: {doc}"
+        );
         assert_eq!(ng.requests() - before, 200 + warm + 1, "TLS {v}: {doc}");
-        for line in ["One request per connection: GET /", "REQUESTS:", "200 answered (1xx 0, 2xx 200"] {
+        for line in [
+            "One request per connection: GET /",
+            "REQUESTS:",
+            "200 answered (1xx 0, 2xx 200",
+        ] {
             assert!(out.stdout.contains(line), "{line:?}\n{}", out.show());
         }
         assert!(out.stdout.contains("request 0"), "{}", out.show());
     }
     // A missing file: every response is a 404, which is an answer, not an error.
-    let (out, doc) = handshake(&[&target, "-n", "50", "-c", "4", "--request", "/missing"], "404");
+    let (out, doc) = handshake(
+        &[&target, "-n", "50", "-c", "4", "--request", "/missing"],
+        "404",
+    );
     assert_eq!(out.code(), Some(0), "{}", out.show());
     check(&doc, 50, "4xx");
     // A 64 KiB body: several TLS records and receives per response, over two workers.
     let before = ng.requests();
-    let args = [&target, "-n", "60", "-c", "6", "-t", "2", "--request", "/64k.bin"];
+    let args = [
+        &target,
+        "-n",
+        "60",
+        "-c",
+        "6",
+        "-t",
+        "2",
+        "--request",
+        "/64k.bin",
+    ];
     let (out, doc) = handshake(&args, "64k");
     assert_eq!(out.code(), Some(0), "{}", out.show());
     check(&doc, 60, "2xx");
@@ -62,7 +82,18 @@ fn one_request_per_handshake_against_nginx() {
     // Resumed sessions (TLS 1.3 tickets arrive before the response) answer as well.
     let tickets = format!("127.0.0.1:{}", ng.tickets);
     for v in ["1.2", "1.3"] {
-        let args = [&tickets, "-n", "100", "-c", "4", "--tls", v, "--tickets", "on", "--request"];
+        let args = [
+            &tickets,
+            "-n",
+            "100",
+            "-c",
+            "4",
+            "--tls",
+            v,
+            "--tickets",
+            "on",
+            "--request",
+        ];
         let (out, doc) = handshake(&args, "resumed");
         assert_eq!(out.code(), Some(0), "{}", out.show());
         check(&doc, 100, "2xx");
@@ -80,7 +111,17 @@ fn one_request_per_handshake_against_serve_tls() {
     let (srv, addr) = serve_tls(&["--status", "503", "--body-size", "30000"]);
     let mut sent = 0;
     for v in ["1.2", "1.3"] {
-        let args = [&addr, "-n", "150", "-c", "5", "--tls", v, "--request", "/x?y=1"];
+        let args = [
+            &addr,
+            "-n",
+            "150",
+            "-c",
+            "5",
+            "--tls",
+            v,
+            "--request",
+            "/x?y=1",
+        ];
         let (out, doc) = handshake(&args, "serve");
         assert_eq!(out.code(), Some(0), "{}", out.show());
         check(&doc, 150, "5xx");

@@ -114,4 +114,3 @@ pub fn handshake(args: &[&str], name: &str) -> (Out, Value) {
     let _ = std::fs::remove_file(&json);
     (out, doc)
 }
-

@@ -33,7 +33,9 @@ pub(super) fn eof(parser: &mut ResponseParser) -> Result<u16, String> {
     match parser.eof() {
         Ok(Some(done)) => Ok(done.status),
         Ok(None) => Err("the server closed the connection before responding".into()),
-        Err(e) => Err(format!("the server closed the connection mid-response ({e})")),
+        Err(e) => Err(format!(
+            "the server closed the connection mid-response ({e})"
+        )),
     }
 }
 
@@ -44,7 +46,8 @@ mod tests {
     #[test]
     fn first_response_in_pieces_and_read_until_close() {
         let mut p = ResponseParser::new();
-        let wire = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nabc";
+        let wire =
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nabc";
         let (a, b) = wire.split_at(40);
         assert_eq!(feed(&mut p, a).unwrap(), None);
         assert_eq!(feed(&mut p, b).unwrap(), Some(404));

@@ -254,7 +254,8 @@ fn client_driver_sends_a_request_and_reads_the_response() {
             to_client.clear();
         }
         assert_eq!(step, Step::Established, "{v:?}");
-        c.encrypt(b"GET / HTTP/1.1\r\n\r\n", &mut to_server).unwrap();
+        c.encrypt(b"GET / HTTP/1.1\r\n\r\n", &mut to_server)
+            .unwrap();
         let step = s.receive(&to_server, &mut to_client, &mut got).unwrap();
         assert_eq!(step, ServerStep::Open);
         assert_eq!(got, b"GET / HTTP/1.1\r\n\r\n");
