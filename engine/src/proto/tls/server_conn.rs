@@ -80,6 +80,11 @@ impl TlsServerConn {
     /// Encrypts `data` (application data) into records appended to `out`. Only once the
     /// handshake is done (`receive` said `Open`).
     pub fn encrypt(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), TlsError> {
+        // Asking the state machine for its state before the handshake is done would take
+        // (and lose) the handshake record it has ready.
+        if self.conn.is_handshaking() {
+            return Err(TlsError::NotOpen);
+        }
         let UnbufferedStatus { discard, state } = self.conn.process_tls_records(&mut []);
         debug_assert_eq!(discard, 0);
         let ConnectionState::WriteTraffic(mut w) = state.map_err(TlsError::Handshake)? else {

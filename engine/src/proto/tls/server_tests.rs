@@ -229,7 +229,7 @@ fn tickets_resume_when_on_and_not_when_off() {
 
 /// The client driver (`TlsHandshake`) against the server glue: handshake, a request encrypted
 /// with `encrypt`, a response larger than one record decrypted by `advance_into`, for each
-/// version; `encrypt` before the handshake is refused.
+/// version; `encrypt` before the handshake is refused and does not disturb it.
 #[test]
 fn client_driver_sends_a_request_and_reads_the_response() {
     let server_cfg = server_config(&ServerTlsSettings::default()).unwrap();
