@@ -39,6 +39,10 @@ pub struct HandshakeOpts {
     /// A connect plus handshake not done within this long is a timeout.
     #[arg(long, default_value = "5s")]
     pub timeout: String,
+    /// After each handshake send one HTTP/1.1 GET (of PATH, default /) and read its response
+    /// before the reset; the handshake latency is still the handshake's.
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "/")]
+    pub request: Option<String>,
     /// Write the results as JSON to FILE.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -62,6 +66,32 @@ fn target(s: &str) -> Result<(String, SocketAddr)> {
         .with_context(|| format!("{s:?} resolves to no address"))?;
     let host = host.trim_start_matches('[').trim_end_matches(']');
     Ok((host.to_string(), addr))
+}
+
+/// `--request [PATH]`: `GET PATH` with `Host` (the --sni name or the target's host, and
+/// the port), built once.
+fn request_bytes(o: &HandshakeOpts) -> Result<Option<Vec<u8>>> {
+    let Some(path) = &o.request else {
+        return Ok(None);
+    };
+    if !path.starts_with('/')
+        || path
+            .bytes()
+            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    {
+        bail!("--request {path:?}: expected a path such as / or /index.html");
+    }
+    let host = match (&o.tls.sni, o.target.rsplit_once(':')) {
+        (Some(sni), Some((_, port))) => format!("{sni}:{port}"),
+        _ => o.target.clone(),
+    };
+    Ok(Some(tfw_engine::proto::h1::build_request(
+        "GET",
+        path,
+        &host,
+        &[],
+        b"",
+    )))
 }
 
 pub fn plan(o: &HandshakeOpts) -> Result<HandshakePlan> {
@@ -98,6 +128,7 @@ pub fn plan(o: &HandshakeOpts) -> Result<HandshakePlan> {
         timeout,
         io: io_mode(o.io.io),
         interval: Duration::from_secs(1),
+        request: request_bytes(o)?,
     })
 }
 
@@ -121,6 +152,9 @@ pub fn run(o: HandshakeOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         if plan.tls.tickets { "on" } else { "off" },
         o.tls.versions_label(),
     );
+    if let Some(path) = &o.request {
+        println!("  One request per connection: GET {path}");
+    }
     if plan.tls.roots.is_none() {
         println!("  Certificates are NOT verified (use --verify --cacert FILE to verify them)");
     }
@@ -139,7 +173,7 @@ pub fn run(o: HandshakeOpts, stop: Arc<AtomicBool>) -> Result<i32> {
     };
     let started = std::time::SystemTime::now();
     let r = run_handshakes(&plan, stop, &mut on_interval)?;
-    print!("{}", summary(&r));
+    print!("{}", summary(&r, plan.request.is_some()));
     if let Some(path) = &o.json {
         let doc = json_doc(&o, &plan, &r, started);
         std::fs::write(path, serde_json::to_vec_pretty(&doc)?)
@@ -192,7 +226,18 @@ fn rates(r: &HandshakeResult) -> (Vec<u64>, [f64; 4]) {
     )
 }
 
-fn summary(r: &HandshakeResult) -> String {
+/// Responses by status class: 1xx ... 5xx, and "other" when some status was outside them.
+fn status_classes(t: &tfw_engine::stats::handshake::HsSnapshot) -> Vec<(String, u64)> {
+    let c = &t.status_classes;
+    let mut v: Vec<(String, u64)> = (1..=5).map(|i| (format!("{i}xx"), c[i])).collect();
+    if c[0] > 0 {
+        v.push(("other".into(), c[0]));
+    }
+    v
+}
+
+/// tls-perf's report lines and the rest; the REQUESTS line only with `requests`.
+fn summary(r: &HandshakeResult, requests: bool) -> String {
     use std::fmt::Write;
     let t = &r.totals;
     let h = &t.latency;
@@ -235,6 +280,7 @@ fn summary(r: &HandshakeResult) -> String {
     }
     let errors: Vec<String> = HsError::ALL
         .iter()
+        .filter(|&&k| requests || k != HsError::Request)
         .map(|&k| format!("{} {}", k.name(), t.error(k)))
         .collect();
     let _ = writeln!(s, " ERRORS:                 {}", errors.join(", "));
@@ -242,6 +288,20 @@ fn summary(r: &HandshakeResult) -> String {
         if let Some(m) = &r.first_errors[k as usize] {
             let _ = writeln!(s, "   first {} error: {m}", k.name());
         }
+    }
+    if requests {
+        let _ = writeln!(
+            s,
+            " REQUESTS:               {} answered ({}), {} failed; {} more answered in the slow start (not counted)",
+            t.responses,
+            status_classes(t)
+                .iter()
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            t.error(HsError::Request),
+            r.uncounted_responses
+        );
     }
     if let Some(n) = &r.negotiated {
         let _ = writeln!(s, " NEGOTIATED:             {n}");
@@ -327,6 +387,16 @@ fn json_doc(
         "negotiated": r.negotiated,
         "handshakes": t.handshakes,
         "resumed": t.resumed,
+        "requests": plan.request.as_ref().map(|_| json!({
+            "path": o.request,
+            "answered": t.responses,
+            "failed": t.error(HsError::Request),
+            "answered_in_slow_start": r.uncounted_responses,
+            "status": status_classes(t)
+                .into_iter()
+                .map(|(k, n)| (k, json!(n)))
+                .collect::<serde_json::Map<_, _>>(),
+        })),
         "handshakes_per_s": if secs > 0.0 { t.handshakes as f64 / secs } else { 0.0 },
         "per_second": { "max": max, "avg": avg, "p95": p95, "min": min, "series": series },
         "errors": errors,

@@ -9,31 +9,6 @@ use common::*;
 use serde_json::Value;
 use std::process::Command;
 
-/// Starts `serve --tls` with `extra` arguments; returns it and its address.
-fn serve_tls(extra: &[&str]) -> (Running, String) {
-    let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--tls", "-t", "1"];
-    args.extend_from_slice(extra);
-    let srv = spawn(&args);
-    let line = srv
-        .wait_line("tfw-bench serve: listening on ")
-        .expect("serve --tls starts");
-    let addr = line
-        .trim_start_matches("tfw-bench serve: listening on ")
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string();
-    (srv, addr)
-}
-
-/// Stops `serve` and returns its output.
-fn stop(srv: Running) -> Out {
-    kill("-TERM", &srv.child.id().to_string());
-    let out = srv.finish();
-    assert_eq!(out.code(), Some(0), "{}", out.show());
-    out
-}
-
 fn curl(args: &[&str]) -> std::process::Output {
     Command::new("curl")
         .args(["-sS", "--max-time", "20"])
@@ -80,7 +55,7 @@ fn handshakes_and_https_against_the_generated_certificate() {
     let got = curl(&["-k", "--http1.1", "-I", &url]);
     assert!(got.status.success(), "{got:?}");
     assert!(String::from_utf8_lossy(&got.stdout).starts_with("HTTP/1.1 200"));
-    let out = stop(srv);
+    let out = stop_serve(srv);
     assert!(out.stdout.contains("served requests=3 "), "{}", out.show());
 }
 
@@ -114,7 +89,7 @@ fn certificate_from_files_is_served_and_bad_files_are_setup_errors() {
     ]);
     assert!(got.status.success(), "{got:?}");
     assert_eq!(got.stdout, b"xx");
-    stop(srv);
+    stop_serve(srv);
 
     let missing = dir.join("missing.pem");
     let m = missing.to_str().unwrap();

@@ -8,7 +8,7 @@ use crate::plan::HandshakePlan;
 use crate::result::{CpuUsage, IoInfo};
 use crate::ring::sys;
 use crate::ring::uring::UringConfig;
-use crate::stats::handshake::HsSnapshot;
+use crate::stats::handshake::{HsSnapshot, HS_ERROR_KINDS};
 use crate::worker::handshake::{handshake_thread, HandshakeSetup, HsEnd, HsMsg};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,7 +35,7 @@ pub struct HandshakeResult {
     pub intervals: Vec<HsInterval>,
     pub interval: Duration,
     /// The first message of each error kind (indexed as `HsError as usize`).
-    pub first_errors: [Option<String>; 4],
+    pub first_errors: [Option<String>; HS_ERROR_KINDS],
     /// Version, suite and group of the first handshake, e.g. "TLSv1_3 TLS13_AES_256_GCM_SHA384 X25519".
     pub negotiated: Option<String>,
     /// Every attempt failed and none succeeded: the workers gave up (the first error).
@@ -47,6 +47,8 @@ pub struct HandshakeResult {
     pub cpu: CpuUsage,
     /// Worker threads' CPU time over the measured phase, summed.
     pub worker_cpu_s: f64,
+    /// `--request`: responses to the slow start's requests (not in `totals`).
+    pub uncounted_responses: u64,
 }
 
 /// Runs a handshake storm to its end (or until `stop` is set); `on_interval` sees each merged
@@ -191,7 +193,7 @@ pub fn run_handshakes(
         .filter_map(|e| e.measure_start_ns.map(|m| e.end_ns.saturating_sub(m)))
         .max()
         .unwrap_or(0);
-    let mut first_errors: [Option<String>; 4] = Default::default();
+    let mut first_errors: [Option<String>; HS_ERROR_KINDS] = Default::default();
     for e in &ends {
         for (k, m) in e.first_errors.iter().enumerate() {
             if first_errors[k].is_none() {
@@ -217,5 +219,6 @@ pub fn run_handshakes(
             max_rss_kib: rss,
         },
         worker_cpu_s: ends.iter().map(|e| e.cpu_s).sum(),
+        uncounted_responses: ends.iter().map(|e| e.uncounted_responses).sum(),
     })
 }

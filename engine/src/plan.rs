@@ -237,9 +237,13 @@ pub struct HandshakePlan {
     pub duration: Option<Duration>,
     /// Stop after exactly this many measured handshakes.
     pub handshakes: Option<u64>,
-    /// A connect plus handshake taking longer than this counts as a timeout.
+    /// A connect plus handshake taking longer than this counts as a timeout (and, with
+    /// `request`, a response not complete this long after the request).
     pub timeout: Duration,
     pub io: IoMode,
     /// Interval between per-worker snapshots.
     pub interval: Duration,
+    /// `--request`: the wire bytes of one HTTP/1.1 GET sent on every established
+    /// connection; its response is read before the reset. None: handshakes only.
+    pub request: Option<Vec<u8>>,
 }

@@ -1,12 +1,14 @@
 //! Shared helpers for the tfw-bench binary's tests: running it with a hard time limit,
 //! temporary JSON paths, a small JSON Schema checker for reports/schema/run.schema.json,
-//! and a raw-socket server that misbehaves on purpose.
+//! a raw-socket server that misbehaves on purpose, `serve --tls` as a child, and (tls_nginx)
+//! the nginx the `handshake` tests run against.
 //!
 //! Everything is on loopback with port 0; every wait is bounded; nothing asserts on timing.
 
 #![allow(dead_code)]
 
 pub mod nginx;
+pub mod tls_nginx;
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -451,4 +453,31 @@ pub fn tmp_file(name: &str, bytes: &[u8]) -> PathBuf {
     let mut f = std::fs::File::create(&p).unwrap();
     f.write_all(bytes).unwrap();
     p
+}
+
+// --- `tfw-bench serve --tls` as a child. ---
+
+/// Starts `serve --tls` with `extra` arguments; returns it and its address.
+pub fn serve_tls(extra: &[&str]) -> (Running, String) {
+    let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--tls", "-t", "1"];
+    args.extend_from_slice(extra);
+    let srv = spawn(&args);
+    let line = srv
+        .wait_line("tfw-bench serve: listening on ")
+        .expect("serve --tls starts");
+    let addr = line
+        .trim_start_matches("tfw-bench serve: listening on ")
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    (srv, addr)
+}
+
+/// Stops `serve` and returns its output.
+pub fn stop_serve(srv: Running) -> Out {
+    kill("-TERM", &srv.child.id().to_string());
+    let out = srv.finish();
+    assert_eq!(out.code(), Some(0), "{}", out.show());
+    out
 }

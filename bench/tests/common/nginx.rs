@@ -19,7 +19,7 @@ pub struct Nginx {
     pub h2c: u16,
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -1,5 +1,6 @@
-//! Handshake-storm measurement: handshakes (full and resumed), errors by kind and an HDR
-//! histogram of every handshake's latency, per worker, snapshotted per interval like `Stats`.
+//! Handshake-storm measurement: handshakes (full and resumed), errors by kind, an HDR
+//! histogram of every handshake's latency, and with `--request` the responses by status
+//! class, per worker, snapshotted per interval like `Stats`.
 
 use super::new_latency_histogram;
 use hdrhistogram::Histogram;
@@ -15,14 +16,21 @@ pub enum HsError {
     Timeout,
     /// The connection was reset (or a send failed) during the handshake.
     Reset,
+    /// `--request`: the request after an established handshake got no valid response (the
+    /// server closed or reset, the response was not HTTP/1.1, TLS failed, or it timed out).
+    Request,
 }
 
+/// Error kinds (the length of arrays indexed by `HsError as usize`).
+pub const HS_ERROR_KINDS: usize = 5;
+
 impl HsError {
-    pub const ALL: [HsError; 4] = [
+    pub const ALL: [HsError; HS_ERROR_KINDS] = [
         HsError::Connect,
         HsError::Handshake,
         HsError::Timeout,
         HsError::Reset,
+        HsError::Request,
     ];
 
     pub fn name(self) -> &'static str {
@@ -31,6 +39,7 @@ impl HsError {
             HsError::Handshake => "handshake",
             HsError::Timeout => "timeout",
             HsError::Reset => "reset",
+            HsError::Request => "request",
         }
     }
 }
@@ -43,12 +52,16 @@ pub struct HsSnapshot {
     /// Handshakes that resumed a session.
     pub resumed: u64,
     /// Failed attempts, indexed as `HsError as usize`.
-    pub errors: [u64; 4],
+    pub errors: [u64; HS_ERROR_KINDS],
     /// Handshakes in progress when the snapshot was taken (a gauge: merged by sum over
     /// workers of one interval).
     pub in_progress: u64,
     /// Connect-to-established latency of every handshake, in µs.
     pub latency: Histogram<u64>,
+    /// `--request`: responses received (one per connection at most).
+    pub responses: u64,
+    /// Responses by status class: index 1..=5 for 1xx..5xx, 0 for any other status.
+    pub status_classes: [u64; 6],
 }
 
 impl HsSnapshot {
@@ -56,7 +69,9 @@ impl HsSnapshot {
         HsSnapshot {
             handshakes: 0,
             resumed: 0,
-            errors: [0; 4],
+            errors: [0; HS_ERROR_KINDS],
+            responses: 0,
+            status_classes: [0; 6],
             in_progress: 0,
             latency: new_latency_histogram(),
         }
@@ -74,6 +89,10 @@ impl HsSnapshot {
         self.handshakes += other.handshakes;
         self.resumed += other.resumed;
         self.in_progress += other.in_progress;
+        self.responses += other.responses;
+        for (a, b) in self.status_classes.iter_mut().zip(other.status_classes) {
+            *a += b;
+        }
         for (a, b) in self.errors.iter_mut().zip(other.errors) {
             *a += b;
         }
@@ -88,6 +107,14 @@ impl HsSnapshot {
         self.handshakes += 1;
         self.resumed += u64::from(resumed);
         self.latency.saturating_record(latency_us);
+    }
+
+    /// A response with `status` arrived (`--request`).
+    #[inline]
+    pub fn response(&mut self, status: u16) {
+        self.responses += 1;
+        let class = usize::from(status / 100);
+        self.status_classes[if (1..=5).contains(&class) { class } else { 0 }] += 1;
     }
 
     #[inline]
@@ -116,6 +143,10 @@ mod tests {
         assert_eq!(s.handshakes + s.total_errors() + s.latency.len(), 0);
         s.handshake(200, false);
         s.failed(HsError::Reset);
+        s.response(200);
+        s.response(404);
+        s.response(204);
+        s.response(999);
         let mut t = HsSnapshot::empty();
         t.add(&a);
         t.add(&s);
@@ -124,5 +155,7 @@ mod tests {
         assert_eq!(t.error(HsError::Reset), 1);
         assert_eq!(t.latency.len(), 3);
         assert_eq!(t.latency.max(), 300);
+        assert_eq!(t.responses, 4);
+        assert_eq!(t.status_classes, [1, 0, 2, 0, 1, 0]);
     }
 }

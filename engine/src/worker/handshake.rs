@@ -3,16 +3,20 @@
 //! again. A slow start lets at most `SLOW_START` peers begin their first attempt at once and
 //! counts nothing until every peer has finished one; then handshakes, errors and latencies are
 //! counted per interval until the duration, the handshake count or a stop signal ends the run.
-//! In-flight attempts at the end are dropped with the backend (like tls-perf).
+//! In-flight attempts at the end are dropped with the backend (like tls-perf). With
+//! `--request` an established peer sends one HTTP/1.1 request and reads the response
+//! (`hs_request`) before its RST; its attempt ends then, so `-n` waits for those responses.
 
 use super::clock::{ns, Clock};
+use super::hs_request;
 use super::{make_backend, AnyBackend};
 use crate::plan::HandshakePlan;
+use crate::proto::h1::ResponseParser;
 use crate::proto::tls::{self, Step, TlsHandshake};
 use crate::result::IoInfo;
 use crate::ring::uring::UringConfig;
 use crate::ring::{Backend, Completion, Slot};
-use crate::stats::handshake::{HsError, HsSnapshot};
+use crate::stats::handshake::{HsError, HsSnapshot, HS_ERROR_KINDS};
 use rustls::pki_types::ServerName;
 use rustls::ClientConfig;
 use std::collections::VecDeque;
@@ -64,11 +68,13 @@ pub struct HsEnd {
     /// Thread CPU time (user + sys) over the measured phase.
     pub cpu_s: f64,
     /// The first message of each error kind (indexed as `HsError as usize`).
-    pub first_errors: [Option<String>; 4],
+    pub first_errors: [Option<String>; HS_ERROR_KINDS],
     /// Version, suite and group of the first handshake.
     pub negotiated: Option<String>,
     /// Why the worker gave up: every attempt failed and none succeeded.
     pub aborted: Option<String>,
+    /// `--request`: responses to requests of attempts that were not counted (the slow start).
+    pub uncounted_responses: u64,
 }
 
 /// Everything a handshake worker thread needs.
@@ -135,6 +141,8 @@ enum PeerState {
     Finishing,
     /// Established; waiting for TLS 1.3 session tickets until `deadline`.
     Lingering,
+    /// Established, the request sent (`--request`); reading the response until `deadline`.
+    Requesting,
 }
 
 struct Peer {
@@ -147,7 +155,11 @@ struct Peer {
     queued: bool,
     /// This attempt started while measuring: its outcome counts.
     counted: bool,
+    /// Counted, established, and waiting for its response (`--request`).
+    awaiting: bool,
     first_done: bool,
+    /// `--request`: the response parser (reset for each attempt).
+    parser: ResponseParser,
 }
 
 struct W<'a> {
@@ -161,10 +173,14 @@ struct W<'a> {
     first_done: usize,
     stats: HsSnapshot,
     out: Vec<u8>,
+    /// `--request`: decrypted response bytes of the current event.
+    plain: Vec<u8>,
     now: u64,
     measuring: bool,
     counted_done: u64,
     counted_inflight: u64,
+    /// Counted attempts established and waiting for their response (`--request`).
+    counted_awaiting: u64,
     quota: u64,
     await_tickets: bool,
     ever_ok: bool,
@@ -194,7 +210,9 @@ fn run<B: Backend>(
                 retry_at: 0,
                 queued: false,
                 counted: false,
+                awaiting: false,
                 first_done: false,
+                parser: ResponseParser::new(),
             })
             .collect(),
         by_slot: Vec::new(),
@@ -203,10 +221,12 @@ fn run<B: Backend>(
         first_done: 0,
         stats: HsSnapshot::empty(),
         out: Vec::with_capacity(8192),
+        plain: Vec::new(),
         now: 0,
         measuring: false,
         counted_done: 0,
         counted_inflight: 0,
+        counted_awaiting: 0,
         quota: setup.quota.unwrap_or(u64::MAX),
         await_tickets: plan.tls.tickets,
         ever_ok: false,
@@ -240,7 +260,7 @@ fn run<B: Backend>(
             break;
         }
         if setup.stop.load(Ordering::Relaxed)
-            || (w.measuring && (w.now >= end_at || w.counted_done >= w.quota))
+            || (w.measuring && (w.now >= end_at || (w.counted_done >= w.quota && !w.requesting())))
         {
             break;
         }
@@ -287,6 +307,12 @@ impl W<'_> {
             .iter()
             .filter(|p| matches!(p.state, PeerState::Connecting | PeerState::Handshaking))
             .count() as u64
+    }
+
+    /// Counted attempts wait for their response, and so do slow-start ones still open, so
+    /// that every request sent with `-n` is answered (or failed) before the end.
+    fn requesting(&self) -> bool {
+        self.counted_awaiting > 0 || self.peers.iter().any(|p| p.state == PeerState::Requesting)
     }
 
     fn peer_of(&self, slot: Slot) -> Option<usize> {
@@ -356,7 +382,11 @@ impl W<'_> {
     fn attempt_over(&mut self, pi: usize) {
         let p = &mut self.peers[pi];
         if std::mem::take(&mut p.counted) {
-            self.counted_inflight -= 1;
+            if std::mem::take(&mut p.awaiting) {
+                self.counted_awaiting -= 1;
+            } else {
+                self.counted_inflight -= 1;
+            }
         }
         if !p.first_done {
             p.first_done = true;
@@ -402,6 +432,7 @@ impl W<'_> {
         let slot = p.slot;
         p.state = PeerState::Idle;
         p.tls = None;
+        p.parser.reset();
         p.retry_at = self.now;
         if open {
             io.close(slot, true);
@@ -428,6 +459,10 @@ impl W<'_> {
                 }
                 PeerState::Finishing if self.now.saturating_sub(p.started) >= timeout => {
                     self.restart(io, pi, true)
+                }
+                PeerState::Requesting if self.now >= p.deadline => {
+                    let msg = format!("no response within {:?}", self.plan.timeout);
+                    self.note_error(io, pi, HsError::Request, msg, true);
                 }
                 PeerState::Lingering if self.now >= p.deadline => {
                     // The server sends no tickets: later handshakes do not wait for them.
@@ -488,6 +523,7 @@ impl W<'_> {
             }
             Completion::Data { data, .. } => match state {
                 PeerState::Handshaking => self.advance(io, pi, data),
+                PeerState::Requesting => self.respond(io, pi, data),
                 PeerState::Lingering => {
                     let p = &mut self.peers[pi];
                     let got = match p.tls.as_mut() {
@@ -519,11 +555,22 @@ impl W<'_> {
                     };
                     self.note_error(io, pi, kind, msg, true);
                 }
+                PeerState::Requesting => match error {
+                    None => self.response_over(io, pi),
+                    Some(e) => {
+                        let msg = format!("receiving the response failed: {e}");
+                        self.note_error(io, pi, HsError::Request, msg, true);
+                    }
+                },
                 _ => self.restart(io, pi, true),
             },
             Completion::SendFailed { error: e, .. } => match state {
                 PeerState::Connecting | PeerState::Handshaking => {
                     self.note_error(io, pi, HsError::Reset, format!("send failed: {e}"), true)
+                }
+                PeerState::Requesting => {
+                    let msg = format!("sending the request failed: {e}");
+                    self.note_error(io, pi, HsError::Request, msg, true);
                 }
                 _ => self.restart(io, pi, true),
             },
@@ -554,6 +601,9 @@ impl W<'_> {
                     self.counted_done += 1;
                 }
                 self.ever_ok = true;
+                if self.plan.request.is_some() {
+                    return self.request(io, pi);
+                }
                 self.attempt_over(pi);
                 self.peers[pi].state = PeerState::Finishing;
                 // The last flight (TLS 1.3: the client's Finished) goes out before the RST.
@@ -575,6 +625,75 @@ impl W<'_> {
                 self.note_error(io, pi, HsError::Handshake, msg, true);
             }
         }
+    }
+
+    /// `--request`: the established peer sends its request after its last flight (one send)
+    /// and waits for the response; its attempt stays open until then.
+    fn request<B: Backend>(&mut self, io: &mut B, pi: usize) {
+        let (Some(req), p) = (self.plan.request.as_deref(), &mut self.peers[pi]) else {
+            return;
+        };
+        let Some(h) = p.tls.as_mut() else {
+            return;
+        };
+        if let Err(e) = h.encrypt(req, &mut self.out) {
+            self.out.clear();
+            let msg = format!("cannot encrypt the request: {e}");
+            return self.note_error(io, pi, HsError::Request, msg, true);
+        }
+        if p.counted {
+            p.awaiting = true;
+            self.counted_inflight -= 1;
+            self.counted_awaiting += 1;
+        }
+        p.state = PeerState::Requesting;
+        p.deadline = self.now + ns(self.plan.timeout);
+        let slot = p.slot;
+        self.flush(io, slot, false);
+    }
+
+    /// `--request`: response bytes for peer `pi`; a complete response ends the attempt.
+    fn respond<B: Backend>(&mut self, io: &mut B, pi: usize, data: &[u8]) {
+        let p = &mut self.peers[pi];
+        let Some(h) = p.tls.as_mut() else {
+            return;
+        };
+        self.plain.clear();
+        let r = h.advance_into(data, &mut self.out, Some(&mut self.plain));
+        self.out.clear();
+        if let Err(e) = r {
+            let msg = format!("TLS error while reading the response: {e}");
+            return self.note_error(io, pi, HsError::Request, msg, true);
+        }
+        let closed = h.peer_closed();
+        match hs_request::feed(&mut p.parser, &self.plain) {
+            Ok(Some(status)) => self.answered(io, pi, status),
+            Ok(None) if closed => self.response_over(io, pi),
+            Ok(None) => {}
+            Err(e) => {
+                let msg = format!("the response is not valid HTTP/1.1: {e}");
+                self.note_error(io, pi, HsError::Request, msg, true);
+            }
+        }
+    }
+
+    /// `--request`: the server ended the stream before a complete response was parsed.
+    fn response_over<B: Backend>(&mut self, io: &mut B, pi: usize) {
+        match hs_request::eof(&mut self.peers[pi].parser) {
+            Ok(status) => self.answered(io, pi, status),
+            Err(msg) => self.note_error(io, pi, HsError::Request, msg, true),
+        }
+    }
+
+    /// `--request`: the response came; counted, then the RST and the next attempt.
+    fn answered<B: Backend>(&mut self, io: &mut B, pi: usize, status: u16) {
+        if self.peers[pi].counted {
+            self.stats.response(status);
+        } else {
+            self.end.uncounted_responses += 1;
+        }
+        self.attempt_over(pi);
+        self.restart(io, pi, true);
     }
 
     /// The established peer's last flight is out: wait for tickets, or reset and go again.

@@ -5,6 +5,7 @@
 pub mod client;
 pub mod clock;
 pub mod handshake;
+mod hs_request;
 pub mod record;
 pub mod schedule;
 pub mod server;

@@ -22,6 +22,8 @@ pub struct TlsHandshake {
     conn: TlsClientConn,
     /// Application data received after the handshake (dropped).
     plain: Vec<u8>,
+    /// The server closed the TLS session (close_notify) after the handshake.
+    closed: bool,
 }
 
 impl TlsHandshake {
@@ -30,24 +32,52 @@ impl TlsHandshake {
         Ok(TlsHandshake {
             conn: TlsClientConn::new(config, name)?,
             plain: Vec::new(),
+            closed: false,
         })
     }
 
     /// Appends `received`, runs the state machine as far as it goes, and appends the records
     /// to send to `out`.
     pub fn advance(&mut self, received: &[u8], out: &mut Vec<u8>) -> Result<Step, TlsError> {
-        let step = self.conn.receive(received, out, &mut self.plain);
-        self.plain.clear();
+        self.advance_into(received, out, None)
+    }
+
+    /// `advance`, appending the application data the server sent after the handshake to
+    /// `plain` (when given; else it is dropped).
+    pub fn advance_into(
+        &mut self,
+        received: &[u8],
+        out: &mut Vec<u8>,
+        plain: Option<&mut Vec<u8>>,
+    ) -> Result<Step, TlsError> {
+        let step = match plain {
+            Some(p) => self.conn.receive(received, out, p),
+            None => {
+                let s = self.conn.receive(received, out, &mut self.plain);
+                self.plain.clear();
+                s
+            }
+        };
         Ok(match step? {
             SessionStep::Handshaking => Step::NeedData,
+            SessionStep::Open => Step::Established,
             // A close_notify after the handshake: it was done.
-            SessionStep::Open | SessionStep::Closed => Step::Established,
+            SessionStep::Closed => {
+                self.closed = true;
+                Step::Established
+            }
         })
     }
 
-    /// The connection underneath (to send a request after the handshake).
-    pub fn conn(&mut self) -> &mut TlsClientConn {
-        &mut self.conn
+    /// Encrypts application data (`data`) into records appended to `out`. Only once
+    /// `advance` said `Established`.
+    pub fn encrypt(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), TlsError> {
+        self.conn.encrypt(data, out)
+    }
+
+    /// True once the server closed the TLS session (close_notify) after the handshake.
+    pub fn peer_closed(&self) -> bool {
+        self.closed
     }
 
     /// True when the completed handshake resumed an earlier session.

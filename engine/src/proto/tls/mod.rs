@@ -44,6 +44,34 @@ fn encode_record<D>(s: &mut rustls::unbuffered::EncodeTlsData<'_, D>, out: &mut 
     out.truncate(start + n);
 }
 
+/// Per-record overhead allowed for when encrypting (header, tag, content type, padding).
+const RECORD_OVERHEAD: usize = 64;
+/// Largest plaintext in one record.
+const MAX_FRAGMENT: usize = 16384;
+
+/// Encrypts application data into records appended to `out` (client and server side alike).
+fn encrypt_app<D>(
+    w: &mut rustls::unbuffered::WriteTraffic<'_, D>,
+    data: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), TlsError> {
+    use rustls::unbuffered::EncryptError;
+    let start = out.len();
+    let records = data.len().div_ceil(MAX_FRAGMENT).max(1);
+    out.resize(start + data.len() + records * RECORD_OVERHEAD, 0);
+    let n = match w.encrypt(data, &mut out[start..]) {
+        Ok(n) => n,
+        Err(EncryptError::InsufficientSize(e)) => {
+            out.resize(start + e.required_size, 0);
+            w.encrypt(data, &mut out[start..])
+                .map_err(|_| TlsError::NotOpen)?
+        }
+        Err(_) => return Err(TlsError::NotOpen),
+    };
+    out.truncate(start + n);
+    Ok(())
+}
+
 /// A TLS setting that cannot be used, or a handshake that failed.
 #[derive(Debug, Error)]
 pub enum TlsError {

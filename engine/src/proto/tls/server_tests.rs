@@ -227,3 +227,49 @@ fn tickets_resume_when_on_and_not_when_off() {
         }
     }
 }
+
+/// The client driver (`TlsHandshake`) against the server glue: handshake, a request encrypted
+/// with `encrypt`, a response larger than one record decrypted by `advance_into`, for each
+/// version; `encrypt` before the handshake is refused and does not disturb it.
+#[test]
+fn client_driver_sends_a_request_and_reads_the_response() {
+    let server_cfg = server_config(&ServerTlsSettings::default()).unwrap();
+    for v in [TlsVersions::Tls12, TlsVersions::Tls13] {
+        let cfg = client_config(&client(v, false, None)).unwrap();
+        let name = ServerName::try_from("localhost".to_string()).unwrap();
+        let mut c = TlsHandshake::new(cfg, name).unwrap();
+        let mut s = TlsServerConn::new(server_cfg.clone()).unwrap();
+        assert!(matches!(
+            c.encrypt(b"x", &mut Vec::new()),
+            Err(TlsError::NotOpen)
+        ));
+        let (mut to_server, mut to_client, mut got) = (Vec::new(), Vec::new(), Vec::new());
+        let mut step = c.advance(&[], &mut to_server).unwrap();
+        for _ in 0..10 {
+            if step == Step::Established {
+                break;
+            }
+            s.receive(&to_server, &mut to_client, &mut got).unwrap();
+            to_server.clear();
+            step = c.advance(&to_client, &mut to_server).unwrap();
+            to_client.clear();
+        }
+        assert_eq!(step, Step::Established, "{v:?}");
+        c.encrypt(b"GET / HTTP/1.1\r\n\r\n", &mut to_server)
+            .unwrap();
+        let step = s.receive(&to_server, &mut to_client, &mut got).unwrap();
+        assert_eq!(step, ServerStep::Open);
+        assert_eq!(got, b"GET / HTTP/1.1\r\n\r\n");
+        let body = vec![b'y'; 40_000];
+        s.encrypt(&body, &mut to_client).unwrap();
+        let mut plain = Vec::new();
+        let mut out = Vec::new();
+        // Fed in pieces that split records.
+        for piece in to_client.chunks(1000) {
+            let step = c.advance_into(piece, &mut out, Some(&mut plain)).unwrap();
+            assert_eq!(step, Step::Established);
+        }
+        assert_eq!(plain, body, "{v:?}");
+        assert!(!c.peer_closed());
+    }
+}

@@ -3,10 +3,10 @@
 //! decrypted, and encrypt application data once the handshake is done. The client and
 //! server connections differ only in which rustls type they wrap (`Records`).
 
-use super::{encode_record, TlsError};
+use super::{encode_record, encrypt_app, TlsError};
 use rustls::client::{ClientConnectionData, UnbufferedClientConnection};
 use rustls::server::{ServerConnectionData, UnbufferedServerConnection};
-use rustls::unbuffered::{ConnectionState, EncryptError, UnbufferedStatus};
+use rustls::unbuffered::{ConnectionState, UnbufferedStatus};
 
 /// Where a TLS session stands after it was fed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,11 +54,6 @@ impl Records for UnbufferedServerConnection {
         self.is_handshaking()
     }
 }
-
-/// Per-record overhead allowed for when encrypting (header, tag, content type, padding).
-const RECORD_OVERHEAD: usize = 64;
-/// Largest plaintext in one record.
-const MAX_FRAGMENT: usize = 16384;
 
 /// Appends `received` to `incoming` (the bytes rustls has not consumed: a partial record),
 /// runs the state machine as far as it goes, appends records to send to `out` and decrypted
@@ -111,23 +106,15 @@ pub(super) fn encrypt<C: Records>(
     data: &[u8],
     out: &mut Vec<u8>,
 ) -> Result<(), TlsError> {
+    // Asking the state machine for its state before the handshake is done would take
+    // (and lose) the handshake record it has ready.
+    if conn.handshaking() {
+        return Err(TlsError::NotOpen);
+    }
     let UnbufferedStatus { discard, state } = conn.process(&mut []);
     debug_assert_eq!(discard, 0);
     let ConnectionState::WriteTraffic(mut w) = state.map_err(TlsError::Handshake)? else {
         return Err(TlsError::NotOpen);
     };
-    let start = out.len();
-    let records = data.len().div_ceil(MAX_FRAGMENT).max(1);
-    out.resize(start + data.len() + records * RECORD_OVERHEAD, 0);
-    let n = match w.encrypt(data, &mut out[start..]) {
-        Ok(n) => n,
-        Err(EncryptError::InsufficientSize(e)) => {
-            out.resize(start + e.required_size, 0);
-            w.encrypt(data, &mut out[start..])
-                .map_err(|_| TlsError::NotOpen)?
-        }
-        Err(_) => return Err(TlsError::NotOpen),
-    };
-    out.truncate(start + n);
-    Ok(())
+    encrypt_app(&mut w, data, out)
 }
