@@ -55,7 +55,6 @@ fn list(s: &Option<String>) -> Vec<String> {
 
 impl TlsOpts {
     /// Were any TLS options given (they need an https:// target for stress)?
-    // Not called until `stress` takes these options (its https:// targets).
     pub fn any(&self) -> bool {
         self.tls.is_some()
             || self.ciphers.is_some()

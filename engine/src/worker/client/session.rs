@@ -46,17 +46,7 @@ impl State<'_> {
         let mut conn = match TlsClientConn::new(setup.config.clone(), setup.name.clone()) {
             Ok(c) => c,
             Err(e) => {
-                let mut why = e.to_string();
-                if let (Some(want), true) = (
-                    self.tls.as_ref().and_then(|s| s.alpn),
-                    why.contains("NoApplicationProtocol"),
-                ) {
-                    why = format!(
-                        "the server did not accept {} by ALPN ({why})",
-                        String::from_utf8_lossy(want)
-                    );
-                }
-                self.tls_failed(ci, &why);
+                self.tls_failed(ci, &e.to_string());
                 self.drop_conn(io, ci, true);
                 return;
             }
@@ -92,17 +82,7 @@ impl State<'_> {
         let step = match step {
             Ok(s) => s,
             Err(e) => {
-                let mut why = e.to_string();
-                if let (Some(want), true) = (
-                    self.tls.as_ref().and_then(|s| s.alpn),
-                    why.contains("NoApplicationProtocol"),
-                ) {
-                    why = format!(
-                        "the server did not accept {} by ALPN ({why})",
-                        String::from_utf8_lossy(want)
-                    );
-                }
-                self.tls_failed(ci, &why);
+                self.tls_failed(ci, &e.to_string());
                 self.drop_conn(io, ci, true);
                 return;
             }
@@ -138,12 +118,22 @@ impl State<'_> {
         }
     }
 
-    /// Counts a TLS failure on connection `ci` and keeps the first reason for the summary.
+    /// Counts a TLS failure on connection `ci` and keeps the first reason for the summary
+    /// (a refused ALPN protocol said in those words).
     pub(super) fn tls_failed(&mut self, _ci: usize, why: &str) {
         self.stats.error(ErrorKind::Tls);
-        if self.first_connect_error.is_none() {
-            self.first_connect_error = Some(format!("TLS with {}: {why}", self.plan.target));
+        if self.first_connect_error.is_some() {
+            return;
         }
+        let want = self.tls.as_ref().and_then(|s| s.alpn);
+        let why = match want {
+            Some(p) if why.contains("NoApplicationProtocol") => format!(
+                "the server did not accept {} by ALPN ({why})",
+                String::from_utf8_lossy(p)
+            ),
+            _ => why.to_string(),
+        };
+        self.first_connect_error = Some(format!("TLS with {}: {why}", self.plan.target));
     }
 }
 
