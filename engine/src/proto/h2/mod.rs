@@ -6,6 +6,7 @@
 //! shared by the load client (`client`) and the built-in target's server side.
 
 pub mod client;
+mod conn;
 pub mod error;
 pub mod frame;
 pub mod hpack;
@@ -19,3 +20,5 @@ pub use server::{response_from_h1, H2RequestSink, H2Response, H2Server};
 
 #[cfg(test)]
 mod pair_tests;
+#[cfg(test)]
+mod test_support;
