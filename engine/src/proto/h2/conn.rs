@@ -152,9 +152,7 @@ impl SendLimits {
         frame::settings_ack(out);
         Ok(true)
     }
-}
 
-impl SendLimits {
     /// Writes `body[*sent..]` as DATA on `stream` (END_STREAM on the last frame) as far as
     /// the stream's `window`, the connection's window and the max frame size allow; true
     /// once all of it went.

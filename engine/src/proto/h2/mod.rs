@@ -3,7 +3,8 @@
 //! steady state.
 //!
 //! `frame` splits and writes frames and `hpack` encodes and decodes header blocks; both are
-//! shared by the load client (`client`) and the built-in target's server side.
+//! shared by the load client (`client`) and the built-in target's server side (`server`),
+//! and so is `conn`, the connection-level frame handling the two have in common.
 
 pub mod client;
 mod conn;
