@@ -18,6 +18,7 @@ mod tests_flow;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use super::conn::{self, HeaderBlock, SendLimits, SendWindow, Wording};
 use super::error::H2Error;
 use super::frame::{
     self, code, flag, setting, FrameReader, Head, Kind, DEFAULT_MAX_FRAME, DEFAULT_WINDOW,
@@ -29,6 +30,15 @@ pub use request::{request_from_h1, H2Request};
 
 /// Largest response header block (HEADERS + CONTINUATIONs) accepted.
 pub const MAX_HEADER_BLOCK: usize = 64 * 1024;
+
+/// The client's wording of the errors `conn` reports.
+const WORDING: Wording = Wording {
+    first_not_settings: "the server's first frame is not SETTINGS",
+    push_promise: "PUSH_PROMISE although push is disabled",
+    stray_continuation: "CONTINUATION without a header block in progress",
+    not_continuation: "a frame other than the CONTINUATION of a header block",
+    block_too_large: "response header block larger than 64 KiB",
+};
 
 /// What the client advertises and how many streams it keeps open at most.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,6 +126,12 @@ impl Stream {
     }
 }
 
+impl SendWindow for Stream {
+    fn open_window(&mut self) -> Option<&mut i64> {
+        (self.id != 0).then_some(&mut self.send_window)
+    }
+}
+
 /// What the connection expects next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum ConnState {
@@ -149,15 +165,14 @@ struct Conn {
     next_id: u32,
     settings: ClientSettings,
     peer_max_streams: u32,
-    peer_initial_window: i64,
-    peer_max_frame: usize,
-    conn_send_window: i64,
+    /// The connection's send window and the peer's frame and initial window limits.
+    send: SendLimits,
     conn_recv_window: i64,
     conn_recv_unacked: u32,
     /// The last stream id of the GOAWAY received (the smallest, if several).
     goaway: Option<u32>,
     /// A header block split into HEADERS + CONTINUATIONs, joined.
-    block: Vec<u8>,
+    block: HeaderBlock,
     decoder: HeaderDecoder,
     encoder: RequestEncoder,
     /// Slots whose request body waits for a window, in order.
@@ -185,13 +200,11 @@ impl H2Client {
                 next_id: 1,
                 settings,
                 peer_max_streams: u32::MAX,
-                peer_initial_window: i64::from(DEFAULT_WINDOW),
-                peer_max_frame: DEFAULT_MAX_FRAME as usize,
-                conn_send_window: i64::from(DEFAULT_WINDOW),
+                send: SendLimits::default(),
                 conn_recv_window: i64::from(settings.conn_window),
                 conn_recv_unacked: 0,
                 goaway: None,
-                block: Vec::new(),
+                block: HeaderBlock::new(MAX_HEADER_BLOCK),
                 decoder: HeaderDecoder::default(),
                 encoder: RequestEncoder::new(),
                 pending: VecDeque::with_capacity(n as usize),
@@ -334,12 +347,12 @@ impl Conn {
             id,
             state: StreamState::AwaitHead,
             recv_window: i64::from(self.settings.stream_window),
-            send_window: self.peer_initial_window,
+            send_window: self.send.initial_window,
             body: (!end_stream).then(|| Arc::clone(&req.body)),
             ..Stream::free()
         };
         let block = self.encoder.block(req);
-        frame::headers(out, id, block, end_stream, self.peer_max_frame);
+        frame::headers(out, id, block, end_stream, self.send.max_frame);
         if !end_stream && !self.send_body(slot, out) {
             self.streams[slot as usize].queued = true;
             self.pending.push_back(slot);
@@ -353,29 +366,19 @@ impl Conn {
         let Some(body) = s.body.take() else {
             return true;
         };
-        loop {
-            let rest = body.len() - s.sent;
-            let window = s.send_window.min(self.conn_send_window).max(0) as usize;
-            let n = rest.min(self.peer_max_frame).min(window);
-            if n == 0 && rest > 0 {
-                s.body = Some(body);
-                return false;
-            }
-            let end = n == rest;
-            frame::data(out, s.id, &body[s.sent..s.sent + n], end);
-            s.sent += n;
-            s.send_window -= n as i64;
-            self.conn_send_window -= n as i64;
-            if end {
-                return true;
-            }
+        let done = self
+            .send
+            .send_data(out, s.id, &mut s.send_window, &body, &mut s.sent);
+        if !done {
+            s.body = Some(body);
         }
+        done
     }
 
     /// Sends queued body data while the connection's window allows.
     fn flush(&mut self, out: &mut Vec<u8>) {
         let mut n = self.pending.len();
-        while n > 0 && self.conn_send_window > 0 {
+        while n > 0 && self.send.window > 0 {
             n -= 1;
             let Some(slot) = self.pending.pop_front() else {
                 break;
@@ -424,31 +427,15 @@ impl Conn {
     ) -> Result<(), H2Error> {
         match self.state {
             ConnState::AwaitContinuation { stream, end_stream } => {
-                if head.kind != Kind::Continuation || head.stream != stream {
-                    return Err(H2Error::Protocol(
-                        "a frame other than the CONTINUATION of a header block",
-                    ));
-                }
-                if self.block.len() + payload.len() > MAX_HEADER_BLOCK {
-                    return Err(H2Error::Protocol(
-                        "response header block larger than 64 KiB",
-                    ));
-                }
-                self.block.extend_from_slice(payload);
-                if head.has(flag::END_HEADERS) {
+                if self.block.continuation(&head, payload, stream, &WORDING)? {
                     self.state = ConnState::AwaitFrames;
-                    let status = self.decoder.status(&self.block);
-                    self.block.clear();
-                    self.on_head(stream, status?, end_stream, out, sink)?;
+                    let status = self.decoder.status(self.block.bytes())?;
+                    self.on_head(stream, status, end_stream, out, sink)?;
                 }
                 return Ok(());
             }
             ConnState::AwaitSettings => {
-                if head.kind != Kind::Settings || head.has(flag::ACK) {
-                    return Err(H2Error::Protocol(
-                        "the server's first frame is not SETTINGS",
-                    ));
-                }
+                conn::first_frame(&head, &WORDING)?;
                 self.state = ConnState::AwaitFrames;
             }
             ConnState::AwaitFrames => {}
@@ -470,21 +457,9 @@ impl Conn {
                 }
                 Ok(())
             }
-            Kind::Ping => {
-                if head.stream != 0 {
-                    return Err(H2Error::Protocol("PING on a stream"));
-                }
-                let data = frame::parse_ping(payload)?;
-                if !head.has(flag::ACK) {
-                    frame::ping(out, true, data);
-                }
-                Ok(())
-            }
+            Kind::Ping => conn::on_ping(&head, payload, out),
             Kind::Goaway => {
-                if head.stream != 0 {
-                    return Err(H2Error::Protocol("GOAWAY on a stream"));
-                }
-                let (last, code, _) = frame::parse_goaway(payload)?;
+                let (last, code) = conn::parse_goaway(&head, payload)?;
                 let last = self.goaway.map_or(last, |prev| prev.min(last));
                 self.goaway = Some(last);
                 sink.goaway(last, code);
@@ -497,20 +472,9 @@ impl Conn {
                 }
                 Ok(())
             }
-            Kind::Priority => {
-                if head.stream == 0 {
-                    return Err(H2Error::Protocol("PRIORITY on stream 0"));
-                }
-                if payload.len() != 5 {
-                    return Err(H2Error::FrameSize);
-                }
-                Ok(())
+            Kind::Priority | Kind::PushPromise | Kind::Continuation | Kind::Unknown(_) => {
+                conn::ignored_frame(&head, payload, &WORDING)
             }
-            Kind::PushPromise => Err(H2Error::Protocol("PUSH_PROMISE although push is disabled")),
-            Kind::Continuation => Err(H2Error::Protocol(
-                "CONTINUATION without a header block in progress",
-            )),
-            Kind::Unknown(_) => Ok(()),
         }
     }
 
@@ -524,17 +488,14 @@ impl Conn {
         if head.stream == 0 {
             return Err(H2Error::Protocol("HEADERS on stream 0"));
         }
-        let fragment = frame::unpad(&head, payload)?;
         let end_stream = head.has(flag::END_STREAM);
-        if !head.has(flag::END_HEADERS) {
-            self.block.clear();
-            self.block.extend_from_slice(fragment);
+        let Some(fragment) = self.block.headers(&head, payload)? else {
             self.state = ConnState::AwaitContinuation {
                 stream: head.stream,
                 end_stream,
             };
             return Ok(());
-        }
+        };
         // Decoded whatever the stream's state, so the HPACK table stays in step.
         let status = self.decoder.status(fragment)?;
         self.on_head(head.stream, status, end_stream, out, sink)
@@ -609,16 +570,10 @@ impl Conn {
         }
         // Flow control counts the whole payload, padding included, on any stream.
         let len = head.len;
-        self.conn_recv_window -= i64::from(len);
-        if self.conn_recv_window < 0 {
-            return Err(H2Error::FlowControl);
-        }
-        self.conn_recv_unacked += len;
-        if self.conn_recv_unacked >= (self.settings.conn_window / 2).max(1) {
-            frame::window_update(out, 0, self.conn_recv_unacked);
-            self.conn_recv_window += i64::from(self.conn_recv_unacked);
-            self.conn_recv_unacked = 0;
-        }
+        conn::consume(&mut self.conn_recv_window, len)?;
+        let threshold = (self.settings.conn_window / 2).max(1);
+        let back = conn::replenish(out, 0, &mut self.conn_recv_unacked, len, threshold);
+        self.conn_recv_window += i64::from(back);
         let body = frame::unpad(&head, payload)?;
         let Some(slot) = self.known(head.stream)? else {
             return Ok(());
@@ -628,21 +583,14 @@ impl Conn {
         if s.state != StreamState::AwaitBody {
             return Err(H2Error::Protocol("DATA before the response's HEADERS"));
         }
-        s.recv_window -= i64::from(len);
-        if s.recv_window < 0 {
-            return Err(H2Error::FlowControl);
-        }
+        conn::consume(&mut s.recv_window, len)?;
         s.body_len += body.len() as u64;
         if head.has(flag::END_STREAM) {
             self.complete(slot, out, sink);
             return Ok(());
         }
-        s.recv_unacked += len;
-        if s.recv_unacked >= threshold {
-            frame::window_update(out, s.id, s.recv_unacked);
-            s.recv_window += i64::from(s.recv_unacked);
-            s.recv_unacked = 0;
-        }
+        let back = conn::replenish(out, s.id, &mut s.recv_unacked, len, threshold);
+        s.recv_window += i64::from(back);
         Ok(())
     }
 
@@ -652,47 +600,24 @@ impl Conn {
         payload: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), H2Error> {
-        if head.stream != 0 {
-            return Err(H2Error::Protocol("SETTINGS on a stream"));
-        }
-        if head.has(flag::ACK) {
-            return if payload.is_empty() {
-                Ok(())
-            } else {
-                Err(H2Error::FrameSize)
-            };
-        }
-        for (id, value) in frame::parse_settings(payload)? {
+        let (encoder, peer_max_streams) = (&mut self.encoder, &mut self.peer_max_streams);
+        let other = |id, value| {
             match id {
-                setting::HEADER_TABLE_SIZE => self.encoder.peer_table_size(value),
+                setting::HEADER_TABLE_SIZE => encoder.peer_table_size(value),
                 setting::ENABLE_PUSH if value != 0 => {
                     return Err(H2Error::Protocol("the server set SETTINGS_ENABLE_PUSH"));
                 }
-                setting::MAX_CONCURRENT_STREAMS => self.peer_max_streams = value,
-                setting::INITIAL_WINDOW_SIZE => {
-                    if value > MAX_WINDOW {
-                        return Err(H2Error::FlowControl);
-                    }
-                    let delta = i64::from(value) - self.peer_initial_window;
-                    self.peer_initial_window = i64::from(value);
-                    for s in self.streams.iter_mut().filter(|s| s.id != 0) {
-                        s.send_window += delta;
-                        if s.send_window > i64::from(MAX_WINDOW) {
-                            return Err(H2Error::FlowControl);
-                        }
-                    }
-                }
-                setting::MAX_FRAME_SIZE => {
-                    if !(DEFAULT_MAX_FRAME..=MAX_FRAME_LIMIT).contains(&value) {
-                        return Err(H2Error::Protocol("SETTINGS_MAX_FRAME_SIZE out of range"));
-                    }
-                    self.peer_max_frame = value as usize;
-                }
+                setting::MAX_CONCURRENT_STREAMS => *peer_max_streams = value,
                 _ => {}
             }
+            Ok(())
+        };
+        if self
+            .send
+            .on_settings(&head, payload, &mut self.streams, other, out)?
+        {
+            self.flush(out);
         }
-        frame::settings_ack(out);
-        self.flush(out);
         Ok(())
     }
 
@@ -702,21 +627,14 @@ impl Conn {
         payload: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), H2Error> {
-        let increment = i64::from(frame::parse_window_update(payload)?);
+        let increment = conn::increment(payload)?;
         if increment == 0 {
             return Err(H2Error::Protocol("WINDOW_UPDATE with increment 0"));
         }
         if head.stream == 0 {
-            self.conn_send_window += increment;
-            if self.conn_send_window > i64::from(MAX_WINDOW) {
-                return Err(H2Error::FlowControl);
-            }
+            conn::grow(&mut self.send.window, increment)?;
         } else if let Some(slot) = self.known(head.stream)? {
-            let s = &mut self.streams[slot as usize];
-            s.send_window += increment;
-            if s.send_window > i64::from(MAX_WINDOW) {
-                return Err(H2Error::FlowControl);
-            }
+            conn::grow(&mut self.streams[slot as usize].send_window, increment)?;
         }
         self.flush(out);
         Ok(())

@@ -260,7 +260,8 @@ impl FrameReader {
     }
 }
 
-fn write_frame(out: &mut Vec<u8>, kind: Kind, flags: u8, stream: u32, payload: &[u8]) {
+/// Appends a frame with `payload` as it is (no padding, no splitting).
+pub fn write_frame(out: &mut Vec<u8>, kind: Kind, flags: u8, stream: u32, payload: &[u8]) {
     Head {
         len: payload.len() as u32,
         kind,

@@ -3,9 +3,11 @@
 //! steady state.
 //!
 //! `frame` splits and writes frames and `hpack` encodes and decodes header blocks; both are
-//! shared by the load client (`client`) and the built-in target's server side.
+//! shared by the load client (`client`) and the built-in target's server side (`server`),
+//! and so is `conn`, the connection-level frame handling the two have in common.
 
 pub mod client;
+mod conn;
 pub mod error;
 pub mod frame;
 pub mod hpack;
@@ -19,3 +21,5 @@ pub use server::{response_from_h1, H2RequestSink, H2Response, H2Server};
 
 #[cfg(test)]
 mod pair_tests;
+#[cfg(test)]
+mod test_support;

@@ -14,6 +14,7 @@
 //! Per connection: a slab of stream slots (at most the advertised MAX_CONCURRENT_STREAMS),
 //! each with a reused field buffer, so steady state allocates nothing.
 
+use super::conn::{self, HeaderBlock, SendLimits, SendWindow, Wording};
 use super::frame::{self, code, flag, setting, FrameReader, Head, Kind, PREFACE};
 use super::hpack::HeaderDecoder;
 use super::H2Error;
@@ -29,6 +30,15 @@ const RECV_WINDOW: u32 = 1 << 20;
 const RECV_UPDATE: u32 = RECV_WINDOW / 2;
 /// Largest header block (HEADERS plus CONTINUATIONs) accepted.
 const MAX_BLOCK: usize = 256 << 10;
+
+/// The server's wording of the errors `conn` reports.
+const WORDING: Wording = Wording {
+    first_not_settings: "the first frame must be SETTINGS",
+    push_promise: "PUSH_PROMISE from a client",
+    stray_continuation: "CONTINUATION without HEADERS",
+    not_continuation: "expected CONTINUATION of a header block",
+    block_too_large: "header block too large",
+};
 
 /// A request's fields as decoded (pseudo-fields included, in order), kept in one buffer.
 #[derive(Debug, Default)]
@@ -119,6 +129,12 @@ impl Stream {
     }
 }
 
+impl SendWindow for Stream {
+    fn open_window(&mut self) -> Option<&mut i64> {
+        (self.phase != Phase::Free).then_some(&mut self.window)
+    }
+}
+
 /// What the connection expects next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
@@ -150,7 +166,7 @@ struct Conn {
     settings_sent: bool,
     decoder: HeaderDecoder,
     /// A header block split over CONTINUATIONs, being joined.
-    block: Vec<u8>,
+    block: HeaderBlock,
     /// A response's header block with extra fields, being sent.
     resp_block: Vec<u8>,
     streams: Vec<Stream>,
@@ -166,10 +182,8 @@ struct Conn {
     /// The last stream id of the GOAWAY we sent.
     goaway: Option<u32>,
     peer_goaway: bool,
-    /// What the client lets us send: on the connection, and initially on each stream.
-    window: i64,
-    initial_window: i64,
-    max_frame: usize,
+    /// What the client lets us send: on the connection, initially on each stream, per frame.
+    send: SendLimits,
     /// Received bytes on the connection not yet given back.
     unacked: u32,
 }
@@ -185,7 +199,7 @@ impl H2Server {
                 max_streams: max_streams.max(1),
                 settings_sent: false,
                 decoder: HeaderDecoder::default(),
-                block: Vec::new(),
+                block: HeaderBlock::new(MAX_BLOCK),
                 resp_block: Vec::new(),
                 streams: Vec::new(),
                 live: 0,
@@ -195,9 +209,7 @@ impl H2Server {
                 limit: 0,
                 goaway: None,
                 peer_goaway: false,
-                window: frame::DEFAULT_WINDOW as i64,
-                initial_window: frame::DEFAULT_WINDOW as i64,
-                max_frame: frame::DEFAULT_MAX_FRAME as usize,
+                send: SendLimits::default(),
                 unacked: 0,
             },
         }
@@ -282,12 +294,12 @@ impl H2Server {
         let s = &mut c.streams[i];
         let end = s.head || resp.body.is_empty();
         if extra.is_empty() {
-            frame::headers(out, stream, &resp.block, end, c.max_frame);
+            frame::headers(out, stream, &resp.block, end, c.send.max_frame);
         } else {
             c.resp_block.clear();
             c.resp_block.extend_from_slice(&resp.block);
             c.resp_block.extend_from_slice(extra);
-            frame::headers(out, stream, &c.resp_block, end, c.max_frame);
+            frame::headers(out, stream, &c.resp_block, end, c.send.max_frame);
         }
         if end {
             c.free(i);
@@ -350,6 +362,20 @@ impl Conn {
         }
     }
 
+    /// Resets the stream on slot `i` with `code` and frees the slot.
+    fn reset(&mut self, i: usize, code: u32, out: &mut Vec<u8>) {
+        frame::rst_stream(out, self.streams[i].id, code);
+        self.free(i);
+    }
+
+    /// Decodes a header block whose fields are not wanted, to keep HPACK in step.
+    fn skip_block(&mut self, block: &[u8]) -> Result<(), H2Error> {
+        self.discard.clear();
+        let discard = &mut self.discard;
+        self.decoder.decode(block, |n, v| discard.push(n, v))?;
+        Ok(())
+    }
+
     /// A free slot for a new stream, or None when MAX_CONCURRENT_STREAMS are open.
     fn slot(&mut self) -> Option<usize> {
         if self.live >= self.max_streams as usize {
@@ -373,40 +399,24 @@ impl Conn {
     ) -> Result<(), H2Error> {
         match self.state {
             State::AwaitContinuation { stream, end_stream } => {
-                if head.kind != Kind::Continuation || head.stream != stream {
-                    return Err(H2Error::Protocol("expected CONTINUATION of a header block"));
-                }
-                if self.block.len() + payload.len() > MAX_BLOCK {
-                    return Err(H2Error::Protocol("header block too large"));
-                }
-                self.block.extend_from_slice(payload);
-                if head.has(flag::END_HEADERS) {
+                if self.block.continuation(&head, payload, stream, &WORDING)? {
                     self.state = State::AwaitFrames;
-                    let block = std::mem::take(&mut self.block);
+                    let block = self.block.take();
                     let res = self.on_block(stream, end_stream, &block, out, sink);
-                    self.block = block;
+                    self.block.put_back(block);
                     res?;
                 }
                 return Ok(());
             }
-            State::AwaitSettings if head.kind != Kind::Settings || head.has(flag::ACK) => {
-                return Err(H2Error::Protocol("the first frame must be SETTINGS"));
+            State::AwaitSettings => {
+                conn::first_frame(&head, &WORDING)?;
+                self.state = State::AwaitFrames;
             }
-            State::AwaitSettings => self.state = State::AwaitFrames,
             _ => {}
         }
         match head.kind {
             Kind::Settings => self.on_settings(head, payload, out),
-            Kind::Ping => {
-                if head.stream != 0 {
-                    return Err(H2Error::Protocol("PING on a stream"));
-                }
-                let p = frame::parse_ping(payload)?;
-                if !head.has(flag::ACK) {
-                    frame::ping(out, true, p);
-                }
-                Ok(())
-            }
+            Kind::Ping => conn::on_ping(&head, payload, out),
             Kind::WindowUpdate => self.on_window_update(head, payload, out),
             Kind::Headers => self.on_headers(head, payload, out, sink),
             Kind::Data => self.on_data(head, payload, out, sink),
@@ -421,25 +431,13 @@ impl Conn {
                 Ok(())
             }
             Kind::Goaway => {
-                if head.stream != 0 {
-                    return Err(H2Error::Protocol("GOAWAY on a stream"));
-                }
-                frame::parse_goaway(payload)?;
+                conn::parse_goaway(&head, payload)?;
                 self.peer_goaway = true;
                 Ok(())
             }
-            Kind::Priority => {
-                if head.stream == 0 {
-                    return Err(H2Error::Protocol("PRIORITY on stream 0"));
-                }
-                if payload.len() != 5 {
-                    return Err(H2Error::FrameSize);
-                }
-                Ok(())
+            Kind::Priority | Kind::PushPromise | Kind::Continuation | Kind::Unknown(_) => {
+                conn::ignored_frame(&head, payload, &WORDING)
             }
-            Kind::PushPromise => Err(H2Error::Protocol("PUSH_PROMISE from a client")),
-            Kind::Continuation => Err(H2Error::Protocol("CONTINUATION without HEADERS")),
-            Kind::Unknown(_) => Ok(()),
         }
     }
 
@@ -449,45 +447,19 @@ impl Conn {
         payload: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), H2Error> {
-        if head.stream != 0 {
-            return Err(H2Error::Protocol("SETTINGS on a stream"));
-        }
-        if head.has(flag::ACK) {
-            return match payload.is_empty() {
-                true => Ok(()),
-                false => Err(H2Error::FrameSize),
-            };
-        }
-        for (id, value) in frame::parse_settings(payload)? {
-            match id {
-                setting::INITIAL_WINDOW_SIZE => {
-                    if value > frame::MAX_WINDOW {
-                        return Err(H2Error::FlowControl);
-                    }
-                    let delta = value as i64 - self.initial_window;
-                    self.initial_window = value as i64;
-                    for s in self.streams.iter_mut().filter(|s| s.phase != Phase::Free) {
-                        s.window += delta;
-                        if s.window > frame::MAX_WINDOW as i64 {
-                            return Err(H2Error::FlowControl);
-                        }
-                    }
-                }
-                setting::MAX_FRAME_SIZE => {
-                    if !(frame::DEFAULT_MAX_FRAME..=frame::MAX_FRAME_LIMIT).contains(&value) {
-                        return Err(H2Error::Protocol("SETTINGS_MAX_FRAME_SIZE out of range"));
-                    }
-                    self.max_frame = value as usize;
-                }
-                setting::ENABLE_PUSH if value > 1 => {
-                    return Err(H2Error::Protocol("SETTINGS_ENABLE_PUSH above 1"));
-                }
-                // Our header blocks never use the dynamic table; the rest are advisory.
-                _ => {}
+        let other = |id, value| match id {
+            setting::ENABLE_PUSH if value > 1 => {
+                Err(H2Error::Protocol("SETTINGS_ENABLE_PUSH above 1"))
             }
+            // Our header blocks never use the dynamic table; the rest are advisory.
+            _ => Ok(()),
+        };
+        if self
+            .send
+            .on_settings(&head, payload, &mut self.streams, other, out)?
+        {
+            self.pump(out);
         }
-        frame::settings_ack(out);
-        self.pump(out);
         Ok(())
     }
 
@@ -497,15 +469,12 @@ impl Conn {
         payload: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), H2Error> {
-        let inc = frame::parse_window_update(payload)? as i64;
+        let inc = conn::increment(payload)?;
         if head.stream == 0 {
             if inc == 0 {
                 return Err(H2Error::Protocol("WINDOW_UPDATE of 0 on the connection"));
             }
-            self.window += inc;
-            if self.window > frame::MAX_WINDOW as i64 {
-                return Err(H2Error::FlowControl);
-            }
+            conn::grow(&mut self.send.window, inc)?;
             self.pump(out);
             return Ok(());
         }
@@ -517,18 +486,12 @@ impl Conn {
             return Ok(());
         };
         if inc == 0 {
-            frame::rst_stream(out, head.stream, code::PROTOCOL_ERROR);
-            self.free(i);
-            return Ok(());
+            self.reset(i, code::PROTOCOL_ERROR, out);
+        } else if conn::grow(&mut self.streams[i].window, inc).is_err() {
+            self.reset(i, code::FLOW_CONTROL_ERROR, out);
+        } else {
+            self.send_data(i, out);
         }
-        let s = &mut self.streams[i];
-        s.window += inc;
-        if s.window > frame::MAX_WINDOW as i64 {
-            frame::rst_stream(out, head.stream, code::FLOW_CONTROL_ERROR);
-            self.free(i);
-            return Ok(());
-        }
-        self.send_data(i, out);
         Ok(())
     }
 
@@ -542,13 +505,10 @@ impl Conn {
         if head.stream == 0 || head.stream.is_multiple_of(2) {
             return Err(H2Error::Protocol("HEADERS on stream 0 or an even stream"));
         }
-        let fragment = frame::unpad(&head, payload)?;
         let end_stream = head.has(flag::END_STREAM);
-        if head.has(flag::END_HEADERS) {
+        if let Some(fragment) = self.block.headers(&head, payload)? {
             return self.on_block(head.stream, end_stream, fragment, out, sink);
         }
-        self.block.clear();
-        self.block.extend_from_slice(fragment);
         self.state = State::AwaitContinuation {
             stream: head.stream,
             end_stream,
@@ -569,12 +529,9 @@ impl Conn {
             let Some(i) = self.find(id) else {
                 return Err(H2Error::Protocol("HEADERS on a closed stream"));
             };
-            self.discard.clear();
-            let discard = &mut self.discard;
-            self.decoder.decode(block, |n, v| discard.push(n, v))?;
+            self.skip_block(block)?;
             if self.streams[i].phase != Phase::AwaitBody {
-                frame::rst_stream(out, id, code::STREAM_CLOSED);
-                self.free(i);
+                self.reset(i, code::STREAM_CLOSED, out);
             } else if !end_stream {
                 return Err(H2Error::Protocol("trailers without END_STREAM"));
             } else {
@@ -588,9 +545,7 @@ impl Conn {
         let Some(i) = slot else {
             // Above our GOAWAY (the client will send it again elsewhere), or one stream too
             // many: decoded only to keep HPACK in step.
-            self.discard.clear();
-            let discard = &mut self.discard;
-            self.decoder.decode(block, |n, v| discard.push(n, v))?;
+            self.skip_block(block)?;
             if !ignored {
                 frame::rst_stream(out, id, code::REFUSED_STREAM);
             }
@@ -612,7 +567,7 @@ impl Conn {
         s.head = method == Some(b"HEAD");
         s.body_len = 0;
         s.unacked = 0;
-        s.window = self.initial_window;
+        s.window = self.send.initial_window;
         s.body = None;
         s.sent = 0;
         self.live += 1;
@@ -649,19 +604,15 @@ impl Conn {
         }
         let body = frame::unpad(&head, payload)?;
         // Flow control counts the whole payload, padding included, whatever the stream.
-        self.unacked += payload.len() as u32;
-        if self.unacked >= RECV_UPDATE {
-            frame::window_update(out, 0, self.unacked);
-            self.unacked = 0;
-        }
+        let len = payload.len() as u32;
+        conn::replenish(out, 0, &mut self.unacked, len, RECV_UPDATE);
         let Some(i) = self.find(head.stream) else {
             // Reset, refused or above our GOAWAY: dropped.
             return Ok(());
         };
         let s = &mut self.streams[i];
         if s.phase != Phase::AwaitBody {
-            frame::rst_stream(out, head.stream, code::STREAM_CLOSED);
-            self.free(i);
+            self.reset(i, code::STREAM_CLOSED, out);
             return Ok(());
         }
         s.body_len += body.len() as u64;
@@ -669,11 +620,7 @@ impl Conn {
             self.complete(i, sink);
             return Ok(());
         }
-        s.unacked += payload.len() as u32;
-        if s.unacked >= RECV_UPDATE {
-            frame::window_update(out, head.stream, s.unacked);
-            s.unacked = 0;
-        }
+        conn::replenish(out, head.stream, &mut s.unacked, len, RECV_UPDATE);
         Ok(())
     }
 
@@ -683,25 +630,18 @@ impl Conn {
         let Some(body) = s.body.as_ref() else {
             return;
         };
-        while s.sent < body.len() {
-            let room = self.window.min(s.window).min(self.max_frame as i64);
-            if room <= 0 {
-                return;
-            }
-            let n = (body.len() - s.sent).min(room as usize);
-            let end = s.sent + n == body.len();
-            frame::data(out, s.id, &body[s.sent..s.sent + n], end);
-            s.sent += n;
-            s.window -= n as i64;
-            self.window -= n as i64;
+        if self
+            .send
+            .send_data(out, s.id, &mut s.window, body, &mut s.sent)
+        {
+            self.free(i);
         }
-        self.free(i);
     }
 
     /// Sends queued response data on every stream that has some, as the windows allow.
     fn pump(&mut self, out: &mut Vec<u8>) {
         for i in 0..self.streams.len() {
-            if self.window <= 0 {
+            if self.send.window <= 0 {
                 return;
             }
             if self.streams[i].phase == Phase::AwaitWindow {

@@ -6,6 +6,8 @@
 use super::*;
 use crate::proto::h1::build_request;
 use crate::proto::h2::hpack;
+pub(super) use crate::proto::h2::test_support::frames;
+use crate::proto::h2::test_support::{decode_fresh, fields};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum Event {
@@ -31,20 +33,6 @@ impl H2Sink for Recorder {
     fn goaway(&mut self, last_stream: u32, code: u32) {
         self.0.push(Event::Goaway(last_stream, code));
     }
-}
-
-/// The frames in `bytes` (after the preface, if it starts with it).
-pub(super) fn frames(bytes: &[u8]) -> Vec<(Head, Vec<u8>)> {
-    let bytes = bytes.strip_prefix(&frame::PREFACE[..]).unwrap_or(bytes);
-    let mut reader = FrameReader::new(MAX_FRAME_LIMIT);
-    let mut got = Vec::new();
-    reader
-        .feed(bytes, |h, p| {
-            got.push((h, p.to_vec()));
-            Ok::<(), H2Error>(())
-        })
-        .unwrap();
-    got
 }
 
 pub(super) fn get(path: &str) -> H2Request {
@@ -148,21 +136,14 @@ fn get_and_response_with_body() {
     assert_eq!(head.kind, Kind::Headers);
     assert_eq!(head.stream, 1);
     assert_eq!(head.flags, flag::END_HEADERS | flag::END_STREAM);
-    let mut fields = Vec::new();
-    HeaderDecoder::default()
-        .decode(block, |n, v| fields.push((n.to_vec(), v.to_vec())))
-        .unwrap();
-    let want: Vec<(Vec<u8>, Vec<u8>)> = [
+    let want = fields(&[
         (":method", "GET"),
         (":scheme", "http"),
         (":authority", "example.com"),
         (":path", "/index.html"),
         ("user-agent", "tfw-bench"),
-    ]
-    .iter()
-    .map(|(n, v)| (n.as_bytes().to_vec(), v.as_bytes().to_vec()))
-    .collect();
-    assert_eq!(fields, want);
+    ]);
+    assert_eq!(decode_fresh(block), want);
 
     let mut peer = Vec::new();
     frame::headers(&mut peer, 1, &head_block(200), false, 16_384);

@@ -4,6 +4,7 @@
 use super::*;
 use crate::proto::h2::frame::{self, code, flag, setting, Kind, PREFACE};
 use crate::proto::h2::hpack;
+use crate::proto::h2::test_support::{self, decode_fresh, fields};
 
 /// A frame the server sent.
 #[derive(Debug)]
@@ -14,17 +15,10 @@ struct Frame {
 
 /// Splits server output into frames.
 fn frames(out: &[u8]) -> Vec<Frame> {
-    let mut rd = FrameReader::new(frame::MAX_FRAME_LIMIT);
-    let mut got = Vec::new();
-    rd.feed::<H2Error>(out, |head, p| {
-        got.push(Frame {
-            head,
-            payload: p.to_vec(),
-        });
-        Ok(())
-    })
-    .unwrap();
-    got
+    test_support::frames(out)
+        .into_iter()
+        .map(|(head, payload)| Frame { head, payload })
+        .collect()
 }
 
 /// Decoded fields as text.
@@ -40,17 +34,6 @@ impl H2RequestSink for Got {
         let f = fields.iter().map(|(n, v)| (text(n), text(v))).collect();
         self.0.push((stream, f, body_len));
     }
-}
-
-fn raw(out: &mut Vec<u8>, kind: Kind, flags: u8, stream: u32, payload: &[u8]) {
-    Head {
-        len: payload.len() as u32,
-        kind,
-        flags,
-        stream,
-    }
-    .write(out);
-    out.extend_from_slice(payload);
 }
 
 /// A request header block: GET (or `method`) `path`, with `extra` fields.
@@ -135,20 +118,13 @@ fn converts_the_http1_response_once() {
                  X-A: b\r\nContent-Length: 3\r\n\r\nabc";
     let r = response_from_h1(wire).unwrap();
     assert_eq!((r.status(), r.body()), (201, &b"abc"[..]));
-    let mut fields = Vec::new();
-    HeaderDecoder::default()
-        .decode(r.block(), |n, v| fields.push((n.to_vec(), v.to_vec())))
-        .unwrap();
-    let want: Vec<(Vec<u8>, Vec<u8>)> = [
+    let want = fields(&[
         (":status", "201"),
         ("server", "t"),
         ("x-a", "b"),
         ("content-length", "3"),
-    ]
-    .iter()
-    .map(|(n, v)| (n.as_bytes().to_vec(), v.as_bytes().to_vec()))
-    .collect();
-    assert_eq!(fields, want);
+    ]);
+    assert_eq!(decode_fresh(r.block()), want);
     // 200 is indexed from the static table: one byte.
     assert_eq!(resp(2).block()[0], 0x88);
     let chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
@@ -256,9 +232,9 @@ fn a_header_block_split_over_continuations() {
         &[("cookie", "a=1"), ("x-long", &"v".repeat(300))],
     );
     // HEADERS without END_HEADERS, then two CONTINUATIONs; END_STREAM comes with the DATA.
-    raw(&mut input, Kind::Headers, 0, 1, &b[..10]);
-    raw(&mut input, Kind::Continuation, 0, 1, &b[10..200]);
-    raw(
+    frame::write_frame(&mut input, Kind::Headers, 0, 1, &b[..10]);
+    frame::write_frame(&mut input, Kind::Continuation, 0, 1, &b[10..200]);
+    frame::write_frame(
         &mut input,
         Kind::Continuation,
         flag::END_HEADERS,
@@ -267,7 +243,7 @@ fn a_header_block_split_over_continuations() {
     );
     frame::data(&mut input, 1, b"hello", false);
     // Padded DATA: the body is the unpadded part.
-    raw(
+    frame::write_frame(
         &mut input,
         Kind::Data,
         flag::PADDED | flag::END_STREAM,
@@ -284,7 +260,7 @@ fn a_header_block_split_over_continuations() {
 
     // Another frame in the middle of a header block is a connection error.
     let mut input = Vec::new();
-    raw(&mut input, Kind::Headers, 0, 3, &b[..10]);
+    frame::write_frame(&mut input, Kind::Headers, 0, 3, &b[..10]);
     frame::ping(&mut input, false, [0; 8]);
     out.clear();
     let e = sv.feed(&input, &mut out, &mut got).unwrap_err();
@@ -474,7 +450,7 @@ fn bad_prefaces_and_frames_are_errors() {
         (
             {
                 let mut b = start(&[]);
-                raw(&mut b, Kind::Unknown(0xee), 0, 0, &[0; 16385]);
+                frame::write_frame(&mut b, Kind::Unknown(0xee), 0, 0, &[0; 16385]);
                 b
             },
             code::FRAME_SIZE_ERROR,
@@ -492,7 +468,7 @@ fn bad_prefaces_and_frames_are_errors() {
         (
             {
                 let mut b = start(&[]);
-                raw(&mut b, Kind::Ping, 0, 0, &[0; 7]);
+                frame::write_frame(&mut b, Kind::Ping, 0, 0, &[0; 7]);
                 b
             },
             code::FRAME_SIZE_ERROR,
