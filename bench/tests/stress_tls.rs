@@ -219,3 +219,18 @@ fn options_that_cannot_work_together_are_clear_errors() {
         assert_setup_error(&out, want);
     }
 }
+
+#[test]
+fn a_tls_version_the_server_refuses_is_a_tls_error() {
+    let ng = Nginx::start("stress-refused");
+    // This port speaks TLS 1.3 only.
+    let url = format!("https://127.0.0.1:{}/", ng.tls13);
+    let (out, doc) = stress(
+        &[&url, "-c", "2", "-d", "1s", "--tls", "1.2"],
+        "tls-refused",
+    );
+    assert_setup_error(&out, "TLS");
+    assert!(out.stderr.contains("alert"), "{}", out.show());
+    assert!(count(&doc, &["errors", "tls"]) > 0, "{}", out.show());
+    assert_eq!(count(&doc, &["responses"]), 0);
+}
