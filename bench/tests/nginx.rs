@@ -4,85 +4,12 @@
 //! nginx comes from Debian's package (.ci/run installs it); each test starts its own instance
 //! with tools/peers/nginx-ctl.sh on free ports and stops it by its pid file.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+mod common;
+
+use common::nginx::Nginx;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-struct Nginx {
-    run: PathBuf,
-    port: u16,
-    ctl: PathBuf,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-impl Nginx {
-    fn start(name: &str) -> Nginx {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let ctl = root.join("tools/peers/nginx-ctl.sh");
-        let run = std::env::temp_dir().join(format!("tfw-nginx-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&run);
-        // A port just released by the kernel can be taken again before nginx binds it; retry.
-        for _ in 0..5 {
-            let (port, tls) = (free_port(), free_port());
-            let out = Command::new("bash")
-                .arg(&ctl)
-                .arg("start")
-                .env("PEERS_RUN", &run)
-                .env("HTTP_PORT", port.to_string())
-                .env("TLS_PORT", tls.to_string())
-                .env("SERVER_CPU", "0")
-                .stdin(Stdio::null())
-                .output()
-                .expect("run nginx-ctl.sh");
-            if out.status.success() {
-                return Nginx { run, port, ctl };
-            }
-            eprintln!(
-                "nginx-ctl start failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        panic!("could not start nginx (is Debian's nginx installed? .ci/run installs it)");
-    }
-
-    /// The `requests` counter of stub_status (this request included).
-    fn requests(&self) -> u64 {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        s.write_all(b"GET /status HTTP/1.0\r\nHost: x\r\n\r\n")
-            .unwrap();
-        let mut body = String::new();
-        s.read_to_string(&mut body).unwrap();
-        // "...server accepts handled requests\n 3 3 7 \n..."
-        let line = body
-            .lines()
-            .skip_while(|l| !l.contains("accepts handled requests"))
-            .nth(1)
-            .unwrap_or_else(|| panic!("unexpected stub_status: {body}"));
-        line.split_whitespace().nth(2).unwrap().parse().unwrap()
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(&self.ctl)
-            .arg("stop")
-            .env("PEERS_RUN", &self.run)
-            .stdin(Stdio::null())
-            .output();
-        let _ = std::fs::remove_dir_all(&self.run);
-    }
-}
 
 fn stress(args: &[&str], json: &PathBuf) -> serde_json::Value {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tfw-bench"))
@@ -119,7 +46,7 @@ fn stress(args: &[&str], json: &PathBuf) -> serde_json::Value {
 
 fn check_counts(name: &str, extra: &[&str]) {
     let nginx = Nginx::start(name);
-    let url = format!("http://127.0.0.1:{}/", nginx.port);
+    let url = format!("http://127.0.0.1:{}/", nginx.http);
     let json = nginx.run.join("out.json");
     let before = nginx.requests();
     let mut args = vec![url.as_str(), "--conns", "50", "--duration", "2s"];

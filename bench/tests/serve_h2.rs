@@ -16,30 +16,7 @@ use std::time::Duration;
 use tfw_engine::proto::h2::frame::{self, code, flag, Kind, PREFACE};
 use tfw_engine::proto::h2::{hpack, FrameReader, H2Error, HeaderDecoder};
 
-/// Starts `serve` on port 0 with `extra` arguments; returns it and its address.
-fn serve(extra: &[&str]) -> (Running, String) {
-    let mut args = vec!["serve", "--listen", "127.0.0.1:0", "-t", "1"];
-    args.extend_from_slice(extra);
-    let srv = spawn(&args);
-    let line = srv
-        .wait_line("tfw-bench serve: listening on ")
-        .expect("serve starts");
-    let addr = line
-        .trim_start_matches("tfw-bench serve: listening on ")
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string();
-    (srv, addr)
-}
-
-/// Stops `serve` (SIGTERM) and returns its output.
-fn stop(srv: Running) -> Out {
-    kill("-TERM", &srv.child.id().to_string());
-    let out = srv.finish();
-    assert_eq!(out.code(), Some(0), "{}", out.show());
-    out
-}
+use common::stop_serve as stop;
 
 fn curl(args: &[&str]) -> std::process::Output {
     let out = Command::new("curl")

@@ -9,75 +9,22 @@ mod common;
 
 use common::nginx::Nginx;
 use common::{
-    assert_setup_error, count, read_json, run, run_schema, schema_violations, spawn, tmp_json,
-    FaultServer, Out, Running,
+    assert_setup_error, count, run_schema, schema_violations, serve, served_requests, FaultServer,
+    Running,
 };
 use serde_json::Value;
 
-/// Runs `stress -q ARGS --json`; returns the process and the document (Null when none).
-fn stress(args: &[&str], name: &str) -> (Out, Value) {
-    let json = tmp_json(name);
-    let js = json.to_str().unwrap().to_string();
-    let mut all = vec!["stress", "-q", "--json", &js];
-    all.extend_from_slice(args);
-    let out = run(&all);
-    let doc = if json.exists() && std::fs::metadata(&json).unwrap().len() > 0 {
-        read_json(&json)
-    } else {
-        Value::Null
-    };
-    let _ = std::fs::remove_file(&json);
-    (out, doc)
-}
-
-fn errors(doc: &Value) -> u64 {
-    doc["errors"]
-        .as_object()
-        .unwrap()
-        .values()
-        .map(|v| v.as_u64().unwrap())
-        .sum()
-}
+use common::errors_total as errors;
+use common::stress_json as stress;
 
 fn valid(doc: &Value) {
     let v = schema_violations(&run_schema(), doc);
     assert!(v.is_empty(), "schema violations: {v:?}");
 }
 
-/// Starts `serve` with `extra` arguments on a free port; returns it and its address.
-fn serve(extra: &[&str]) -> (Running, String) {
-    let mut args = vec!["serve", "--listen", "127.0.0.1:0", "-t", "1"];
-    args.extend_from_slice(extra);
-    let srv = spawn(&args);
-    let line = srv
-        .wait_line("tfw-bench serve: listening on ")
-        .expect("serve starts");
-    let addr = line
-        .trim_start_matches("tfw-bench serve: listening on ")
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string();
-    (srv, addr)
-}
-
-/// Stops `serve` and returns the requests it counted (its `served requests=N` line).
+/// Stops `serve` and returns the requests it counted.
 fn stop(srv: Running) -> u64 {
-    common::kill("-TERM", &srv.child.id().to_string());
-    let out = srv.finish();
-    assert_eq!(out.code(), Some(0), "{}", out.show());
-    let line = out
-        .stdout
-        .lines()
-        .chain(out.stderr.lines())
-        .find(|l| l.contains("requests="))
-        .unwrap_or_else(|| panic!("no request count\n{}", out.show()));
-    let n = line.split("requests=").nth(1).unwrap();
-    n.split(|c: char| !c.is_ascii_digit())
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
+    served_requests(&common::stop_serve(srv))
 }
 
 #[test]

@@ -6,33 +6,10 @@
 mod common;
 
 use common::nginx::Nginx;
-use common::{assert_setup_error, count, read_json, run, tmp_json, Out};
-use serde_json::Value;
+use common::{assert_setup_error, count, run};
 
-/// Runs `stress -q ARGS --json`; returns the process and the document (Null when none).
-fn stress(args: &[&str], name: &str) -> (Out, Value) {
-    let json = tmp_json(name);
-    let js = json.to_str().unwrap().to_string();
-    let mut all = vec!["stress", "-q", "--json", &js];
-    all.extend_from_slice(args);
-    let out = run(&all);
-    let doc = if json.exists() && std::fs::metadata(&json).unwrap().len() > 0 {
-        read_json(&json)
-    } else {
-        Value::Null
-    };
-    let _ = std::fs::remove_file(&json);
-    (out, doc)
-}
-
-fn errors(doc: &Value) -> u64 {
-    doc["errors"]
-        .as_object()
-        .unwrap()
-        .values()
-        .map(|v| v.as_u64().unwrap())
-        .sum()
-}
+use common::errors_total as errors;
+use common::stress_json as stress;
 
 #[test]
 fn http1_over_tls_counts_match_nginx_for_tls12_and_tls13() {

@@ -455,16 +455,16 @@ pub fn tmp_file(name: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 
-// --- `tfw-bench serve --tls` as a child. ---
+// --- `tfw-bench serve` as a child, and `stress --json` runs. ---
 
-/// Starts `serve --tls` with `extra` arguments; returns it and its address.
-pub fn serve_tls(extra: &[&str]) -> (Running, String) {
-    let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--tls", "-t", "1"];
+/// Starts `serve` on a free port with `extra` arguments; returns it and its address.
+pub fn serve(extra: &[&str]) -> (Running, String) {
+    let mut args = vec!["serve", "--listen", "127.0.0.1:0", "-t", "1"];
     args.extend_from_slice(extra);
     let srv = spawn(&args);
     let line = srv
         .wait_line("tfw-bench serve: listening on ")
-        .expect("serve --tls starts");
+        .expect("serve starts");
     let addr = line
         .trim_start_matches("tfw-bench serve: listening on ")
         .split_whitespace()
@@ -472,6 +472,54 @@ pub fn serve_tls(extra: &[&str]) -> (Running, String) {
         .unwrap()
         .to_string();
     (srv, addr)
+}
+
+/// Starts `serve --tls` with `extra` arguments; returns it and its address.
+pub fn serve_tls(extra: &[&str]) -> (Running, String) {
+    let mut args = vec!["--tls"];
+    args.extend_from_slice(extra);
+    serve(&args)
+}
+
+/// The `served requests=N` count of a stopped `serve`'s output.
+pub fn served_requests(out: &Out) -> u64 {
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("served requests="))
+        .unwrap_or_else(|| panic!("no request count\n{}", out.show()));
+    let n = line.trim_start_matches("served requests=");
+    n.split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// Runs `stress -q ARGS --json`; returns the process and the document (Null when none).
+pub fn stress_json(args: &[&str], name: &str) -> (Out, Value) {
+    let json = tmp_json(name);
+    let js = json.to_str().unwrap().to_string();
+    let mut all = vec!["stress", "-q", "--json", &js];
+    all.extend_from_slice(args);
+    let out = run(&all);
+    let doc = if json.exists() && std::fs::metadata(&json).unwrap().len() > 0 {
+        read_json(&json)
+    } else {
+        Value::Null
+    };
+    let _ = std::fs::remove_file(&json);
+    (out, doc)
+}
+
+/// All errors of a run document, every kind.
+pub fn errors_total(doc: &Value) -> u64 {
+    doc["errors"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum()
 }
 
 /// Stops `serve` and returns its output.
