@@ -211,3 +211,62 @@ fn a_tls_version_the_server_refuses_is_a_tls_error() {
     assert!(count(&doc, &["errors", "tls"]) > 0, "{}", out.show());
     assert_eq!(count(&doc, &["responses"]), 0);
 }
+
+#[test]
+fn an_rsa_certificate_over_tls12_and_tls13_with_http1_and_http2() {
+    let ng = Nginx::start("stress-rsa");
+    let url = format!("https://localhost:{}/", ng.rsa);
+    let ca = ng.ca();
+    let ca = ca.to_str().unwrap();
+    let cases: &[(&[&str], &str, &str)] = &[
+        (
+            &["--tls", "1.2", "--ciphers", "ECDHE-RSA-AES128-GCM-SHA256"],
+            "TLSv1_2",
+            "http/1.1",
+        ),
+        (&["--tls", "1.3"], "TLSv1_3", "http/1.1"),
+        (&["--tls", "1.2", "--h2", "-m", "10"], "TLSv1_2", "h2"),
+        (&["--tls", "1.3", "--h2", "-m", "10"], "TLSv1_3", "h2"),
+    ];
+    for (extra, version, protocol) in cases {
+        let before = ng.requests();
+        let mut args = vec![
+            url.as_str(),
+            "-c",
+            "3",
+            "-n",
+            "600",
+            "--verify",
+            "--cacert",
+            ca,
+        ];
+        args.extend_from_slice(extra);
+        let (out, doc) = stress(&args, "tls-rsa");
+        let after = ng.requests();
+        assert_eq!(out.code(), Some(0), "{}", out.show());
+        assert_eq!(count(&doc, &["responses"]), 600, "{}", out.show());
+        assert_eq!(errors(&doc), 0, "{}", out.show());
+        assert_eq!(after - before - 1, 600, "nginx's count");
+        assert!(doc["tls"].as_str().unwrap().starts_with(version));
+        assert_eq!(doc["protocol"], *protocol);
+    }
+    // The handshake storm against the RSA certificate too.
+    let target = format!("127.0.0.1:{}", ng.rsa);
+    let (out, doc) = common::tls_nginx::handshake(
+        &[
+            &target,
+            "-n",
+            "100",
+            "-c",
+            "4",
+            "--tls",
+            "1.2",
+            "--ciphers",
+            "ECDHE-RSA-AES128-GCM-SHA256",
+        ],
+        "hs-rsa",
+    );
+    assert_eq!(out.code(), Some(0), "{}", out.show());
+    assert_eq!(count(&doc, &["handshakes"]), 100, "{}", out.show());
+    assert_eq!(count(&doc, &["errors", "total"]), 0);
+}

@@ -17,6 +17,8 @@
 #      TLS_TICKETS_PORT  optional: a TLS port with session tickets and cache on
 #      TLS13_PORT  optional: a TLS 1.3-only port (refuses TLS 1.2)
 #      H2C_PORT    optional: HTTP/2 over plain TCP (prior knowledge), same docroot
+#      RSA_PORT    optional: TLS 1.2/1.3 + HTTP/2 with an RSA 2048 certificate (rsa-cert.pem,
+#                  signed by the same CA)
 #      SERVER_CPU  CPU list for taskset (default 0)
 #      NGINX       nginx binary (default: nginx from PATH, else /usr/sbin/nginx)
 #
@@ -114,6 +116,15 @@ start() {
             -CAcreateserial -CAserial "$RUN/ca.srl" -out "$RUN/cert.pem" -days 30 \
             -extfile "$RUN/leaf.ext" 2>/dev/null \
         || die "openssl could not make the server certificate"
+    if [ -n "${RSA_PORT:-}" ]; then
+        openssl req -new -newkey rsa:2048 -nodes \
+            -keyout "$RUN/rsa-key.pem" -out "$RUN/rsa.csr" -subj "/CN=localhost" 2>/dev/null \
+            && openssl x509 -req -in "$RUN/rsa.csr" -CA "$RUN/ca.pem" -CAkey "$RUN/ca.key" \
+                -CAcreateserial -CAserial "$RUN/ca.srl" -out "$RUN/rsa-cert.pem" -days 30 \
+                -extfile "$RUN/leaf.ext" 2>/dev/null \
+            || die "openssl could not make the RSA server certificate"
+        chmod 600 "$RUN/rsa-key.pem"
+    fi
     chmod 600 "$RUN/ca.key"
     chmod 600 "$RUN/key.pem"
     head -c 1024  /dev/zero | tr '\0' 'a' > "$RUN/www/1k.bin"
@@ -167,6 +178,19 @@ EOC
         ssl_certificate_key $RUN/key.pem;
         ssl_protocols TLSv1.3;
         location = / { return 200 "ok"; }
+    }
+EOC
+    fi
+    if [ -n "${RSA_PORT:-}" ]; then
+        cat >> "$RUN/extra-servers.conf" <<EOC
+    server {
+        listen 127.0.0.1:$RSA_PORT ssl http2 backlog=4096;
+        ssl_certificate     $RUN/rsa-cert.pem;
+        ssl_certificate_key $RUN/rsa-key.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        root $RUN/www;
+        location = / { return 200 "ok"; }
+        location / { }
     }
 EOC
     fi

@@ -1,6 +1,6 @@
 //! A real nginx for the tests (tools/peers/nginx-ctl.sh): plain HTTP/1.1, TLS 1.2 + 1.3 with
-//! HTTP/2 (ECDSA P-256 signed by a throw-away CA, ca.pem in the run folder), a tickets-on TLS
-//! port, a TLS 1.3-only port and an h2c port, all on free loopback ports; stub_status counts
+//! HTTP/2 (ECDSA P-256 signed by a throw-away CA, ca.pem in the run folder), the same with an
+//! RSA 2048 certificate, a tickets-on TLS port, a TLS 1.3-only port and an h2c port, all on free loopback ports; stub_status counts
 //! requests. Each test starts its own instance and it is stopped (by its pid file) on drop.
 
 use std::io::{Read, Write};
@@ -17,6 +17,8 @@ pub struct Nginx {
     pub tickets: u16,
     pub tls13: u16,
     pub h2c: u16,
+    /// TLS 1.2/1.3 + HTTP/2 with an RSA 2048 certificate (same CA).
+    pub rsa: u16,
 }
 
 pub fn free_port() -> u16 {
@@ -35,13 +37,7 @@ impl Nginx {
         let _ = std::fs::remove_dir_all(&run);
         // A port just released by the kernel can be taken again before nginx binds it; retry.
         for _ in 0..5 {
-            let p = [
-                free_port(),
-                free_port(),
-                free_port(),
-                free_port(),
-                free_port(),
-            ];
+            let p: [u16; 6] = std::array::from_fn(|_| free_port());
             let out = Command::new("bash")
                 .arg(&ctl)
                 .arg("start")
@@ -51,6 +47,7 @@ impl Nginx {
                 .env("TLS_TICKETS_PORT", p[2].to_string())
                 .env("TLS13_PORT", p[3].to_string())
                 .env("H2C_PORT", p[4].to_string())
+                .env("RSA_PORT", p[5].to_string())
                 .env("SERVER_CPU", "0")
                 .stdin(Stdio::null())
                 .output()
@@ -64,6 +61,7 @@ impl Nginx {
                     tickets: p[2],
                     tls13: p[3],
                     h2c: p[4],
+                    rsa: p[5],
                 };
             }
             eprintln!(
