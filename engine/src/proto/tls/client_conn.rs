@@ -1,8 +1,9 @@
 //! One client-side TLS connection carrying application data (`stress` against https://):
 //! ciphertext in, decrypted response bytes and records to send out; requests in, records out.
 //! The load worker sends what comes out with `send_copy`; no second runtime, no socket here.
+//! Receiving and encrypting are the shared `Session`'s; here is what only a client asks.
 
-use super::session::{self, SessionStep};
+use super::session::Session;
 use super::TlsError;
 use rustls::client::UnbufferedClientConnection;
 use rustls::pki_types::ServerName;
@@ -10,37 +11,13 @@ use rustls::ClientConfig;
 use std::sync::Arc;
 
 /// A client-side TLS connection.
-pub struct TlsClientConn {
-    conn: UnbufferedClientConnection,
-    /// Received bytes not yet consumed by rustls (a partial record).
-    incoming: Vec<u8>,
-}
+pub type TlsClientConn = Session<UnbufferedClientConnection>;
 
-impl TlsClientConn {
+impl Session<UnbufferedClientConnection> {
     /// A new connection to `name`; the first `receive` (of nothing) produces the ClientHello.
     pub fn new(config: Arc<ClientConfig>, name: ServerName<'static>) -> Result<Self, TlsError> {
         let conn = UnbufferedClientConnection::new(config, name).map_err(TlsError::Config)?;
-        Ok(TlsClientConn {
-            conn,
-            incoming: Vec::new(),
-        })
-    }
-
-    /// Appends `received`, runs the state machine as far as it goes, appends records to send
-    /// to `out` and decrypted application data to `plain`. A close_notify before the
-    /// handshake finished is an error.
-    pub fn receive(
-        &mut self,
-        received: &[u8],
-        out: &mut Vec<u8>,
-        plain: &mut Vec<u8>,
-    ) -> Result<SessionStep, TlsError> {
-        session::receive(&mut self.conn, &mut self.incoming, received, out, plain)
-    }
-
-    /// Encrypts `data` into records appended to `out` (after `receive` said `Open`).
-    pub fn encrypt(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), TlsError> {
-        session::encrypt(&mut self.conn, data, out)
+        Ok(Session::wrap(conn))
     }
 
     /// The protocol ALPN chose (e.g. `h2`), once negotiated; None when the server chose none.

@@ -20,7 +20,7 @@ pub enum SessionStep {
 }
 
 /// One of rustls' unbuffered connection types.
-pub(super) trait Records {
+pub trait Records {
     type Data;
     fn process<'c, 'i>(
         &'c mut self,
@@ -55,10 +55,44 @@ impl Records for UnbufferedServerConnection {
     }
 }
 
+/// One TLS connection of either end: rustls' connection and the received bytes it has not
+/// consumed yet (a partial record). `TlsClientConn` and `TlsServerConn` are its two kinds.
+pub struct Session<C> {
+    pub(super) conn: C,
+    incoming: Vec<u8>,
+}
+
+impl<C: Records> Session<C> {
+    pub(super) fn wrap(conn: C) -> Self {
+        Session {
+            conn,
+            incoming: Vec::new(),
+        }
+    }
+
+    /// Appends `received`, runs the state machine as far as it goes, appends records to send
+    /// to `out` and decrypted application data to `plain`. A close_notify before the
+    /// handshake finished is an error.
+    pub fn receive(
+        &mut self,
+        received: &[u8],
+        out: &mut Vec<u8>,
+        plain: &mut Vec<u8>,
+    ) -> Result<SessionStep, TlsError> {
+        receive(&mut self.conn, &mut self.incoming, received, out, plain)
+    }
+
+    /// Encrypts `data` (application data) into records appended to `out`. Only once the
+    /// handshake is done (`receive` said `Open`).
+    pub fn encrypt(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), TlsError> {
+        encrypt(&mut self.conn, data, out)
+    }
+}
+
 /// Appends `received` to `incoming` (the bytes rustls has not consumed: a partial record),
 /// runs the state machine as far as it goes, appends records to send to `out` and decrypted
 /// application data to `plain`.
-pub(super) fn receive<C: Records>(
+fn receive<C: Records>(
     conn: &mut C,
     incoming: &mut Vec<u8>,
     received: &[u8],
@@ -101,11 +135,7 @@ pub(super) fn receive<C: Records>(
 
 /// Encrypts `data` (application data) into records appended to `out`. Only once the
 /// handshake is done (`receive` said `Open`).
-pub(super) fn encrypt<C: Records>(
-    conn: &mut C,
-    data: &[u8],
-    out: &mut Vec<u8>,
-) -> Result<(), TlsError> {
+fn encrypt<C: Records>(conn: &mut C, data: &[u8], out: &mut Vec<u8>) -> Result<(), TlsError> {
     // Asking the state machine for its state before the handshake is done would take
     // (and lose) the handshake record it has ready.
     if conn.handshaking() {

@@ -222,7 +222,7 @@ impl State<'_> {
         self.inflight_total += k as u64;
         self.stats.requests_sent(k as u64, bytes as u64);
         if !sealed {
-            self.tls_failed(ci, "TLS could not encrypt a request");
+            self.tls_failed("TLS could not encrypt a request");
             self.drop_conn(io, ci, true);
         }
     }
@@ -252,7 +252,7 @@ impl State<'_> {
                     }
                 }
                 ConnState::Handshaking if self.now.saturating_sub(c.connect_started) >= timeout => {
-                    self.tls_failed(ci, "the TLS handshake timed out");
+                    self.tls_failed("the TLS handshake timed out");
                     self.drop_conn(io, ci, true);
                 }
                 ConnState::Connecting if self.now.saturating_sub(c.connect_started) >= timeout => {
@@ -315,10 +315,7 @@ impl State<'_> {
     /// read until the close completes; requests still in flight are lost (a read error).
     pub(super) fn on_closed<B: Backend>(&mut self, io: &mut B, ci: usize, error: bool) {
         if self.conns[ci].state == ConnState::Handshaking {
-            self.tls_failed(
-                ci,
-                "the server closed the connection during the TLS handshake",
-            );
+            self.tls_failed("the server closed the connection during the TLS handshake");
             self.drop_conn(io, ci, true);
             return;
         }

@@ -128,7 +128,7 @@ impl State<'_> {
         let c = &mut self.conns[ci];
         c.h2 = Some(Box::new(client));
         if !super::session::seal_and_send(io, c, &self.plain_out, &mut self.wire_out) {
-            self.tls_failed(ci, "TLS could not encrypt the HTTP/2 preface");
+            self.tls_failed("TLS could not encrypt the HTTP/2 preface");
             self.drop_conn(io, ci, true);
         }
     }
@@ -178,7 +178,7 @@ impl State<'_> {
         if let Some(e) = failed {
             self.h2_failed(io, ci, &e);
         } else if !sealed {
-            self.tls_failed(ci, "TLS could not encrypt a request");
+            self.tls_failed("TLS could not encrypt a request");
             self.drop_conn(io, ci, true);
         }
     }
@@ -217,7 +217,7 @@ impl State<'_> {
             return;
         }
         if !sealed {
-            self.tls_failed(ci, "TLS could not encrypt HTTP/2 frames");
+            self.tls_failed("TLS could not encrypt HTTP/2 frames");
             self.drop_conn(io, ci, true);
             return;
         }

@@ -46,7 +46,7 @@ impl State<'_> {
         let mut conn = match TlsClientConn::new(setup.config.clone(), setup.name.clone()) {
             Ok(c) => c,
             Err(e) => {
-                self.tls_failed(ci, &e.to_string());
+                self.tls_failed(&e.to_string());
                 self.drop_conn(io, ci, true);
                 return;
             }
@@ -60,7 +60,7 @@ impl State<'_> {
         match step {
             Ok(_) => io.send_copy(c.slot, &self.wire_out, false),
             Err(e) => {
-                self.tls_failed(ci, &e.to_string());
+                self.tls_failed(&e.to_string());
                 self.drop_conn(io, ci, true);
             }
         }
@@ -82,7 +82,7 @@ impl State<'_> {
         let step = match step {
             Ok(s) => s,
             Err(e) => {
-                self.tls_failed(ci, &e.to_string());
+                self.tls_failed(&e.to_string());
                 self.drop_conn(io, ci, true);
                 return;
             }
@@ -97,7 +97,7 @@ impl State<'_> {
                             .map(|a| String::from_utf8_lossy(a).into_owned())
                             .unwrap_or_else(|| "none".into())
                     );
-                    self.tls_failed(ci, &why);
+                    self.tls_failed(&why);
                     self.drop_conn(io, ci, true);
                     return;
                 }
@@ -118,9 +118,9 @@ impl State<'_> {
         }
     }
 
-    /// Counts a TLS failure on connection `ci` and keeps the first reason for the summary
+    /// Counts a TLS failure and keeps the first reason for the summary
     /// (a refused ALPN protocol said in those words).
-    pub(super) fn tls_failed(&mut self, _ci: usize, why: &str) {
+    pub(super) fn tls_failed(&mut self, why: &str) {
         self.stats.error(ErrorKind::Tls);
         if self.first_connect_error.is_some() {
             return;
