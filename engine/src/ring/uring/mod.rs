@@ -7,18 +7,27 @@
 //! that finds no data costs more than epoll, so it polls first), still from the buffer ring.
 //! A connection's operations carry (op, generation, slot) in user_data; completions of a
 //! closed slot are recognised by generation and dropped (their buffers go back to the ring).
+//!
+//! Set-up is in `setup`, the slots and their registered files in `slots`, what completions
+//! mean in `complete`; this file issues the operations.
 
 use super::copies::Copies;
 use super::sys::{self, RawAddr};
 use super::{Backend, Completion, PayloadId, Slot};
 use crate::buf::BufRing;
 use crate::result::IoInfo;
-use io_uring::{cqueue, opcode, squeue, types, IoUring};
+use io_uring::{opcode, squeue, types, IoUring};
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::Arc;
 use std::time::Duration;
+
+mod complete;
+mod setup;
+mod slots;
+
+pub use setup::UringConfig;
 
 const OP_CONNECT: u64 = 1;
 const OP_RECV: u64 = 2;
@@ -53,33 +62,6 @@ fn decode(ud: u64) -> (u64, u32, u32) {
     (ud >> 56, ((ud >> 32) as u32) & GEN_MASK, ud as u32)
 }
 
-/// How to set up a ring.
-#[derive(Clone, Debug)]
-pub struct UringConfig {
-    pub sq_entries: u32,
-    pub cq_entries: u32,
-    /// Use multishot receive (false forces the plain one-shot path).
-    pub multishot: bool,
-    /// Provided buffers: count (power of two) and size.
-    pub buffers: u16,
-    pub buf_size: u32,
-    /// Register sockets in a sparse file table where the kernel allows.
-    pub registered_files: bool,
-}
-
-impl Default for UringConfig {
-    fn default() -> Self {
-        UringConfig {
-            sq_entries: 4096,
-            cq_entries: 16384,
-            multishot: true,
-            buffers: 4096,
-            buf_size: 4096,
-            registered_files: true,
-        }
-    }
-}
-
 #[derive(Clone, Copy)]
 struct SlotState {
     fd: RawFd,
@@ -112,105 +94,6 @@ pub struct UringBackend {
 }
 
 impl UringBackend {
-    /// Sets up a ring with the best flags the kernel accepts. Fails when io_uring or provided
-    /// buffer rings are unavailable; the caller then falls back to epoll.
-    pub fn new(cfg: &UringConfig) -> io::Result<UringBackend> {
-        let mut info = IoInfo {
-            backend: "io_uring",
-            ..IoInfo::default()
-        };
-        let build = |single: bool| {
-            let mut b = IoUring::<squeue::Entry, cqueue::Entry>::builder();
-            b.setup_cqsize(cfg.cq_entries).setup_submit_all();
-            if single {
-                b.setup_single_issuer().setup_defer_taskrun();
-            } else {
-                b.setup_coop_taskrun();
-            }
-            b.build(cfg.sq_entries)
-        };
-        let ring = match build(true) {
-            Ok(r) => {
-                info.single_issuer = true;
-                info.defer_taskrun = true;
-                r
-            }
-            Err(_) => match build(false) {
-                Ok(r) => r,
-                Err(_) => {
-                    let mut b = IoUring::<squeue::Entry, cqueue::Entry>::builder();
-                    b.setup_cqsize(cfg.cq_entries);
-                    b.build(cfg.sq_entries)?
-                }
-            },
-        };
-        if !ring.params().is_feature_ext_arg() || !ring.params().is_feature_nodrop() {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "io_uring lacks EXT_ARG/NODROP (kernel older than 5.11)",
-            ));
-        }
-        let mut probe = io_uring::Probe::new();
-        ring.submitter().register_probe(&mut probe)?;
-        for (code, name) in [
-            (opcode::Connect::CODE, "connect"),
-            (opcode::Send::CODE, "send"),
-            (opcode::Recv::CODE, "recv"),
-            (opcode::Accept::CODE, "accept"),
-        ] {
-            if !probe.is_supported(code) {
-                return Err(io::Error::new(
-                    io::ErrorKind::Unsupported,
-                    format!("io_uring has no {name} operation"),
-                ));
-            }
-        }
-        let bufs = BufRing::new(cfg.buffers, cfg.buf_size, BGID)?;
-        bufs.register(&ring.submitter()).map_err(|e| {
-            io::Error::new(e.kind(), format!("provided buffer ring not available: {e}"))
-        })?;
-        info.buffer_ring = true;
-        // A sparse registered file table, one entry per slot: operations then skip the
-        // per-operation file lookup. Sockets keep their fd too (closing it is simpler than
-        // ordering an asynchronous close of a fixed file against slot reuse).
-        let fixed_files = match sys::nofile_limits() {
-            Ok((soft, _)) if cfg.registered_files => {
-                let n = (soft.min(65536) as u32).saturating_sub(64);
-                if n > 0 && ring.submitter().register_files_sparse(n).is_ok() {
-                    n
-                } else {
-                    0
-                }
-            }
-            _ => 0,
-        };
-        info.registered_files = fixed_files > 0;
-        let multishot = cfg.multishot && super::probe::multishot_recv_works();
-        info.multishot_recv = multishot;
-        if cfg.multishot && !multishot {
-            info.fallback_reason = "multishot receive not supported by this kernel".into();
-        }
-        let skip_success = ring.params().is_feature_skip_cqe_on_success();
-        let min_wait_supported = ring.params().is_feature_min_timeout();
-        Ok(UringBackend {
-            ring,
-            bufs,
-            payloads: Vec::new(),
-            copies: Copies::default(),
-            slots: Vec::new(),
-            free: Vec::new(),
-            listeners: Vec::new(),
-            targets: Vec::new(),
-            cqes: Vec::with_capacity(cfg.cq_entries as usize),
-            fixed_files,
-            pending_files: Vec::new(),
-            info,
-            multishot,
-            skip_success,
-            min_wait_supported,
-        })
-    }
-
     fn push(&mut self, entry: &squeue::Entry) {
         loop {
             // SAFETY: every entry built here references memory that outlives the operation:
@@ -262,195 +145,11 @@ impl UringBackend {
         self.push(&entry);
     }
 
-    fn alloc_slot(&mut self, fd: RawFd) -> Slot {
-        let slot = match self.free.pop() {
-            Some(slot) => {
-                self.slots[slot as usize].fd = fd;
-                slot
-            }
-            None => {
-                self.slots.push(SlotState {
-                    fd,
-                    gen: 0,
-                    fixed: false,
-                });
-                (self.slots.len() - 1) as Slot
-            }
-        };
-        // Registered in batches before the next submission (a ramp of many connects costs one
-        // system call, not one each); registering replaces what a previous socket left there.
-        let fixed = slot < self.fixed_files;
-        if fixed {
-            self.pending_files.push((slot, fd));
-        }
-        self.slots[slot as usize].fixed = fixed;
-        slot
-    }
-
-    /// Registers the sockets of new slots, one system call per run of consecutive slots.
-    /// Must run before queued operations that name those slots are submitted.
-    fn flush_files(&mut self) {
-        if self.pending_files.is_empty() {
-            return;
-        }
-        let mut pending = std::mem::take(&mut self.pending_files);
-        let mut start = 0;
-        while start < pending.len() {
-            let mut end = start + 1;
-            while end < pending.len() && pending[end].0 == pending[end - 1].0 + 1 {
-                end += 1;
-            }
-            let fds: Vec<RawFd> = pending[start..end].iter().map(|&(_, fd)| fd).collect();
-            let first = pending[start].0;
-            let done = self
-                .ring
-                .submitter()
-                .register_files_update(first, &fds)
-                .unwrap_or(0);
-            // Slots the kernel did not take fall back to their fds for later operations (any
-            // already queued on them fail and the connection is retried).
-            for &(slot, fd) in &pending[start + done.min(end - start)..end] {
-                let s = &mut self.slots[slot as usize];
-                if s.fd == fd {
-                    s.fixed = false;
-                }
-            }
-            start = end;
-        }
-        pending.clear();
-        self.pending_files = pending;
-    }
-
-    fn release_slot(&mut self, slot: Slot) {
-        // A registration still pending for this slot must not outlive its socket.
-        self.pending_files.retain(|&(s, _)| s != slot);
-        if self.slots[slot as usize].fixed {
-            // Operations in flight hold their own reference to the socket.
-            let _ = self.ring.submitter().register_files_update(slot, &[-1]);
-        }
-        let s = &mut self.slots[slot as usize];
-        s.fd = -1;
-        s.fixed = false;
-        s.gen = (s.gen + 1) & GEN_MASK;
-        self.free.push(slot);
-    }
-
+    #[inline]
     fn current(&self, slot: u32, gen: u32) -> bool {
         self.slots
             .get(slot as usize)
             .is_some_and(|s| s.fd >= 0 && s.gen == gen)
-    }
-
-    fn handle<F: FnMut(Completion<'_>, &mut Self)>(
-        &mut self,
-        ud: u64,
-        res: i32,
-        flags: u32,
-        f: &mut F,
-    ) {
-        let (op, gen, slot) = decode(ud);
-        match op {
-            OP_RECV => {
-                let bid = cqueue::buffer_select(flags);
-                let live = self.current(slot, gen);
-                if live {
-                    if res > 0 {
-                        if let Some(bid) = bid {
-                            let ptr = self.bufs.buf_ptr(bid);
-                            // SAFETY: the kernel filled `res` bytes of buffer `bid` and handed
-                            // it to us; it is not recycled until after the callback returns,
-                            // and nothing writes to receive buffers meanwhile.
-                            let data = unsafe { std::slice::from_raw_parts(ptr, res as usize) };
-                            f(Completion::Data { slot, data }, self);
-                        }
-                    } else if res == 0 {
-                        f(Completion::Closed { slot, error: None }, self);
-                    } else if res != -libc::ENOBUFS {
-                        let error = Some(io::Error::from_raw_os_error(-res));
-                        f(Completion::Closed { slot, error }, self);
-                    }
-                }
-                if let Some(bid) = bid {
-                    self.bufs.recycle(bid);
-                }
-                // A receive that ended (one-shot, or a multishot the kernel stopped) is armed
-                // again while the connection lives and the peer has not closed.
-                if !cqueue::more(flags)
-                    && (res > 0 || res == -libc::ENOBUFS)
-                    && self.current(slot, gen)
-                {
-                    if res == -libc::ENOBUFS {
-                        self.bufs.publish();
-                    }
-                    self.arm_recv(slot);
-                }
-            }
-            OP_SEND => {
-                if !self.current(slot, gen) {
-                    return;
-                }
-                if res < 0 {
-                    let error = io::Error::from_raw_os_error(-res);
-                    f(Completion::SendFailed { slot, error }, self);
-                } else {
-                    f(Completion::Sent { slot }, self);
-                }
-            }
-            OP_SEND_COPY => {
-                // `slot` is the copy buffer's index here; the buffer is free from now on.
-                let Some(sent) = self.copies.release(slot) else {
-                    return;
-                };
-                let slot = sent.slot;
-                if !self.current(slot, sent.gen) {
-                    return;
-                }
-                if res < 0 {
-                    let error = io::Error::from_raw_os_error(-res);
-                    f(Completion::SendFailed { slot, error }, self);
-                } else if (res as usize) < sent.len {
-                    // MSG_WAITALL sends the rest unless the connection failed meanwhile.
-                    let error = io::Error::new(io::ErrorKind::WriteZero, "short send");
-                    f(Completion::SendFailed { slot, error }, self);
-                } else if sent.ack {
-                    f(Completion::Sent { slot }, self);
-                }
-            }
-            OP_CONNECT => {
-                if !self.current(slot, gen) {
-                    return;
-                }
-                if res == 0 {
-                    self.arm_recv(slot);
-                    f(
-                        Completion::Connected {
-                            slot,
-                            result: Ok(()),
-                        },
-                        self,
-                    );
-                } else {
-                    sys::close(self.slots[slot as usize].fd);
-                    self.release_slot(slot);
-                    let result = Err(io::Error::from_raw_os_error(-res));
-                    f(Completion::Connected { slot, result }, self);
-                }
-            }
-            OP_ACCEPT => {
-                let idx = slot as usize;
-                if res >= 0 {
-                    let fd = res;
-                    let _ = sys::set_nodelay(fd);
-                    let new = self.alloc_slot(fd);
-                    self.arm_recv(new);
-                    f(Completion::Accepted { slot: new }, self);
-                }
-                if !cqueue::more(flags) && idx < self.listeners.len() && self.listeners[idx] >= 0 {
-                    self.arm_accept(idx);
-                }
-            }
-            _ => {}
-        }
     }
 }
 
