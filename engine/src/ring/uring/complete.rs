@@ -23,9 +23,11 @@ impl UringBackend {
                     if res > 0 {
                         if let Some(bid) = bid {
                             let ptr = self.bufs.buf_ptr(bid);
-                            // SAFETY: the kernel filled `res` bytes of buffer `bid` and handed
-                            // it to us; it is not recycled until after the callback returns,
-                            // and nothing writes to receive buffers meanwhile.
+                            // SAFETY: `ptr` addresses buffer `bid` of the ring, `buf_size`
+                            // bytes that live as long as `self.bufs`; the kernel wrote `res`
+                            // (> 0, at most the buffer's length) bytes there and handed the
+                            // buffer to us. It is recycled only after the callback returns,
+                            // and nothing writes to a buffer user space holds.
                             let data = unsafe { std::slice::from_raw_parts(ptr, res as usize) };
                             f(Completion::Data { slot, data }, self);
                         }

@@ -246,7 +246,7 @@ impl Backend for UringBackend {
             let _ = sys::set_linger_zero(s.fd);
             // Wakes the pending receive (it returns 0 and drops its file reference) without
             // sending a FIN, so the last close sends the RST.
-            shutdown_read(s.fd);
+            sys::shutdown_read(s.fd);
         } else {
             sys::shutdown(s.fd);
         }
@@ -332,11 +332,6 @@ impl Drop for UringBackend {
             sys::close(fd);
         }
     }
-}
-
-fn shutdown_read(fd: RawFd) {
-    // SAFETY: plain shutdown(2) on an fd this backend owns.
-    unsafe { libc::shutdown(fd, libc::SHUT_RD) };
 }
 
 impl UringBackend {
