@@ -158,9 +158,10 @@ impl Backend for UringBackend {
         self.info.clone()
     }
 
-    fn register_payload(&mut self, bytes: Arc<[u8]>) -> PayloadId {
+    fn register_payload(&mut self, bytes: Arc<[u8]>) -> io::Result<PayloadId> {
+        let id = PayloadId::at(self.payloads.len())?;
         self.payloads.push(bytes);
-        PayloadId((self.payloads.len() - 1) as u16)
+        Ok(id)
     }
 
     fn connect(&mut self, target: SocketAddr, source: Option<IpAddr>) -> io::Result<Slot> {
