@@ -12,6 +12,9 @@ pub mod mix;
 pub mod request;
 pub mod url;
 
+#[cfg(test)]
+mod test_support;
+
 pub use error::ScenarioError;
 pub use mix::{load_mix, RequestFile};
 pub use request::{parse_header, RequestSpec};

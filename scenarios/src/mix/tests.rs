@@ -2,7 +2,7 @@
 //! is a typed error naming the request (or line) at fault, and every shipped example loads.
 
 use super::*;
-use tfw_engine::proto::h1::{RequestDone, RequestParser};
+use crate::test_support::parse_wire;
 
 fn target() -> Target {
     Target::parse("http://example.com:8080/base?q=1").unwrap()
@@ -289,7 +289,14 @@ fn requests(n: usize) -> String {
 fn too_many_requests_are_refused() {
     let e = parse(&requests(MAX_REQUESTS + 1)).unwrap_err();
     assert!(
-        matches!(e, ScenarioError::MixTooMany { count: 65_536, max: 65_535, .. }),
+        matches!(
+            e,
+            ScenarioError::MixTooMany {
+                count: 65_536,
+                max: 65_535,
+                ..
+            }
+        ),
         "{e:?}"
     );
     assert_eq!(
@@ -299,17 +306,6 @@ fn too_many_requests_are_refused() {
     let f = parse(&requests(MAX_REQUESTS)).expect("the most a file may hold");
     assert_eq!(f.requests.len(), MAX_REQUESTS);
     assert_eq!(f.requests[MAX_REQUESTS - 1].name, "request 65535");
-}
-
-fn parse_wire(wire: &[u8]) -> Vec<RequestDone> {
-    let mut got = vec![];
-    RequestParser::new()
-        .feed(wire, |d| {
-            got.push(d);
-            true
-        })
-        .unwrap();
-    got
 }
 
 /// What each shipped example must hold, by file name.
