@@ -71,23 +71,15 @@ impl RequestHead {
 }
 
 /// Parses a stream of (possibly pipelined) requests on one connection.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct RequestParser {
     /// Carries whether the request in progress is a HEAD.
     stream: Stream<bool, Head>,
 }
 
-impl Default for RequestParser {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl RequestParser {
     pub fn new() -> Self {
-        RequestParser {
-            stream: Stream::new(),
-        }
+        Self::default()
     }
 
     /// Parses received bytes, calling `on` for every request they complete; `on` returns
