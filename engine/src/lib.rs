@@ -4,6 +4,8 @@
 //! connections, buffers, histograms and counters; the coordinator merges interval snapshots.
 //! The engine never sees clap, files or terminals. See ARCHITECTURE.md for the picture.
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 pub mod buf;
 pub mod cpu;
 pub mod error;

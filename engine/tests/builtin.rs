@@ -388,9 +388,7 @@ fn raw_target(io: IoMode) -> (tfw_engine::ServerHandle, ServePlan, TcpStream) {
     watch_worker_panics();
     let sp = serve_plan(io, b"ok");
     let server = start_server(&sp).expect("start the built-in target");
-    let s = TcpStream::connect(server.addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    s.set_write_timeout(Some(Duration::from_secs(5))).unwrap();
+    let s = connect(server.addr);
     (server, sp, s)
 }
 
@@ -486,8 +484,7 @@ fn raw_garbage_request(io: IoMode) {
         String::from_utf8_lossy(&got)
     );
     // Another connection still works.
-    let mut s2 = TcpStream::connect(server.addr).unwrap();
-    s2.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut s2 = connect(server.addr);
     s2.write_all(GET).unwrap();
     let mut one = vec![0u8; sp.response.len()];
     s2.read_exact(&mut one).unwrap();
@@ -514,20 +511,6 @@ fn raw_chunked_request(io: IoMode) {
     let t = server.stop();
     assert_eq!((t.requests, t.responses, t.parse_errors), (2, 2, 0));
     assert_no_worker_panics();
-}
-
-macro_rules! per_io_mode {
-    ($($name:ident),* $(,)?) => {
-        mod auto {
-            $( #[test] fn $name() { super::$name(tfw_engine::plan::IoMode::Auto) } )*
-        }
-        mod uring_plain {
-            $( #[test] fn $name() { super::$name(tfw_engine::plan::IoMode::UringPlain) } )*
-        }
-        mod epoll {
-            $( #[test] fn $name() { super::$name(tfw_engine::plan::IoMode::Epoll) } )*
-        }
-    };
 }
 
 per_io_mode!(

@@ -512,20 +512,6 @@ fn stop_flag_interrupts(io: IoMode) {
     assert_eq!(c.requests, c.responses + r.unanswered);
 }
 
-macro_rules! per_io_mode {
-    ($($name:ident),* $(,)?) => {
-        mod auto {
-            $( #[test] fn $name() { super::$name(tfw_engine::plan::IoMode::Auto) } )*
-        }
-        mod uring_plain {
-            $( #[test] fn $name() { super::$name(tfw_engine::plan::IoMode::UringPlain) } )*
-        }
-        mod epoll {
-            $( #[test] fn $name() { super::$name(tfw_engine::plan::IoMode::Epoll) } )*
-        }
-    };
-}
-
 per_io_mode!(
     malformed_status,
     garbage_response,

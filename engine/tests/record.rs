@@ -8,9 +8,8 @@ mod common;
 use common::*;
 use serde_json::Value;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::path::PathBuf;
-use std::time::Duration;
 use tfw_engine::plan::{IoMode, ServePlan};
 use tfw_engine::start_server;
 use tfw_engine::worker::record::Recorder;
@@ -28,13 +27,6 @@ fn recording_plan(io: IoMode, name: &str, cookie: Option<&str>) -> (ServePlan, P
     sp.record = Some(Recorder::create(&path).unwrap());
     sp.set_cookie = cookie.map(str::to_owned);
     (sp, path)
-}
-
-fn connect(addr: SocketAddr) -> TcpStream {
-    let s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    s.set_write_timeout(Some(Duration::from_secs(5))).unwrap();
-    s
 }
 
 /// One response: its head and body (none after a HEAD request).
@@ -231,20 +223,6 @@ fn off_by_default(io: IoMode) {
         (None, &b"hello"[..])
     );
     assert_eq!(server.stop().requests, 1);
-}
-
-macro_rules! per_io_mode {
-    ($($name:ident),* $(,)?) => {
-        mod auto {
-            $( #[test] fn $name() { super::$name(tfw_engine::plan::IoMode::Auto) } )*
-        }
-        mod uring_plain {
-            $( #[test] fn $name() { super::$name(tfw_engine::plan::IoMode::UringPlain) } )*
-        }
-        mod epoll {
-            $( #[test] fn $name() { super::$name(tfw_engine::plan::IoMode::Epoll) } )*
-        }
-    };
 }
 
 per_io_mode!(

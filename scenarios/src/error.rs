@@ -66,6 +66,12 @@ pub enum ScenarioError {
     },
     #[error("request file {} has no [[request]] table", .0.display())]
     MixEmpty(PathBuf),
+    #[error("request file {} has {count} requests: at most {max} are supported", file.display())]
+    MixTooMany {
+        file: PathBuf,
+        count: usize,
+        max: usize,
+    },
     #[error("{}: shared headers: {error}", file.display())]
     MixShared {
         file: PathBuf,

@@ -5,10 +5,15 @@
 //! check on user input happens here, with errors that say what to fix. Nothing here does
 //! I/O except `Target::resolve` and reading request files (`mix`) and the bodies they name.
 
+#![forbid(unsafe_code)]
+
 pub mod error;
 pub mod mix;
 pub mod request;
 pub mod url;
+
+#[cfg(test)]
+mod test_support;
 
 pub use error::ScenarioError;
 pub use mix::{load_mix, RequestFile};

@@ -34,6 +34,10 @@ use crate::error::ScenarioError;
 use crate::request::{parse_header, RequestSpec};
 use crate::url::Target;
 
+/// The most requests a file may hold: the engine numbers a worker's requests with 16 bits
+/// (65,536 or more could not all be told apart).
+pub const MAX_REQUESTS: usize = 65_535;
+
 /// A request file as written (before checks).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -188,6 +192,13 @@ impl RequestFile {
         })?;
         if doc.request.is_empty() {
             return Err(ScenarioError::MixEmpty(file.to_owned()));
+        }
+        if doc.request.len() > MAX_REQUESTS {
+            return Err(ScenarioError::MixTooMany {
+                file: file.to_owned(),
+                count: doc.request.len(),
+                max: MAX_REQUESTS,
+            });
         }
         let shared = doc.headers.parse().map_err(|e| ScenarioError::MixShared {
             file: file.to_owned(),

@@ -129,7 +129,8 @@ fn is_token(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tfw_engine::proto::h1::{RequestDone, RequestParser};
+    use crate::test_support::parse_wire;
+    use tfw_engine::proto::h1::RequestDone;
 
     fn hdr(n: &str, v: &str) -> (String, String) {
         (n.to_owned(), v.to_owned())
@@ -223,17 +224,6 @@ mod tests {
                 "{n:?}: {v:?}"
             );
         }
-    }
-
-    fn parse_wire(wire: &[u8]) -> Vec<RequestDone> {
-        let mut got = vec![];
-        RequestParser::new()
-            .feed(wire, |d| {
-                got.push(d);
-                true
-            })
-            .unwrap();
-        got
     }
 
     #[test]

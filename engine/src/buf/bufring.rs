@@ -35,7 +35,8 @@ impl BufRing {
         let ring_layout =
             Layout::from_size_align(entries as usize * std::mem::size_of::<BufRingEntry>(), 4096)
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        // SAFETY: the layout has a non-zero size.
+        // SAFETY: alloc_zeroed needs a non-zero size: `entries` is a power of two (at least
+        // one) and a BufRingEntry is 16 bytes. A null result is checked below.
         let ring = unsafe { alloc_zeroed(ring_layout) } as *mut BufRingEntry;
         if ring.is_null() {
             return Err(io::Error::new(
@@ -63,8 +64,9 @@ impl BufRing {
 
     /// Registers the ring with `submitter`'s io_uring under this ring's group id.
     pub fn register(&self, submitter: &Submitter<'_>) -> io::Result<()> {
-        // SAFETY: the ring memory is page-aligned, holds `entries` entries and lives until
-        // `self` is dropped; the owner drops the io_uring (which unregisters it) first.
+        // SAFETY: the kernel reads and writes the ring memory until the io_uring goes: it is
+        // page-aligned, holds `entries` entries and lives until `self` is dropped, and the
+        // owner (UringBackend, by field order) drops the io_uring first.
         unsafe {
             submitter.register_buf_ring_with_flags(self.ring as u64, self.entries, self.bgid, 0)
         }
@@ -91,8 +93,9 @@ impl BufRing {
     /// Puts buffer `bid` back at the local tail (visible to the kernel after `publish`).
     pub fn recycle(&mut self, bid: u16) {
         let idx = (self.tail & self.mask) as usize;
-        // SAFETY: idx < entries, so the entry lies inside the ring allocation; the kernel
-        // only reads entries between its head and the published tail, and this one is past it.
+        // SAFETY: idx = tail & mask < entries, so the entry lies inside the ring allocation
+        // (live while `self` is); no other reference to it exists: the kernel only reads
+        // entries between its head and the published tail, and this one is past the tail.
         let entry = unsafe { &mut *self.ring.add(idx) };
         let bid = bid % self.entries;
         entry.set_addr(self.buf_ptr(bid) as u64);
@@ -103,8 +106,9 @@ impl BufRing {
 
     /// Publishes recycled buffers to the kernel.
     pub fn publish(&mut self) {
-        // SAFETY: the ring base is the first entry; its reserved field is the shared tail, a
-        // u16 the kernel reads atomically. AtomicU16 has the same layout as u16.
+        // SAFETY: `self.ring` is the live, page-aligned base of the ring; BufRingEntry::tail
+        // gives its first entry's reserved field, the u16 tail the kernel reads atomically.
+        // AtomicU16 has u16's size and alignment, and the kernel only reads this field.
         unsafe {
             let tail = BufRingEntry::tail(self.ring) as *const AtomicU16;
             (*tail).store(self.tail, Ordering::Release);
@@ -114,8 +118,9 @@ impl BufRing {
 
 impl Drop for BufRing {
     fn drop(&mut self) {
-        // SAFETY: allocated in `new` with this layout; the io_uring that used it is gone
-        // (the backend drops its ring before its buffers).
+        // SAFETY: `self.ring` was allocated in `new` with `self.ring_layout` and is freed only
+        // here; the io_uring that used it is gone (the backend drops its ring before its
+        // buffers, and the probe's ring is dropped before its BufRing).
         unsafe { dealloc(self.ring as *mut u8, self.ring_layout) };
     }
 }

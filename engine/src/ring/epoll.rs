@@ -417,12 +417,10 @@ impl Backend for EpollBackend {
         }
     }
 
-    /// # Panics
-    /// When more than 65,536 payloads are registered.
-    fn register_payload(&mut self, bytes: Arc<[u8]>) -> PayloadId {
-        let id = u16::try_from(self.payloads.len()).expect("at most 65536 payloads");
+    fn register_payload(&mut self, bytes: Arc<[u8]>) -> io::Result<PayloadId> {
+        let id = PayloadId::at(self.payloads.len())?;
         self.payloads.push(bytes);
-        PayloadId(id)
+        Ok(id)
     }
 
     /// Socket creation and bind errors are returned; a refused (or otherwise failed) connect

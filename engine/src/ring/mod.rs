@@ -26,6 +26,22 @@ pub type Slot = u32;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PayloadId(pub u16);
 
+impl PayloadId {
+    /// The most payloads one backend holds: ids are 16 bits.
+    pub const LIMIT: usize = 1 << 16;
+
+    /// The id of the payload at `index` in a backend's list, or an error (InvalidInput) when
+    /// the list is full.
+    fn at(index: usize) -> io::Result<PayloadId> {
+        u16::try_from(index).map(PayloadId).map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("a backend holds at most {} payloads", PayloadId::LIMIT),
+            )
+        })
+    }
+}
+
 /// What a backend reports.
 #[derive(Debug)]
 pub enum Completion<'a> {
@@ -53,8 +69,9 @@ pub trait Backend {
     /// Facts for the summary: which path runs.
     fn info(&self) -> crate::result::IoInfo;
 
-    /// Registers bytes that sends will reference; they live as long as the backend.
-    fn register_payload(&mut self, bytes: std::sync::Arc<[u8]>) -> PayloadId;
+    /// Registers bytes that sends will reference; they live as long as the backend. Fails
+    /// (InvalidInput) once `PayloadId::LIMIT` payloads are registered.
+    fn register_payload(&mut self, bytes: std::sync::Arc<[u8]>) -> io::Result<PayloadId>;
 
     /// Starts a non-blocking connect to `target` from `source` (if any). An immediate failure
     /// (no fd, bind error) is returned; a later one arrives as `Connected { result: Err }`.
@@ -99,4 +116,4 @@ pub trait Backend {
 }
 
 #[cfg(test)]
-mod send_copy_tests;
+mod tests;

@@ -23,7 +23,9 @@ fn try_multishot() -> std::io::Result<bool> {
     let entry = opcode::RecvMulti::new(types::Fd(a.as_raw_fd()), 7)
         .build()
         .user_data(1);
-    // SAFETY: the buffer ring outlives the ring (dropped after it, below) and the fd is open.
+    // SAFETY: the entry references no memory but the registered buffer ring (group 7), which
+    // outlives the ring (`bufs` is dropped after `ring`, below); the kernel takes its own
+    // reference to the socket at submission.
     unsafe { ring.submission().push(&entry) }
         .map_err(|_| std::io::Error::other("probe queue full"))?;
     b.write_all(b"x")?;

@@ -23,7 +23,8 @@ pub struct RawAddr {
 
 impl RawAddr {
     pub fn new(addr: SocketAddr) -> RawAddr {
-        // SAFETY: sockaddr_storage is plain old data; all-zero is a valid value.
+        // SAFETY: sockaddr_storage is plain old data (integers and byte arrays); all-zero is a
+        // valid value.
         let mut storage: libc::sockaddr_storage = unsafe { mem::zeroed() };
         let len = match addr {
             SocketAddr::V4(a) => {
@@ -107,7 +108,8 @@ fn setsockopt_int(
     name: libc::c_int,
     val: libc::c_int,
 ) -> io::Result<()> {
-    // SAFETY: the option value is a live c_int of the size passed.
+    // SAFETY: the option value points to `val`, a live c_int, and the length passed is its
+    // size; setsockopt only reads it.
     cvt(unsafe {
         libc::setsockopt(
             fd,
@@ -131,7 +133,7 @@ pub fn tcp_client_socket(
     if nonblocking {
         ty |= libc::SOCK_NONBLOCK;
     }
-    // SAFETY: plain socket(2) call.
+    // SAFETY: socket(2) takes no pointers; a failure is a negative return, checked by cvt.
     let fd = cvt(unsafe { libc::socket(family(target.ip()), ty, 0) })?;
     let setup = || -> io::Result<()> {
         setsockopt_int(fd, libc::IPPROTO_TCP, libc::TCP_NODELAY, 1)?;
@@ -140,7 +142,8 @@ pub fn tcp_client_socket(
                 setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_BIND_ADDRESS_NO_PORT, 1)?;
             }
             let a = RawAddr::new(SocketAddr::new(src, 0));
-            // SAFETY: a holds a valid sockaddr of a.len() bytes.
+            // SAFETY: `a` is a live RawAddr: a.as_ptr() addresses an initialised sockaddr of
+            // a.len() bytes, which bind only reads.
             cvt(unsafe { libc::bind(fd, a.as_ptr(), a.len()) })?;
         }
         Ok(())
@@ -162,15 +165,16 @@ pub fn tcp_listener(
     if nonblocking {
         ty |= libc::SOCK_NONBLOCK;
     }
-    // SAFETY: plain socket(2) call.
+    // SAFETY: socket(2) takes no pointers; a failure is a negative return, checked by cvt.
     let fd = cvt(unsafe { libc::socket(family(addr.ip()), ty, 0) })?;
     let setup = || -> io::Result<SocketAddr> {
         setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
         setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_REUSEPORT, 1)?;
         let a = RawAddr::new(addr);
-        // SAFETY: a holds a valid sockaddr of a.len() bytes.
+        // SAFETY: `a` is a live RawAddr: a.as_ptr() addresses an initialised sockaddr of
+        // a.len() bytes, which bind only reads.
         cvt(unsafe { libc::bind(fd, a.as_ptr(), a.len()) })?;
-        // SAFETY: plain listen(2) call.
+        // SAFETY: listen(2) takes no pointers; a failure is a negative return, checked by cvt.
         cvt(unsafe { libc::listen(fd, backlog.min(i32::MAX as u32) as libc::c_int) })?;
         local_addr(fd)
     };
@@ -185,12 +189,15 @@ pub fn tcp_listener(
 
 /// The address a socket is bound to.
 pub fn local_addr(fd: RawFd) -> io::Result<SocketAddr> {
-    // SAFETY: all-zero sockaddr_storage is valid; getsockname writes at most len bytes.
+    // SAFETY: sockaddr_storage is plain old data (integers and byte arrays); all-zero is a
+    // valid value.
+    let storage = unsafe { mem::zeroed() };
     let mut raw = RawAddr {
-        storage: unsafe { mem::zeroed() },
+        storage,
         len: mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t,
     };
-    // SAFETY: raw.storage is writable for raw.len bytes.
+    // SAFETY: both pointers address live locals: raw.storage is writable for raw.len bytes
+    // (getsockname writes at most that many and updates raw.len).
     cvt(unsafe {
         libc::getsockname(
             fd,
@@ -203,7 +210,8 @@ pub fn local_addr(fd: RawFd) -> io::Result<SocketAddr> {
 
 /// Non-blocking connect(2); Ok(true) when connected at once, Ok(false) when in progress.
 pub fn connect_nonblocking(fd: RawFd, target: &RawAddr) -> io::Result<bool> {
-    // SAFETY: target holds a valid sockaddr of target.len() bytes.
+    // SAFETY: `target` borrows a live RawAddr: its pointer addresses an initialised sockaddr
+    // of target.len() bytes, which connect only reads.
     let r = unsafe { libc::connect(fd, target.as_ptr(), target.len()) };
     if r == 0 {
         return Ok(true);
@@ -222,7 +230,8 @@ pub fn accept(listener: RawFd, nonblocking: bool) -> io::Result<Option<RawFd>> {
     if nonblocking {
         flags |= libc::SOCK_NONBLOCK;
     }
-    // SAFETY: null address pointers are allowed by accept4(2).
+    // SAFETY: accept4(2) allows null address and length pointers (the peer's address is not
+    // wanted); no other pointer is passed.
     let r = unsafe { libc::accept4(listener, std::ptr::null_mut(), std::ptr::null_mut(), flags) };
     if r >= 0 {
         return Ok(Some(r));
@@ -238,7 +247,8 @@ pub fn accept(listener: RawFd, nonblocking: bool) -> io::Result<Option<RawFd>> {
 pub fn take_socket_error(fd: RawFd) -> io::Result<Option<io::Error>> {
     let mut val: libc::c_int = 0;
     let mut len = mem::size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: val is a writable c_int of len bytes.
+    // SAFETY: the value pointer addresses `val`, a live, writable c_int, and `len` (also live)
+    // holds its size, so getsockopt writes within it.
     cvt(unsafe {
         libc::getsockopt(
             fd,
@@ -266,7 +276,8 @@ pub fn set_linger_zero(fd: RawFd) -> io::Result<()> {
         l_onoff: 1,
         l_linger: 0,
     };
-    // SAFETY: l is a live linger struct of the size passed.
+    // SAFETY: the option value points to `l`, a live linger struct, and the length passed is
+    // its size; setsockopt only reads it.
     cvt(unsafe {
         libc::setsockopt(
             fd,
@@ -281,7 +292,8 @@ pub fn set_linger_zero(fd: RawFd) -> io::Result<()> {
 
 /// read(2) into `buf`: Ok(0) at EOF; Err(WouldBlock) when nothing is there.
 pub fn read(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
-    // SAFETY: buf is writable for buf.len() bytes.
+    // SAFETY: `buf` is an exclusive borrow, writable for buf.len() bytes; read(2) writes at
+    // most that many.
     let r = unsafe { libc::read(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len()) };
     if r < 0 {
         Err(io::Error::last_os_error())
@@ -292,7 +304,7 @@ pub fn read(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
 
 /// send(2) with MSG_NOSIGNAL: how many bytes the kernel took; Err(WouldBlock) when none.
 pub fn send(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
-    // SAFETY: buf is readable for buf.len() bytes.
+    // SAFETY: `buf` is a live borrow, readable for buf.len() bytes; send(2) only reads it.
     let r = unsafe {
         libc::send(
             fd,
@@ -310,21 +322,29 @@ pub fn send(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
 
 /// shutdown(2) both ways; errors (e.g. not connected) are irrelevant to callers and ignored.
 pub fn shutdown(fd: RawFd) {
-    // SAFETY: plain shutdown(2) call on an fd we own.
+    // SAFETY: shutdown(2) takes no pointers; on a stale fd it fails harmlessly (EBADF).
     unsafe { libc::shutdown(fd, libc::SHUT_RDWR) };
+}
+
+/// shutdown(2) of the receiving side only: wakes a pending receive without sending a FIN;
+/// errors are ignored as for `shutdown`.
+pub fn shutdown_read(fd: RawFd) {
+    // SAFETY: shutdown(2) takes no pointers; on a stale fd it fails harmlessly (EBADF).
+    unsafe { libc::shutdown(fd, libc::SHUT_RD) };
 }
 
 /// close(2); errors are ignored (the fd is gone either way on Linux).
 pub fn close(fd: RawFd) {
-    // SAFETY: the caller owns fd and does not use it again.
+    // SAFETY: close(2) takes no pointers. No Rust object (File, OwnedFd) owns `fd`, so none
+    // will close it again; the caller owns it and does not use it afterwards.
     unsafe { libc::close(fd) };
 }
 
 /// Current (soft) and maximum (hard) RLIMIT_NOFILE.
 pub fn nofile_limits() -> io::Result<(u64, u64)> {
-    // SAFETY: all-zero rlimit is valid; getrlimit writes it.
+    // SAFETY: rlimit is plain old data (two integers); all-zero is a valid value.
     let mut r: libc::rlimit = unsafe { mem::zeroed() };
-    // SAFETY: r is a writable rlimit.
+    // SAFETY: `r` is a live, writable rlimit; getrlimit writes exactly one.
     cvt(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) })?;
     Ok((r.rlim_cur as u64, r.rlim_max as u64))
 }
@@ -336,7 +356,7 @@ pub fn set_nofile_soft(soft: u64) -> io::Result<()> {
         rlim_cur: soft.min(hard) as libc::rlim_t,
         rlim_max: hard as libc::rlim_t,
     };
-    // SAFETY: r is a valid rlimit.
+    // SAFETY: `r` is a live, initialised rlimit; setrlimit only reads it.
     cvt(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &r) }).map(drop)
 }
 
@@ -346,14 +366,14 @@ fn tv_secs(tv: libc::timeval) -> f64 {
 
 /// (user s, sys s, max RSS KiB) of this process (`thread` false) or the calling thread.
 pub fn rusage(thread: bool) -> (f64, f64, u64) {
-    // SAFETY: all-zero rusage is valid; getrusage writes it.
+    // SAFETY: rusage is plain old data (timevals and integers); all-zero is a valid value.
     let mut ru: libc::rusage = unsafe { mem::zeroed() };
     let who = if thread {
         libc::RUSAGE_THREAD
     } else {
         libc::RUSAGE_SELF
     };
-    // SAFETY: ru is a writable rusage.
+    // SAFETY: `ru` is a live, writable rusage; getrusage writes exactly one.
     let r = unsafe { libc::getrusage(who, &mut ru) };
     if r != 0 {
         return (0.0, 0.0, 0);
@@ -381,7 +401,8 @@ pub fn ephemeral_port_range() -> (u32, u32) {
 /// and interruptions (EINTR) are skipped, so a caller may stop at the first None.
 pub fn accept_until_empty(listener: RawFd) -> io::Result<Option<RawFd>> {
     loop {
-        // SAFETY: null address pointers are allowed by accept4(2).
+        // SAFETY: accept4(2) allows null address and length pointers (the peer's address is
+        // not wanted); no other pointer is passed.
         let r = unsafe {
             libc::accept4(
                 listener,
@@ -404,14 +425,15 @@ pub fn accept_until_empty(listener: RawFd) -> io::Result<Option<RawFd>> {
 
 /// epoll_create1(EPOLL_CLOEXEC).
 pub fn epoll_create() -> io::Result<RawFd> {
-    // SAFETY: plain epoll_create1(2) call.
+    // SAFETY: epoll_create1(2) takes no pointers; a failure is a negative return, checked
+    // by cvt.
     cvt(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })
 }
 
 /// epoll_ctl(2) with `op` EPOLL_CTL_ADD, _MOD or _DEL; `token` comes back with `fd`'s events.
 pub fn epoll_ctl(epfd: RawFd, op: i32, fd: RawFd, events: u32, token: u64) -> io::Result<()> {
     let mut ev = libc::epoll_event { events, u64: token };
-    // SAFETY: ev is a live epoll_event; the kernel only reads it.
+    // SAFETY: `ev` is a live epoll_event; epoll_ctl only reads it (and ignores it for DEL).
     cvt(unsafe { libc::epoll_ctl(epfd, op, fd, &mut ev) }).map(drop)
 }
 
@@ -429,7 +451,8 @@ pub fn epoll_wait(epfd: RawFd, out: &mut Vec<libc::epoll_event>, ms: i32) -> io:
     // SAFETY: `free` addresses `spare` allocated (uninitialised) slots past the initialised
     // ones; the kernel writes at most `spare` events there.
     let n = cvt(unsafe { libc::epoll_wait(epfd, free, spare as i32, ms) })? as usize;
-    // SAFETY: the kernel initialised the first n (<= spare) slots past `len`.
+    // SAFETY: epoll_wait returned n <= spare, having initialised the first n slots past
+    // `len`, and len + n <= capacity.
     unsafe { out.set_len(len + n) };
     Ok(n)
 }

@@ -26,6 +26,25 @@ pub const RUN_LIMIT: Duration = Duration::from_secs(60);
 /// All three I/O modes, for tests that run each.
 pub const IO_MODES: [IoMode; 3] = [IoMode::Auto, IoMode::UringPlain, IoMode::Epoll];
 
+/// Runs each named test (`fn name(io: IoMode)`) once per I/O mode, as `auto::name`,
+/// `uring_plain::name` and `epoll::name`. (Not every test file uses it.)
+#[allow(unused_macros)]
+macro_rules! per_io_mode {
+    ($($name:ident),* $(,)?) => {
+        mod auto {
+            $( #[test] fn $name() { super::$name(tfw_engine::plan::IoMode::Auto) } )*
+        }
+        mod uring_plain {
+            $( #[test] fn $name() { super::$name(tfw_engine::plan::IoMode::UringPlain) } )*
+        }
+        mod epoll {
+            $( #[test] fn $name() { super::$name(tfw_engine::plan::IoMode::Epoll) } )*
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use per_io_mode;
+
 /// The backend name a mode must end up on (this host has io_uring).
 pub fn backend_name(io: IoMode) -> &'static str {
     match io {
@@ -293,6 +312,15 @@ impl Drop for FaultServer {
             let _ = t.join();
         }
     }
+}
+
+/// A client connection to `addr` whose reads and writes give up after 5 s (a hang fails the
+/// test instead of stalling it).
+pub fn connect(addr: SocketAddr) -> TcpStream {
+    let s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.set_write_timeout(Some(Duration::from_secs(5))).unwrap();
+    s
 }
 
 /// Reads one request head (up to and including the blank line; the tests' requests have no

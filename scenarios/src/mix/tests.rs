@@ -2,7 +2,7 @@
 //! is a typed error naming the request (or line) at fault, and every shipped example loads.
 
 use super::*;
-use tfw_engine::proto::h1::{RequestDone, RequestParser};
+use crate::test_support::parse_wire;
 
 fn target() -> Target {
     Target::parse("http://example.com:8080/base?q=1").unwrap()
@@ -280,15 +280,32 @@ fn file_level_mistakes() {
         .starts_with("cannot read request file /nonexistent/mix.toml: "));
 }
 
-fn parse_wire(wire: &[u8]) -> Vec<RequestDone> {
-    let mut got = vec![];
-    RequestParser::new()
-        .feed(wire, |d| {
-            got.push(d);
-            true
-        })
-        .unwrap();
-    got
+/// `n` `[[request]]` tables, all defaults.
+fn requests(n: usize) -> String {
+    "[[request]]\n".repeat(n)
+}
+
+#[test]
+fn too_many_requests_are_refused() {
+    let e = parse(&requests(MAX_REQUESTS + 1)).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ScenarioError::MixTooMany {
+                count: 65_536,
+                max: 65_535,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "request file t.toml has 65536 requests: at most 65535 are supported"
+    );
+    let f = parse(&requests(MAX_REQUESTS)).expect("the most a file may hold");
+    assert_eq!(f.requests.len(), MAX_REQUESTS);
+    assert_eq!(f.requests[MAX_REQUESTS - 1].name, "request 65535");
 }
 
 /// What each shipped example must hold, by file name.

@@ -164,9 +164,8 @@ fn push_clean(out: &mut Vec<u8>, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::h1::{
-        RequestDone, RequestParser, ResponseDone, ResponseParser, ResponseSink,
-    };
+    use crate::proto::h1::test_support::{requests_in, run_responses};
+    use crate::proto::h1::{RequestDone, ResponseDone};
 
     fn hdrs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         list.iter()
@@ -174,32 +173,11 @@ mod tests {
             .collect()
     }
 
-    fn parse_request(wire: &[u8]) -> Vec<RequestDone> {
-        let mut got = vec![];
-        RequestParser::new()
-            .feed(wire, |d| {
-                got.push(d);
-                true
-            })
-            .unwrap();
-        got
-    }
-
-    struct One(Option<ResponseDone>, bool);
-    impl ResponseSink for One {
-        fn next_is_head(&mut self) -> bool {
-            self.1
-        }
-        fn response(&mut self, done: ResponseDone) -> bool {
-            self.0 = Some(done);
-            true
-        }
-    }
-
+    /// The last response of `wire` (`head`: it answers a HEAD request), which must parse.
     fn parse_response(wire: &[u8], head: bool) -> Option<ResponseDone> {
-        let mut sink = One(None, head);
-        ResponseParser::new().feed(wire, &mut sink).unwrap();
-        sink.0
+        let got = run_responses([wire], &[head]);
+        assert_eq!(got.end, Ok(None));
+        got.done.last().copied()
     }
 
     #[test]
@@ -216,7 +194,7 @@ mod tests {
             b"GET /x?y=1 HTTP/1.1\r\nHost: example.com:8080\r\nUser-Agent: tfw-bench\r\nAccept: */*\r\n\r\n"
         );
         assert_eq!(
-            parse_request(&wire),
+            requests_in(&wire),
             vec![RequestDone {
                 head: false,
                 close: false,
@@ -243,7 +221,7 @@ mod tests {
         assert!(wire.ends_with(b"Content-Length: 0\r\n\r\n"));
         let wire = build_request("PUT", "/", "h", &[], b"abc");
         assert!(wire.ends_with(b"Content-Length: 3\r\n\r\nabc"));
-        assert_eq!(parse_request(&wire)[0].body_len, 3);
+        assert_eq!(requests_in(&wire)[0].body_len, 3);
         let wire = build_request("DELETE", "/", "h", &[], b"abc");
         assert!(wire.ends_with(b"Content-Length: 3\r\n\r\nabc"));
         let wire = build_request("GET", "/", "h", &[], b"");
@@ -263,7 +241,7 @@ mod tests {
             b"0\r\n\r\n",
         );
         assert!(!wire.windows(15).any(|w| w == b"Content-Length:"));
-        assert_eq!(parse_request(&wire)[0].body_len, 0);
+        assert_eq!(requests_in(&wire)[0].body_len, 0);
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use std::mem::MaybeUninit;
 
-use super::head::MAX_HEADERS;
+use super::head::{trim_ows as trim, MAX_HEADERS};
 
 /// Calls `f(name, value)` for each `Set-Cookie` field of the response head `head` (all of
 /// its bytes), in order. Fields without a `=` or with an empty name are skipped (RFC 6265
@@ -40,16 +40,6 @@ pub(crate) fn cookie_pair(value: &[u8]) -> Option<(&[u8], &[u8])> {
     let eq = pair.iter().position(|&b| b == b'=')?;
     let name = trim(&pair[..eq]);
     (!name.is_empty()).then(|| (name, trim(&pair[eq + 1..])))
-}
-
-fn trim(mut s: &[u8]) -> &[u8] {
-    while let [b' ' | b'\t', rest @ ..] = s {
-        s = rest;
-    }
-    while let [rest @ .., b' ' | b'\t'] = s {
-        s = rest;
-    }
-    s
 }
 
 #[cfg(test)]

@@ -539,7 +539,8 @@ fn parse_content_length_list(value: &[u8]) -> Result<u64, ParseError> {
     found.ok_or(ParseError::BadContentLength)
 }
 
-fn trim_ows(mut s: &[u8]) -> &[u8] {
+/// `s` without leading and trailing spaces and tabs (optional whitespace, RFC 9110 §5.6.3).
+pub(super) fn trim_ows(mut s: &[u8]) -> &[u8] {
     while let [b' ' | b'\t', rest @ ..] = s {
         s = rest;
     }

@@ -13,6 +13,8 @@ mod head;
 pub mod request;
 pub mod response;
 mod stream;
+#[cfg(test)]
+mod test_support;
 
 pub use build::{build_request, build_response, reason_phrase};
 pub use error::{ParseError, MAX_HEAD};

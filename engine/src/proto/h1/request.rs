@@ -71,23 +71,15 @@ impl RequestHead {
 }
 
 /// Parses a stream of (possibly pipelined) requests on one connection.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct RequestParser {
     /// Carries whether the request in progress is a HEAD.
     stream: Stream<bool, Head>,
 }
 
-impl Default for RequestParser {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl RequestParser {
     pub fn new() -> Self {
-        RequestParser {
-            stream: Stream::new(),
-        }
+        Self::default()
     }
 
     /// Parses received bytes, calling `on` for every request they complete; `on` returns
@@ -222,32 +214,15 @@ mod tests {
         };
     }
 
-    /// Requests reported, then the first error (or Ok if the stream ended idle or closed).
-    type Outcome = (Vec<RequestDone>, Result<(), ParseError>);
-
-    fn run<'a>(feeds: impl IntoIterator<Item = &'a [u8]>) -> Outcome {
-        run_on(&mut RequestParser::new(), feeds)
-    }
+    use crate::proto::h1::test_support::{
+        run_requests as run, run_requests_on as run_on, RequestOutcome as Outcome,
+    };
 
     /// A parser that never uses its head cache.
     fn uncached() -> RequestParser {
         let mut p = RequestParser::new();
         p.stream.head_cache().enabled = false;
         p
-    }
-
-    fn run_on<'a>(p: &mut RequestParser, feeds: impl IntoIterator<Item = &'a [u8]>) -> Outcome {
-        let mut done = Vec::new();
-        for f in feeds {
-            if let Err(e) = p.feed(f, |d| {
-                done.push(d);
-                true
-            }) {
-                assert!(p.is_idle());
-                return (done, Err(e));
-            }
-        }
-        (done, Ok(()))
     }
 
     /// The outcome of `wire` fed whole without the head cache, after checking that every

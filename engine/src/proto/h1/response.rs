@@ -64,23 +64,15 @@ struct Head {
 }
 
 /// Parses a stream of responses on one connection.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct ResponseParser {
     /// Carries the status of the response in progress.
     stream: Stream<u16, Head>,
 }
 
-impl Default for ResponseParser {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl ResponseParser {
     pub fn new() -> Self {
-        ResponseParser {
-            stream: Stream::new(),
-        }
+        Self::default()
     }
 
     /// Parses received bytes, reporting every response they complete. After an error the

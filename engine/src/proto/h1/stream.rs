@@ -57,6 +57,12 @@ pub(crate) struct Stream<M, H> {
     pending: (M, bool),
 }
 
+impl<M: Copy + Default, H: Copy> Default for Stream<M, H> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<M: Copy + Default, H: Copy> Stream<M, H> {
     pub(crate) fn new() -> Self {
         Stream {

@@ -29,31 +29,27 @@ pub trait Records {
     fn handshaking(&self) -> bool;
 }
 
-impl Records for UnbufferedClientConnection {
-    type Data = ClientConnectionData;
-    fn process<'c, 'i>(
-        &'c mut self,
-        incoming: &'i mut [u8],
-    ) -> UnbufferedStatus<'c, 'i, Self::Data> {
-        self.process_tls_records(incoming)
-    }
-    fn handshaking(&self) -> bool {
-        self.is_handshaking()
-    }
+/// rustls gives both connection types the same two methods, but no trait: `records!(Conn,
+/// Data)` implements `Records` for one of them.
+macro_rules! records {
+    ($conn:ty, $data:ty) => {
+        impl Records for $conn {
+            type Data = $data;
+            fn process<'c, 'i>(
+                &'c mut self,
+                incoming: &'i mut [u8],
+            ) -> UnbufferedStatus<'c, 'i, Self::Data> {
+                self.process_tls_records(incoming)
+            }
+            fn handshaking(&self) -> bool {
+                self.is_handshaking()
+            }
+        }
+    };
 }
 
-impl Records for UnbufferedServerConnection {
-    type Data = ServerConnectionData;
-    fn process<'c, 'i>(
-        &'c mut self,
-        incoming: &'i mut [u8],
-    ) -> UnbufferedStatus<'c, 'i, Self::Data> {
-        self.process_tls_records(incoming)
-    }
-    fn handshaking(&self) -> bool {
-        self.is_handshaking()
-    }
-}
+records!(UnbufferedClientConnection, ClientConnectionData);
+records!(UnbufferedServerConnection, ServerConnectionData);
 
 /// One TLS connection of either end: rustls' connection and the received bytes it has not
 /// consumed yet (a partial record). `TlsClientConn` and `TlsServerConn` are its two kinds.

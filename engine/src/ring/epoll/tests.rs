@@ -1,9 +1,10 @@
 //! The epoll backend against real loopback sockets.
 
 use super::*;
+use crate::ring::tests::{pattern, peer};
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::thread::{self, JoinHandle};
+use std::net::TcpListener;
+use std::thread;
 use std::time::Instant;
 
 /// A completion with owned contents.
@@ -66,22 +67,6 @@ fn connect(be: &mut EpollBackend, addr: SocketAddr) -> Slot {
     slot
 }
 
-/// A std peer on loopback that accepts one connection and hands it to `serve`.
-fn peer<T: Send + 'static>(
-    serve: impl FnOnce(TcpStream) -> T + Send + 'static,
-) -> (SocketAddr, JoinHandle<T>) {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    (
-        l.local_addr().unwrap(),
-        thread::spawn(move || serve(l.accept().unwrap().0)),
-    )
-}
-
-/// Bytes 0..len of a pattern that does not repeat every power of two.
-fn pattern(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i % 251) as u8).collect()
-}
-
 #[test]
 fn connect_send_and_receive_echo() {
     let (addr, echo) = peer(|mut s| {
@@ -92,7 +77,7 @@ fn connect_send_and_receive_echo() {
     });
     let mut be = EpollBackend::new(64).unwrap();
     assert_eq!(be.info().backend, "epoll");
-    let p = be.register_payload(Arc::from(&b"hello epoll"[..]));
+    let p = be.register_payload(Arc::from(&b"hello epoll"[..])).unwrap();
     let slot = be.connect(addr, None).unwrap();
     let (mut got, mut sent) = (Vec::new(), 0);
     run(&mut be, |ev, be| {
@@ -162,7 +147,7 @@ fn large_send_to_slow_reader_arrives_whole_and_in_order() {
     const LEN: usize = 4 << 20;
     let (tx, rx) = std::sync::mpsc::channel::<()>();
     let (addr, reader) = peer(move |mut s| {
-        let want = pattern(LEN);
+        let want = pattern(LEN, 0);
         rx.recv().unwrap(); // reading starts once everything was offered
         let (mut buf, mut at) = (vec![0; 32 * 1024], 0);
         while let n @ 1.. = s.read(&mut buf).unwrap() {
@@ -176,7 +161,7 @@ fn large_send_to_slow_reader_arrives_whole_and_in_order() {
         at
     });
     let mut be = EpollBackend::new(16).unwrap();
-    let p = be.register_payload(pattern(LEN).into());
+    let p = be.register_payload(pattern(LEN, 0).into()).unwrap();
     let slot = connect(&mut be, addr);
     // Three sends, only the last acknowledged. Nothing is read yet, so (with usual buffer
     // sizes) the kernel takes part of the first and the rest queues behind it.
@@ -250,8 +235,8 @@ fn accepts_several_connections_and_talks_to_itself() {
     const N: usize = 20;
     let mut be = EpollBackend::new(8).unwrap();
     let addr = be.listen("127.0.0.1:0".parse().unwrap(), 64).unwrap();
-    let ping = be.register_payload(Arc::from(&b"ping"[..]));
-    let pong = be.register_payload(Arc::from(&b"pong"[..]));
+    let ping = be.register_payload(Arc::from(&b"ping"[..])).unwrap();
+    let pong = be.register_payload(Arc::from(&b"pong"[..])).unwrap();
     let clients: Vec<Slot> = (0..N).map(|_| be.connect(addr, None).unwrap()).collect();
     let (mut accepted, mut connected) = (Vec::new(), Vec::new());
     let mut got = std::collections::HashMap::<Slot, Vec<u8>>::new();

@@ -28,8 +28,13 @@ pub(super) struct Picker {
     total: i64,
 }
 
-/// Registers every entry of `mix` with `io`, each repeated `pipeline` times.
-pub(super) fn register<B: Backend>(io: &mut B, mix: &RequestMix, pipeline: u32) -> Vec<EntryWire> {
+/// Registers every entry of `mix` with `io`, each repeated `pipeline` times. Fails when the
+/// backend cannot hold them all (more than `PayloadId::LIMIT`).
+pub(super) fn register<B: Backend>(
+    io: &mut B,
+    mix: &RequestMix,
+    pipeline: u32,
+) -> std::io::Result<Vec<EntryWire>> {
     mix.entries
         .iter()
         .map(|e| {
@@ -43,12 +48,12 @@ pub(super) fn register<B: Backend>(io: &mut B, mix: &RequestMix, pipeline: u32) 
                 .position(|w| w == b"\r\n\r\n")
                 .map(|i| i + 2)
                 .unwrap_or(one.len());
-            EntryWire {
-                payload: io.register_payload(wire.into()),
+            Ok(EntryWire {
+                payload: io.register_payload(wire.into())?,
                 len: one.len(),
                 head_end,
                 head: e.template.head,
-            }
+            })
         })
         .collect()
 }

@@ -206,7 +206,8 @@ fn run<B: Backend>(
 ) -> (WorkerEnd, crate::stats::Snapshot) {
     let plan = &*setup.plan;
     let pipeline = plan.pipeline.max(1);
-    let entries = mix::register(&mut io, &plan.requests, pipeline);
+    let entries = mix::register(&mut io, &plan.requests, pipeline)
+        .expect("the plan refuses a mix larger than a backend holds");
     let n = setup.conns as usize;
     let mut st = State {
         plan,

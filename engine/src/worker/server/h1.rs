@@ -93,11 +93,11 @@ pub(super) struct H1Shared {
 
 impl H1Shared {
     /// Registers the plan's responses with the backend.
-    pub(super) fn new<B: Backend>(io: &mut B, plan: &ServePlan) -> Self {
-        H1Shared {
+    pub(super) fn new<B: Backend>(io: &mut B, plan: &ServePlan) -> std::io::Result<Self> {
+        Ok(H1Shared {
             payloads: [
-                register(io, &plan.response, &plan.response_close),
-                register(io, head_of(&plan.response), head_of(&plan.response_close)),
+                register(io, &plan.response, &plan.response_close)?,
+                register(io, head_of(&plan.response), head_of(&plan.response_close))?,
             ],
             scratch: Vec::new(),
             parsed: Vec::new(),
@@ -105,7 +105,7 @@ impl H1Shared {
                 Some(_) => [batch_of(&plan.response), batch_of(head_of(&plan.response))],
                 None => [Vec::new(), Vec::new()],
             },
-        }
+        })
     }
 }
 
@@ -125,13 +125,13 @@ fn batch_of(one: &[u8]) -> Vec<u8> {
     batch
 }
 
-fn register<B: Backend>(io: &mut B, one: &[u8], close: &[u8]) -> Payload {
+fn register<B: Backend>(io: &mut B, one: &[u8], close: &[u8]) -> std::io::Result<Payload> {
     let batch = batch_of(one);
-    Payload {
-        batch: io.register_payload(batch.into()),
+    Ok(Payload {
+        batch: io.register_payload(batch.into())?,
         len: one.len(),
-        close: io.register_payload(close.to_vec().into()),
-    }
+        close: io.register_payload(close.to_vec().into())?,
+    })
 }
 
 /// What one chunk of data held: runs of request kinds, whether a request asked to close,

@@ -150,7 +150,15 @@ fn serve<B: Backend>(mut io: B, setup: &ServerSetup, info: IoInfo) {
             return;
         }
     };
-    let h1 = H1Shared::new(&mut io, plan);
+    let h1 = match H1Shared::new(&mut io, plan) {
+        Ok(h) => h,
+        Err(e) => {
+            let _ = setup
+                .ready
+                .send(Err(format!("cannot register responses: {e}")));
+            return;
+        }
+    };
     let bound = match io.listen(plan.listen, 4096) {
         Ok(a) => a,
         Err(e) => {

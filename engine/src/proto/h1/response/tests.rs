@@ -1,8 +1,6 @@
 //! Response parser tests over the wire samples in `engine/testdata/h1/`, each also fed split
 //! at every byte position and one byte at a time.
 
-use std::collections::VecDeque;
-
 use super::*;
 use crate::proto::h1::error::MAX_HEAD;
 
@@ -12,68 +10,9 @@ macro_rules! testdata {
     };
 }
 
-/// Answers `next_is_head` from a script and records what was reported.
-#[derive(Default)]
-struct Collect {
-    heads: VecDeque<bool>,
-    asked: usize,
-    done: Vec<ResponseDone>,
-    stop_after: Option<usize>,
-}
-
-impl ResponseSink for Collect {
-    fn next_is_head(&mut self) -> bool {
-        self.asked += 1;
-        self.heads.pop_front().unwrap_or(false)
-    }
-
-    fn response(&mut self, done: ResponseDone) -> bool {
-        self.done.push(done);
-        self.stop_after.is_none_or(|n| self.done.len() < n)
-    }
-}
-
-/// Everything a connection produced: responses, final-head questions, and the result of the
-/// first failing feed or else of `eof`.
-#[derive(Debug, PartialEq)]
-struct Outcome {
-    done: Vec<ResponseDone>,
-    asked: usize,
-    end: Result<Option<ResponseDone>, ParseError>,
-}
-
-/// Feeds one connection's bytes to `p`, then `eof` unless a feed failed.
-fn run_on<'a>(
-    p: &mut ResponseParser,
-    feeds: impl IntoIterator<Item = &'a [u8]>,
-    heads: &[bool],
-) -> Outcome {
-    let mut sink = Collect {
-        heads: heads.iter().copied().collect(),
-        ..Collect::default()
-    };
-    let mut end = Ok(None);
-    for f in feeds {
-        if let Err(e) = p.feed(f, &mut sink) {
-            end = Err(e);
-            break;
-        }
-    }
-    if end.is_ok() {
-        end = p.eof();
-    }
-    assert!(p.is_idle(), "reset after eof or error");
-    Outcome {
-        done: sink.done,
-        asked: sink.asked,
-        end,
-    }
-}
-
-/// A fresh parser (empty head cache) per connection.
-fn run<'a>(feeds: impl IntoIterator<Item = &'a [u8]>, heads: &[bool]) -> Outcome {
-    run_on(&mut ResponseParser::new(), feeds, heads)
-}
+pub(super) use crate::proto::h1::test_support::{
+    run_responses as run, run_responses_on as run_on, Collect, ResponseOutcome as Outcome,
+};
 
 /// A parser that never uses its head cache: every head goes through httparse.
 fn uncached() -> ResponseParser {

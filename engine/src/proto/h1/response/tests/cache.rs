@@ -1,5 +1,5 @@
 //! The head cache: hits only when a head repeats but for its Date value, and results equal
-//! an uncached parser's; plus the parser's throughput benches (ignored by default).
+//! an uncached parser's. (The parser's throughput figures: `engine/benches/h1_response.rs`.)
 
 use super::*;
 
@@ -378,94 +378,4 @@ fn head_cache_keeps_its_buffer() {
     }
     assert_eq!(sink.done.len(), 30);
     assert_eq!(hits(&mut p), 3 * 7);
-}
-
-/// Parses `rounds` times the responses of `wire` (`n` of them), fed `feed` bytes at a time
-/// (`None`: one response per feed); returns ns per response.
-fn bench(wire: &[Vec<u8>], feed: Option<usize>, rounds: usize) -> f64 {
-    struct Count(u64, u64);
-    impl ResponseSink for Count {
-        fn next_is_head(&mut self) -> bool {
-            false
-        }
-        fn response(&mut self, done: ResponseDone) -> bool {
-            self.0 += 1;
-            self.1 += done.body_len;
-            true
-        }
-    }
-    let all = wire.concat();
-    let mut p = ResponseParser::new();
-    let mut count = Count(0, 0);
-    let start = std::time::Instant::now();
-    for _ in 0..rounds {
-        match feed {
-            Some(size) => {
-                for chunk in all.chunks(size) {
-                    p.feed(std::hint::black_box(chunk), &mut count).unwrap();
-                }
-            }
-            None => {
-                for one in wire {
-                    p.feed(std::hint::black_box(one), &mut count).unwrap();
-                }
-            }
-        }
-    }
-    let elapsed = start.elapsed();
-    assert_eq!(count.0, (rounds * wire.len()) as u64);
-    assert!(p.is_idle());
-    elapsed.as_nanos() as f64 / count.0 as f64
-}
-
-/// `cargo test --release -p tfw-engine --lib throughput -- --ignored --nocapture`
-///
-/// 2,000,000 nginx responses, 100 back to back per round, as one connection receives them
-/// into 4 KiB buffers: most heads whole, one split per feed. The `throughput_*` variants:
-/// one response per feed; the `Date` changing at every response; every head different.
-#[test]
-#[ignore = "timing; run in release"]
-fn throughput() {
-    let one = testdata!("resp_nginx_ok.http");
-    let per = bench(&vec![one.to_vec(); 100], Some(4096), 20_000);
-    println!("{per:.1} ns per response ({} byte responses)", one.len());
-}
-
-#[test]
-#[ignore = "timing; run in release"]
-fn throughput_one_per_feed() {
-    let one = testdata!("resp_nginx_ok.http");
-    let per = bench(&vec![one.to_vec(); 100], None, 20_000);
-    println!("{per:.1} ns per response, one response per feed");
-}
-
-#[test]
-#[ignore = "timing; run in release"]
-fn throughput_date_changes() {
-    let one = String::from_utf8(testdata!("resp_nginx_ok.http").to_vec()).unwrap();
-    let wire: Vec<Vec<u8>> = (0..100)
-        .map(|i| {
-            let date = format!("10:{:02}:{:02}", i / 60, i % 60);
-            one.replace("10:00:00", &date).into_bytes()
-        })
-        .collect();
-    let per = bench(&wire, Some(4096), 20_000);
-    println!("{per:.1} ns per response, a new Date at every response");
-}
-
-#[test]
-#[ignore = "timing; run in release"]
-fn throughput_all_miss() {
-    let one = String::from_utf8(testdata!("resp_nginx_ok.http").to_vec()).unwrap();
-    let wire: Vec<Vec<u8>> = (0..100)
-        .map(|i| {
-            let body = ["ok", "ko"][i % 2];
-            let etag = format!("ETag: \"{i:08x}\"\r\nContent-Length");
-            one.replace("Content-Length", &etag)
-                .replace("ok", body)
-                .into_bytes()
-        })
-        .collect();
-    let per = bench(&wire, Some(4096), 20_000);
-    println!("{per:.1} ns per response, every head different (ETag)");
 }
