@@ -49,19 +49,6 @@ pub struct HandshakeSetup {
     pub stop: Arc<AtomicBool>,
 }
 
-impl Workload for HandshakeSetup {
-    type Measure = HsSnapshot;
-
-    fn run<B: Backend>(
-        self,
-        io: B,
-        clock: Clock,
-        report: &mut Report<HsSnapshot>,
-    ) -> (HsEnd, HsSnapshot) {
-        run(io, &self, clock, report)
-    }
-}
-
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum PeerState {
     Idle,
@@ -118,112 +105,117 @@ struct W<'a> {
     end: HsEnd,
 }
 
-fn run<B: Backend>(
-    mut io: B,
-    setup: &HandshakeSetup,
-    clock: Clock,
-    report: &mut Report<HsSnapshot>,
-) -> (HsEnd, HsSnapshot) {
-    let plan = &*setup.plan;
-    let (config, name) = setup.tls.clone();
-    let n = setup.conns as usize;
-    let mut w = W {
-        plan,
-        config,
-        name,
-        peers: (0..n)
-            .map(|_| Peer {
-                slot: 0,
-                state: PeerState::Idle,
-                tls: None,
-                started: 0,
-                deadline: 0,
-                retry_at: 0,
-                queued: false,
-                counted: false,
-                awaiting: false,
-                first_done: false,
-                parser: ResponseParser::new(),
-            })
-            .collect(),
-        by_slot: Vec::new(),
-        queue: VecDeque::new(),
-        next_new: 0,
-        first_done: 0,
-        stats: HsSnapshot::empty(),
-        out: Vec::with_capacity(8192),
-        plain: Vec::new(),
-        now: 0,
-        measuring: false,
-        counted_done: 0,
-        counted_inflight: 0,
-        counted_awaiting: 0,
-        quota: setup.quota.unwrap_or(u64::MAX),
-        await_tickets: plan.tls.tickets,
-        ever_ok: false,
-        failures: 0,
-        end: HsEnd::default(),
-    };
-    let interval = ns(plan.interval).max(1_000_000);
-    let timeout = ns(plan.timeout);
-    let give_up = (2 * n as u64).max(16);
-    let mut next_interval = u64::MAX;
-    let mut end_at = u64::MAX;
-    let mut next_scan = 0;
-    let mut cpu0 = 0.0;
-    loop {
-        w.now = clock.now_ns();
-        if !w.measuring && w.first_done == n {
-            // Slow start over: every peer is active. Counting starts now.
-            w.measuring = true;
-            w.end.measure_start_ns = Some(w.now);
-            w.stats.take();
-            cpu0 = thread_cpu_s();
-            next_interval = w.now + interval;
-            if let Some(d) = plan.duration {
-                end_at = w.now.saturating_add(ns(d));
+impl Workload for HandshakeSetup {
+    type Measure = HsSnapshot;
+
+    fn run<B: Backend>(
+        self,
+        mut io: B,
+        clock: Clock,
+        report: &mut Report<HsSnapshot>,
+    ) -> (HsEnd, HsSnapshot) {
+        let plan = &*self.plan;
+        let (config, name) = self.tls.clone();
+        let n = self.conns as usize;
+        let mut w = W {
+            plan,
+            config,
+            name,
+            peers: (0..n)
+                .map(|_| Peer {
+                    slot: 0,
+                    state: PeerState::Idle,
+                    tls: None,
+                    started: 0,
+                    deadline: 0,
+                    retry_at: 0,
+                    queued: false,
+                    counted: false,
+                    awaiting: false,
+                    first_done: false,
+                    parser: ResponseParser::new(),
+                })
+                .collect(),
+            by_slot: Vec::new(),
+            queue: VecDeque::new(),
+            next_new: 0,
+            first_done: 0,
+            stats: HsSnapshot::empty(),
+            out: Vec::with_capacity(8192),
+            plain: Vec::new(),
+            now: 0,
+            measuring: false,
+            counted_done: 0,
+            counted_inflight: 0,
+            counted_awaiting: 0,
+            quota: self.quota.unwrap_or(u64::MAX),
+            await_tickets: plan.tls.tickets,
+            ever_ok: false,
+            failures: 0,
+            end: HsEnd::default(),
+        };
+        let interval = ns(plan.interval).max(1_000_000);
+        let timeout = ns(plan.timeout);
+        let give_up = (2 * n as u64).max(16);
+        let mut next_interval = u64::MAX;
+        let mut end_at = u64::MAX;
+        let mut next_scan = 0;
+        let mut cpu0 = 0.0;
+        loop {
+            w.now = clock.now_ns();
+            if !w.measuring && w.first_done == n {
+                // Slow start over: every peer is active. Counting starts now.
+                w.measuring = true;
+                w.end.measure_start_ns = Some(w.now);
+                w.stats.take();
+                cpu0 = thread_cpu_s();
+                next_interval = w.now + interval;
+                if let Some(d) = plan.duration {
+                    end_at = w.now.saturating_add(ns(d));
+                }
             }
+            if !w.ever_ok && w.failures >= give_up {
+                let why = w.end.first_errors.iter().flatten().next().cloned();
+                w.end.aborted = Some(why.unwrap_or_else(|| "every attempt failed".into()));
+                break;
+            }
+            if self.stop.load(Ordering::Relaxed)
+                || (w.measuring
+                    && (w.now >= end_at || (w.counted_done >= w.quota && !w.requesting())))
+            {
+                break;
+            }
+            if w.now >= next_interval {
+                let mut snapshot = w.stats.take();
+                snapshot.in_progress = w.in_progress();
+                report.interval(snapshot);
+                next_interval += interval;
+            }
+            if w.now >= next_scan {
+                w.scan(&mut io, timeout);
+                next_scan = w.now + SCAN_EVERY_NS;
+            }
+            w.start_peers(&mut io);
+            let deadline = next_interval.min(next_scan).min(end_at);
+            let wait = Duration::from_nanos(deadline.saturating_sub(w.now)).min(MAX_WAIT);
+            if let Err(e) = io.wait(1, Duration::ZERO, wait) {
+                w.end.aborted = Some(format!("I/O wait failed: {e}"));
+                break;
+            }
+            w.now = clock.now_ns();
+            io.drain(|ev, io| w.on_event(ev, io));
         }
-        if !w.ever_ok && w.failures >= give_up {
-            let why = w.end.first_errors.iter().flatten().next().cloned();
-            w.end.aborted = Some(why.unwrap_or_else(|| "every attempt failed".into()));
-            break;
+        w.end.end_ns = clock.now_ns();
+        if w.measuring {
+            w.end.cpu_s = (thread_cpu_s() - cpu0).max(0.0);
+        } else {
+            // Never got past the slow start: nothing measured counts.
+            w.stats.take();
         }
-        if setup.stop.load(Ordering::Relaxed)
-            || (w.measuring && (w.now >= end_at || (w.counted_done >= w.quota && !w.requesting())))
-        {
-            break;
-        }
-        if w.now >= next_interval {
-            let mut snapshot = w.stats.take();
-            snapshot.in_progress = w.in_progress();
-            report.interval(snapshot);
-            next_interval += interval;
-        }
-        if w.now >= next_scan {
-            w.scan(&mut io, timeout);
-            next_scan = w.now + SCAN_EVERY_NS;
-        }
-        w.start_peers(&mut io);
-        let deadline = next_interval.min(next_scan).min(end_at);
-        let wait = Duration::from_nanos(deadline.saturating_sub(w.now)).min(MAX_WAIT);
-        if let Err(e) = io.wait(1, Duration::ZERO, wait) {
-            w.end.aborted = Some(format!("I/O wait failed: {e}"));
-            break;
-        }
-        w.now = clock.now_ns();
-        io.drain(|ev, io| w.on_event(ev, io));
+        let mut last = w.stats.take();
+        last.in_progress = w.in_progress();
+        (std::mem::take(&mut w.end), last)
     }
-    w.end.end_ns = clock.now_ns();
-    if w.measuring {
-        w.end.cpu_s = (thread_cpu_s() - cpu0).max(0.0);
-    } else {
-        // Never got past the slow start: nothing measured counts.
-        w.stats.take();
-    }
-    let mut last = w.stats.take();
-    last.in_progress = w.in_progress();
-    (std::mem::take(&mut w.end), last)
 }
 
 impl W<'_> {
