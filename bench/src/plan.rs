@@ -234,7 +234,6 @@ pub fn serve_plan(o: &ServeOpts) -> Result<ServePlan> {
         close_after: o.close_after,
         stall,
         io: io_mode(o.io.io),
-        record: None,
         set_cookie: None,
         tls: None,
         h2_max_streams: o.h2_max_streams,

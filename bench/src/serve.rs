@@ -15,12 +15,15 @@ use tfw_engine::worker::record::Recorder;
 
 pub fn run(o: ServeOpts, stop: Arc<AtomicBool>) -> Result<i32> {
     let mut plan = plan::serve_plan(&o)?;
-    test_options(&o, &mut plan)?;
+    let record = test_options(&o, &mut plan)?;
     let deadline = match &o.duration {
         Some(d) => Some(Instant::now() + parse::duration(d).context("--duration")?),
         None => None,
     };
-    let server = tfw_engine::start_server(&plan)?;
+    let server = match &record {
+        Some(rec) => tfw_engine::start_server_recording(&plan, rec.clone())?,
+        None => tfw_engine::start_server(&plan)?,
+    };
     if o.announce {
         println!("listening {}", server.addr);
     } else {
@@ -55,7 +58,7 @@ pub fn run(o: ServeOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         t.requests, t.responses, t.connections, t.parse_errors
     );
     std::io::stdout().flush()?;
-    if let Some(rec) = &plan.record {
+    if let Some(rec) = &record {
         rec.finish()
             .with_context(|| format!("--record {}: writing failed", rec.path().display()))?;
     }
@@ -63,8 +66,9 @@ pub fn run(o: ServeOpts, stop: Arc<AtomicBool>) -> Result<i32> {
 }
 
 /// `--tls` (its configuration, read or generated before anything listens), and `--record`
-/// and `--set-cookie`, the options tests of request mixes use.
-fn test_options(o: &ServeOpts, plan: &mut ServePlan) -> Result<()> {
+/// (the file it opens, to hand to the server) and `--set-cookie`, the options tests of
+/// request mixes use.
+fn test_options(o: &ServeOpts, plan: &mut ServePlan) -> Result<Option<Arc<Recorder>>> {
     if o.tls {
         let settings = ServerTlsSettings {
             cert: o.cert.clone().zip(o.key.clone()),
@@ -81,10 +85,11 @@ fn test_options(o: &ServeOpts, plan: &mut ServePlan) -> Result<()> {
         }
         plan.set_cookie = Some(name.clone());
     }
-    if let Some(path) = &o.record {
-        let rec = Recorder::create(path)
-            .with_context(|| format!("--record {}: cannot create the file", path.display()))?;
-        plan.record = Some(rec);
-    }
-    Ok(())
+    o.record
+        .as_ref()
+        .map(|path| {
+            Recorder::create(path)
+                .with_context(|| format!("--record {}: cannot create the file", path.display()))
+        })
+        .transpose()
 }

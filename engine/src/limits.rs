@@ -1,9 +1,11 @@
 //! Checks before a run that the process can hold the connections asked for: file descriptors
-//! (raising the soft RLIMIT_NOFILE as needed) and ephemeral ports per source address.
+//! (raising the soft RLIMIT_NOFILE as needed) and ephemeral ports per source address; and
+//! that the target answers a connect at all.
 
 use crate::error::EngineError;
 use crate::ring::sys;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
 
 /// Descriptors a worker needs beyond its sockets (ring, listener, std streams, slack).
 const FD_SLACK: u64 = 64;
@@ -49,6 +51,18 @@ pub fn ensure_ports(
     Ok(())
 }
 
+/// One blocking connect before the run, so an unreachable target is a clear one-line error
+/// instead of a run full of connect errors (waiting `timeout`, within 100 ms to 5 s).
+pub fn ensure_reachable(target: SocketAddr, timeout: Duration) -> Result<(), EngineError> {
+    let t = timeout.clamp(Duration::from_millis(100), Duration::from_secs(5));
+    TcpStream::connect_timeout(&target, t)
+        .map(drop)
+        .map_err(|error| EngineError::Unreachable {
+            addr: target,
+            error,
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,10 +78,20 @@ mod tests {
     #[test]
     fn fd_budget_above_hard_limit_is_refused() {
         let (_, hard) = sys::nofile_limits().unwrap();
-        if hard < u32::MAX as u64 / 2 {
-            let err = ensure_fds((hard + 10) as u32, 0).unwrap_err().to_string();
-            assert!(err.contains("RLIMIT_NOFILE"), "{err}");
+        // Linux bounds the hard limit by fs.nr_open (at most 2^31 - 1): one connection
+        // more than it allows can always be asked for.
+        let conns = u32::try_from(hard + 1).expect("RLIMIT_NOFILE is below 2^32 - 1");
+        match ensure_fds(conns, 0) {
+            Err(EngineError::TooManyFiles {
+                conns: c,
+                needed,
+                hard: h,
+            }) => assert_eq!((c, needed, h), (conns, hard + 1 + FD_SLACK, hard)),
+            other => panic!("{conns} connections under a hard limit of {hard}: {other:?}"),
         }
-        assert!(ensure_fds(10, 0).is_ok());
+        // At the hard limit exactly, with the slack taken from the connections, it passes
+        // (and raises the soft limit to the hard one).
+        ensure_fds(u32::try_from(hard - FD_SLACK).unwrap(), 0).unwrap();
+        assert_eq!(sys::nofile_limits().unwrap(), (hard, hard));
     }
 }

@@ -209,8 +209,6 @@ pub struct ServePlan {
     /// that arrive meanwhile are answered when the stall ends.
     pub stall: Option<(Duration, Duration)>,
     pub io: IoMode,
-    /// Record every request received, one JSON line each (`worker::record`); None: off.
-    pub record: Option<Arc<crate::worker::record::Recorder>>,
     /// The first response on each connection carries `Set-Cookie: NAME=c<conn>`, where
     /// `<conn>` is the connection's id in the record (unique within the run). A cookie name
     /// (an HTTP token).

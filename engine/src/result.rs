@@ -1,6 +1,7 @@
 //! What a run produced: merged counters and histograms, per-interval series, and facts about
 //! how it ran. Output formats (text, JSON, plots) are pure functions of this.
 
+use crate::stats::handshake::{HsSnapshot, HS_ERROR_KINDS};
 use crate::stats::Snapshot;
 use std::time::Duration;
 
@@ -21,13 +22,17 @@ pub struct IoInfo {
     pub fallback_reason: String,
 }
 
-/// One interval of the time series (all workers merged).
+/// One interval of the time series (all workers merged), of any workload's measurement.
 #[derive(Clone, Debug)]
-pub struct Interval {
-    /// Seconds from the start of the run to the end of this interval.
+pub struct Interval<S = Snapshot> {
+    /// Seconds from the start of the measured run (after the warmup, or the handshakes' slow
+    /// start) to the end of this interval.
     pub t_s: f64,
-    pub snapshot: Snapshot,
+    pub snapshot: S,
 }
+
+/// One merged interval of a handshake run.
+pub type HsInterval = Interval<HsSnapshot>;
 
 /// CPU time the client process used, from getrusage(RUSAGE_SELF).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -121,4 +126,32 @@ impl RunResult {
             0.0
         }
     }
+}
+
+/// What a handshake run measured (after the slow start).
+#[derive(Clone, Debug)]
+pub struct HandshakeResult {
+    pub target: String,
+    /// Measured phase: from the end of the slow start to the end.
+    pub elapsed: Duration,
+    /// Totals (handshakes, errors, the latency of every handshake).
+    pub totals: HsSnapshot,
+    /// Full intervals only (a partial last one is in `totals`).
+    pub intervals: Vec<HsInterval>,
+    pub interval: Duration,
+    /// The first message of each error kind (indexed as `HsError as usize`).
+    pub first_errors: [Option<String>; HS_ERROR_KINDS],
+    /// Version, suite and group of the first handshake, e.g. "TLSv1_3 TLS13_AES_256_GCM_SHA384 X25519".
+    pub negotiated: Option<String>,
+    /// Every attempt failed and none succeeded: the workers gave up (the first error).
+    pub aborted: Option<String>,
+    /// The slow start never ended (nothing was counted).
+    pub slow_start_only: bool,
+    pub interrupted: bool,
+    pub io: IoInfo,
+    pub cpu: CpuUsage,
+    /// Worker threads' CPU time over the measured phase, summed.
+    pub worker_cpu_s: f64,
+    /// `--request`: responses to the slow start's requests (not in `totals`).
+    pub uncounted_responses: u64,
 }

@@ -1,22 +1,24 @@
-//! The coordinator: checks limits, starts one pinned worker per CPU, starts them together,
-//! merges their interval snapshots into a time series and their totals into a `RunResult`.
-//! It touches no socket and no per-request state.
+//! The load run: an instance of the coordinator (`coordinator`) with one client worker per
+//! CPU, each with its share of the connections and of the response count; its outcome
+//! becomes a `RunResult`. Also the built-in target's start (`start_server`): one server
+//! worker per CPU, started one after another because the first binds the port.
 
+use crate::coordinator::{self, share, Settings};
 use crate::error::EngineError;
 use crate::limits;
 use crate::plan::{LoadPlan, ServePlan};
-use crate::result::{CpuUsage, Interval, IoInfo, RateInfo, RunResult, WorkerInfo};
+use crate::result::{Interval, IoInfo, RateInfo, RunResult, WorkerInfo};
 use crate::ring::sys;
 use crate::ring::uring::UringConfig;
-use crate::stats::Snapshot;
-use crate::worker::client::{client_thread, ClientSetup};
+use crate::worker::client::ClientSetup;
+use crate::worker::record::Recorder;
 use crate::worker::server::{server_thread, ServerCounters, ServerSetup};
-use crate::worker::{WorkerEnd, WorkerMsg};
-use std::net::{SocketAddr, TcpStream};
+use crate::worker::{uring_config, Placement};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Runs a load plan to its end (or until `stop` is set); `on_interval` sees each merged
 /// interval as it completes (for live progress).
@@ -28,188 +30,87 @@ pub fn run_load(
     if plan.cpus.is_empty() {
         return Err(EngineError::NoCpus);
     }
+    let entries = plan.requests.entries.len();
+    if entries > usize::from(u16::MAX) {
+        // The client keeps the mix entry of each request in flight as a u16.
+        return Err(EngineError::Invalid(format!(
+            "the request mix has {entries} entries; at most {} are supported",
+            u16::MAX
+        )));
+    }
     limits::ensure_fds(plan.conns, 16 * plan.cpus.len() as u64)?;
     limits::ensure_ports(plan.conns, plan.target, plan.source_addrs.len())?;
-    preflight(plan)?;
+    limits::ensure_reachable(plan.target, plan.timeout)?;
 
     let plan = Arc::new(plan.clone());
     let workers = plan.cpus.len();
-    let (tx, rx) = mpsc::channel();
-    let mut starts = Vec::new();
-    let mut handles: Vec<JoinHandle<()>> = Vec::new();
+    let conns_of = |i: usize| share(plan.conns.into(), i, workers) as u32;
     let mut first_conn = 0u32;
+    let mut setups = Vec::with_capacity(workers);
     for (i, &cpu) in plan.cpus.iter().enumerate() {
-        let conns =
-            plan.conns / workers as u32 + u32::from((i as u32) < plan.conns % workers as u32);
-        let (stx, srx) = mpsc::channel();
-        starts.push(stx);
         let setup = ClientSetup {
             worker: i,
-            cpu,
-            conns,
+            conns: conns_of(i),
             first_conn,
-            quota: plan
-                .stop
-                .responses
-                .map(|n| n / workers as u64 + u64::from((i as u64) < n % workers as u64)),
+            quota: plan.stop.responses.map(|n| share(n, i, workers)),
             plan: plan.clone(),
-            uring: uring_config(plan.conns / workers as u32),
             stop: stop.clone(),
-            tx: tx.clone(),
-            start: srx,
         };
-        first_conn += conns;
-        let h = std::thread::Builder::new()
-            .name(format!("tfw-worker-{i}"))
-            .spawn(move || client_thread(setup))
-            .map_err(|e| EngineError::WorkerStart {
-                cpu,
-                reason: e.to_string(),
-            })?;
-        handles.push(h);
+        first_conn += setup.conns;
+        let placement = Placement {
+            cpu,
+            io: plan.io,
+            uring: uring_config(plan.conns / workers as u32),
+        };
+        setups.push((placement, setup));
     }
-    drop(tx);
+    let settings = Settings {
+        name: "tfw-worker",
+        interval: plan.interval,
+        warmup: plan.warmup,
+        stop,
+    };
+    let out = coordinator::run(setups, &settings, on_interval)?;
 
-    let mut io: Option<IoInfo> = None;
-    let mut failure = None;
-    for _ in 0..workers {
-        match rx.recv() {
-            Ok(WorkerMsg::Ready { io: info, .. }) => {
-                io.get_or_insert(info);
-            }
-            Ok(WorkerMsg::Failed { worker, reason }) => {
-                failure.get_or_insert(EngineError::WorkerStart {
-                    cpu: plan.cpus[worker],
-                    reason,
-                });
-            }
-            _ => {
-                failure.get_or_insert(EngineError::Invalid(
-                    "a worker ended before starting".into(),
-                ));
-            }
-        }
-    }
-    if let Some(err) = failure {
-        for s in &starts {
-            let _ = s.send(None);
-        }
-        for h in handles {
-            let _ = h.join();
-        }
-        return Err(err);
-    }
-
-    let (mut u0, mut s0, _) = sys::rusage(false);
-    let start = Instant::now();
-    for s in &starts {
-        let _ = s.send(Some(start));
-    }
-    // The process's CPU time counts from the warmup's end.
-    let mut early = Vec::new();
-    while !plan.warmup.is_zero() {
-        let left = plan.warmup.saturating_sub(start.elapsed());
-        if left.is_zero() {
-            (u0, s0, _) = sys::rusage(false);
-            break;
-        }
-        match rx.recv_timeout(left) {
-            Ok(msg) => early.push(msg),
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-        }
-    }
-
-    let mut pending: Vec<(Snapshot, usize)> = Vec::new();
-    let mut intervals: Vec<Interval> = Vec::new();
-    let mut totals = Snapshot::empty();
-    let mut ends: Vec<Option<WorkerEnd>> = vec![None; workers];
-    // What workers measured after their last full interval.
-    let mut tails = Snapshot::empty();
-    let interval_s = plan.interval.as_secs_f64();
-    let mut early = early.into_iter();
-    while let Some(msg) = early.next().or_else(|| rx.recv().ok()) {
-        match msg {
-            WorkerMsg::Interval { seq, snapshot, .. } => {
-                if pending.len() <= seq {
-                    pending.resize_with(seq + 1, || (Snapshot::empty(), 0));
-                }
-                pending[seq].0.add(&snapshot);
-                pending[seq].1 += 1;
-                totals.add(&snapshot);
-                // Intervals complete in order once every worker reported them.
-                while intervals.len() < pending.len() && pending[intervals.len()].1 == workers {
-                    let i = intervals.len();
-                    let iv = Interval {
-                        t_s: (i + 1) as f64 * interval_s,
-                        snapshot: pending[i].0.clone(),
-                    };
-                    on_interval(&iv);
-                    intervals.push(iv);
-                }
-            }
-            WorkerMsg::Done {
-                worker,
-                end,
-                snapshot,
-            } => {
-                totals.add(&snapshot);
-                tails.add(&snapshot);
-                ends[worker] = Some(end);
-            }
-            _ => {}
-        }
-    }
-    for h in handles {
-        let _ = h.join();
-    }
-    let ends: Vec<WorkerEnd> = ends.into_iter().map(|e| e.unwrap_or_default()).collect();
+    let mut merged = out.merged;
+    let ends = merged.ends;
     let end_ns = ends.iter().map(|e| e.end_ns).max().unwrap_or(0);
     // The measured run starts after the warmup.
     let elapsed = Duration::from_nanos(end_ns).saturating_sub(plan.warmup);
-    // Fold every not-yet-emitted interval (partial ones and the tails) into the series.
-    let mut tail = tails;
-    for (snap, _) in pending.iter().skip(intervals.len()) {
-        tail.add(snap);
-    }
+    // Every not-yet-emitted interval (partial ones and the tails) ends the series.
+    let tail = merged.tail;
     if tail.counters != Default::default() || !tail.latency.is_empty() {
         let iv = Interval {
             t_s: elapsed.as_secs_f64(),
             snapshot: tail,
         };
         on_interval(&iv);
-        intervals.push(iv);
+        merged.intervals.push(iv);
     }
-    let (u1, s1, rss) = sys::rusage(false);
-    let established: u32 = ends.iter().map(|e| e.established).sum();
     Ok(RunResult {
         target: plan.target_name.clone(),
         elapsed,
         conns_requested: plan.conns,
-        conns_established: established,
-        totals,
-        intervals,
-        io: io.unwrap_or_default(),
-        cpu: CpuUsage {
-            user_s: u1 - u0,
-            sys_s: s1 - s0,
-            max_rss_kib: rss,
-        },
+        conns_established: ends.iter().map(|e| e.established).sum(),
+        totals: merged.totals,
+        intervals: merged.intervals,
+        io: out.io,
+        cpu: out.cpu,
         workers: plan
             .cpus
             .iter()
+            .zip(&ends)
             .enumerate()
-            .map(|(i, &cpu)| {
-                let wall = Duration::from_nanos(ends[i].end_ns)
+            .map(|(i, (&cpu, end))| {
+                let wall = Duration::from_nanos(end.end_ns)
                     .saturating_sub(plan.warmup)
                     .as_secs_f64();
                 WorkerInfo {
                     cpu,
-                    conns: plan.conns / workers as u32
-                        + u32::from((i as u32) < plan.conns % workers as u32),
-                    cpu_s: ends[i].cpu_s,
+                    conns: conns_of(i),
+                    cpu_s: end.cpu_s,
                     busy: if wall > 0.0 {
-                        (ends[i].cpu_s / wall).min(1.0)
+                        (end.cpu_s / wall).min(1.0)
                     } else {
                         0.0
                     },
@@ -217,7 +118,7 @@ pub fn run_load(
             })
             .collect(),
         pipeline: plan.pipeline,
-        interrupted: stop.load(Ordering::Relaxed),
+        interrupted: out.interrupted,
         unanswered: ends.iter().map(|e| e.unanswered).sum(),
         first_connect_error: ends.iter().find_map(|e| e.first_connect_error.clone()),
         protocol: plan.protocol_name(),
@@ -228,31 +129,6 @@ pub fn run_load(
         }),
         warmup: plan.warmup,
     })
-}
-
-/// One blocking connect before the run, so an unreachable target is a clear one-line error
-/// instead of a run full of connect errors.
-fn preflight(plan: &LoadPlan) -> Result<(), EngineError> {
-    let t = plan
-        .timeout
-        .clamp(Duration::from_millis(100), Duration::from_secs(5));
-    TcpStream::connect_timeout(&plan.target, t)
-        .map(drop)
-        .map_err(|error| EngineError::Unreachable {
-            addr: plan.target,
-            error,
-        })
-}
-
-/// Ring sizes for a worker with `conns` connections.
-fn uring_config(conns: u32) -> UringConfig {
-    let mut cfg = UringConfig::default();
-    let cq = (conns.saturating_mul(4))
-        .clamp(4096, 65536)
-        .next_power_of_two();
-    cfg.cq_entries = cq;
-    cfg.sq_entries = (cq / 4).clamp(1024, 16384);
-    cfg
 }
 
 /// What the built-in target counted.
@@ -309,6 +185,19 @@ impl Drop for ServerHandle {
 /// Starts the built-in target: one worker per CPU in the plan, each with its own listener
 /// on the same address (the first binds the port when it is 0; the others reuse it).
 pub fn start_server(plan: &ServePlan) -> Result<ServerHandle, EngineError> {
+    serve(plan, None)
+}
+
+/// `start_server` that also records every request it receives into `record` (opened by the
+/// caller: the engine sees no files).
+pub fn start_server_recording(
+    plan: &ServePlan,
+    record: Arc<Recorder>,
+) -> Result<ServerHandle, EngineError> {
+    serve(plan, Some(record))
+}
+
+fn serve(plan: &ServePlan, record: Option<Arc<Recorder>>) -> Result<ServerHandle, EngineError> {
     if plan.cpus.is_empty() {
         return Err(EngineError::NoCpus);
     }
@@ -327,21 +216,20 @@ pub fn start_server(plan: &ServePlan) -> Result<ServerHandle, EngineError> {
         p.listen = addr;
         let (tx, rx) = mpsc::channel();
         let setup = ServerSetup {
-            cpu,
+            worker: i,
             plan: Arc::new(p),
-            uring: UringConfig::default(),
+            record: record.clone(),
             stop: stop.clone(),
             counters: counters[i].clone(),
             ready: tx,
         };
-        let h = std::thread::Builder::new()
-            .name(format!("tfw-serve-{i}"))
-            .spawn(move || server_thread(setup))
-            .map_err(|e| EngineError::WorkerStart {
-                cpu,
-                reason: e.to_string(),
-            })?;
-        threads.push(h);
+        let placement = Placement {
+            cpu,
+            io: plan.io,
+            uring: UringConfig::default(),
+        };
+        let name = format!("tfw-serve-{i}");
+        threads.push(placement.spawn(name, move |started| server_thread(started, setup))?);
         let reason = match rx.recv() {
             Ok(Ok((bound, info))) => {
                 addr = bound;
@@ -364,4 +252,70 @@ pub fn start_server(plan: &ServePlan) -> Result<ServerHandle, EngineError> {
         stop,
         threads,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{
+        IoMode, MixEntry, MixOrder, Pacing, Protocol, RequestMix, RequestTemplate, StopCondition,
+    };
+
+    #[test]
+    fn a_mix_beyond_u16_entries_is_refused() {
+        let template = RequestTemplate {
+            wire: Arc::from(&b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"[..]),
+            head: false,
+        };
+        let entry = |i: usize| MixEntry {
+            name: format!("e{i}"),
+            template: template.clone(),
+            weight: 1,
+        };
+        // A port nothing listens on: a plan past the check fails at the preflight connect.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap();
+        let mut plan = LoadPlan {
+            target_name: format!("http://{closed}/"),
+            target: closed,
+            conns: 1,
+            cpus: crate::cpu::allowed_cpus()[..1].to_vec(),
+            requests: RequestMix {
+                entries: (0..=usize::from(u16::MAX)).map(entry).collect(),
+                order: MixOrder::RoundRobin,
+                cookies: false,
+            },
+            pipeline: 1,
+            protocol: Protocol::Http1,
+            tls: None,
+            timeout: Duration::from_millis(100),
+            stop: StopCondition {
+                duration: Duration::from_millis(100),
+                responses: None,
+            },
+            pacing: Pacing::ClosedLoop {
+                batch_wait: Duration::ZERO,
+            },
+            io: IoMode::Epoll,
+            source_addrs: Vec::new(),
+            connect_window: 1,
+            interval: Duration::from_secs(1),
+            warmup: Duration::ZERO,
+            ramp_up: Duration::ZERO,
+        };
+        let run = |plan: &LoadPlan| run_load(plan, Arc::default(), &mut |_| {}).unwrap_err();
+        match run(&plan) {
+            EngineError::Invalid(msg) => {
+                assert_eq!(
+                    msg,
+                    "the request mix has 65536 entries; at most 65535 are supported"
+                )
+            }
+            other => panic!("not refused for its size: {other}"),
+        }
+        // One entry fewer passes the check (and fails where nothing listens).
+        plan.requests.entries.pop();
+        assert!(matches!(run(&plan), EngineError::Unreachable { .. }));
+    }
 }

@@ -10,9 +10,10 @@ use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
+use std::sync::Arc;
 use tfw_engine::plan::{IoMode, ServePlan};
-use tfw_engine::start_server;
 use tfw_engine::worker::record::Recorder;
+use tfw_engine::{start_server, start_server_recording};
 
 /// A fresh record file path for `name`.
 fn record_path(name: &str) -> PathBuf {
@@ -21,12 +22,16 @@ fn record_path(name: &str) -> PathBuf {
     dir.join(format!("{name}.jsonl"))
 }
 
-fn recording_plan(io: IoMode, name: &str, cookie: Option<&str>) -> (ServePlan, PathBuf) {
+/// A plan (with `cookie` as `set_cookie`) and a fresh record file to serve it with.
+fn recording_plan(
+    io: IoMode,
+    name: &str,
+    cookie: Option<&str>,
+) -> (ServePlan, Arc<Recorder>, PathBuf) {
     let path = record_path(name);
     let mut sp = serve_plan(io, b"hello");
-    sp.record = Some(Recorder::create(&path).unwrap());
     sp.set_cookie = cookie.map(str::to_owned);
-    (sp, path)
+    (sp, Recorder::create(&path).unwrap(), path)
 }
 
 /// One response: its head and body (none after a HEAD request).
@@ -64,8 +69,8 @@ fn records(path: &PathBuf) -> Vec<Value> {
 /// pipelined, send it back; the record shows each connection's own cookie.
 fn cookie_replay(io: IoMode) {
     watch_worker_panics();
-    let (sp, path) = recording_plan(io, &format!("replay-{io:?}"), Some("sid"));
-    let server = start_server(&sp).unwrap();
+    let (sp, rec, path) = recording_plan(io, &format!("replay-{io:?}"), Some("sid"));
+    let server = start_server_recording(&sp, rec.clone()).unwrap();
     let mut cookies = Vec::new();
     for _ in 0..3 {
         let mut s = connect(server.addr);
@@ -93,7 +98,7 @@ fn cookie_replay(io: IoMode) {
     }
     let totals = server.stop();
     assert_eq!(totals.requests, 9);
-    sp.record.as_ref().unwrap().finish().unwrap();
+    rec.finish().unwrap();
     let recs = records(&path);
     assert_eq!(recs.len(), 9, "{recs:#?}");
     let mut conns: Vec<u64> = Vec::new();
@@ -137,9 +142,9 @@ fn cookie_replay(io: IoMode) {
 /// first request gets the head alone with its cookie.
 fn cookie_on_the_last_and_head_responses(io: IoMode) {
     watch_worker_panics();
-    let (mut sp, path) = recording_plan(io, &format!("last-{io:?}"), Some("k"));
+    let (mut sp, rec, path) = recording_plan(io, &format!("last-{io:?}"), Some("k"));
     sp.close_after = 1;
-    let server = start_server(&sp).unwrap();
+    let server = start_server_recording(&sp, rec).unwrap();
     for (method, head_request) in [("GET", false), ("HEAD", true)] {
         let mut s = connect(server.addr);
         write!(s, "{method} / HTTP/1.1\r\n\r\n").unwrap();
@@ -162,10 +167,10 @@ fn cookie_on_the_last_and_head_responses(io: IoMode) {
 /// of every connection is recorded once, in order.
 fn two_workers_unique_ids(io: IoMode) {
     watch_worker_panics();
-    let (mut sp, path) = recording_plan(io, &format!("two-{io:?}"), None);
+    let (mut sp, rec, path) = recording_plan(io, &format!("two-{io:?}"), None);
     sp.cpus = two_cpus();
     let workers = sp.cpus.len() as u64;
-    let server = start_server(&sp).unwrap();
+    let server = start_server_recording(&sp, rec).unwrap();
     let mut streams = Vec::new();
     for i in 0..16 {
         let mut s = connect(server.addr);

@@ -2,7 +2,7 @@
 //! histogram of every handshake's latency, and with `--request` the responses by status
 //! class, per worker, snapshotted per interval like `Stats`.
 
-use super::new_latency_histogram;
+use super::{new_latency_histogram, Measure};
 use hdrhistogram::Histogram;
 
 /// Why a handshake attempt failed. Each has a stable name used in summaries and the JSON.
@@ -126,6 +126,36 @@ impl HsSnapshot {
     pub fn take(&mut self) -> HsSnapshot {
         std::mem::replace(self, HsSnapshot::empty())
     }
+}
+
+impl Measure for HsSnapshot {
+    type End = HsEnd;
+
+    fn empty() -> Self {
+        HsSnapshot::empty()
+    }
+
+    fn add(&mut self, other: &Self) {
+        HsSnapshot::add(self, other)
+    }
+}
+
+/// A handshake worker's closing facts.
+#[derive(Debug, Clone, Default)]
+pub struct HsEnd {
+    /// When counting started (the slow start ended), from the common start; None: never.
+    pub measure_start_ns: Option<u64>,
+    pub end_ns: u64,
+    /// Thread CPU time (user + sys) over the measured phase.
+    pub cpu_s: f64,
+    /// The first message of each error kind (indexed as `HsError as usize`).
+    pub first_errors: [Option<String>; HS_ERROR_KINDS],
+    /// Version, suite and group of the first handshake.
+    pub negotiated: Option<String>,
+    /// Why the worker gave up: every attempt failed and none succeeded.
+    pub aborted: Option<String>,
+    /// `--request`: responses to requests of attempts that were not counted (the slow start).
+    pub uncounted_responses: u64,
 }
 
 #[cfg(test)]

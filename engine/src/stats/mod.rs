@@ -2,11 +2,25 @@
 //!
 //! Each worker owns one `Stats`; nothing here is shared or locked. At interval ends the worker
 //! takes a `Snapshot` (counters since the last one plus that interval's histogram) and hands it
-//! to the coordinator, which merges snapshots into run totals.
+//! to the coordinator, which merges snapshots into run totals. `Measure` is what the
+//! coordinator knows of a workload's measurement: load (`Snapshot`) and handshakes
+//! (`handshake::HsSnapshot`) are two of them.
 
 use hdrhistogram::Histogram;
 
 pub mod handshake;
+
+/// What a worker measures, as the coordinator sees it: a snapshot that merges (the workers'
+/// snapshots of one interval, or a whole run's), and the facts a worker reports once, at its
+/// end (read by the workload that ran, not by the coordinator).
+pub trait Measure: Clone + std::fmt::Debug + Send + 'static {
+    /// A worker's closing facts.
+    type End: Clone + Default + std::fmt::Debug + Send + 'static;
+    /// Nothing measured.
+    fn empty() -> Self;
+    /// Merges `other` into this.
+    fn add(&mut self, other: &Self);
+}
 
 /// Highest latency a histogram records exactly (1 hour, in µs); larger values saturate.
 pub const LATENCY_MAX_US: u64 = 3_600_000_000;
@@ -306,6 +320,35 @@ impl Snapshot {
             .add(&other.latency_uncorrected)
             .expect("latency histograms share bounds");
     }
+}
+
+impl Measure for Snapshot {
+    type End = WorkerEnd;
+
+    fn empty() -> Self {
+        Snapshot::empty()
+    }
+
+    fn add(&mut self, other: &Self) {
+        Snapshot::add(self, other)
+    }
+}
+
+/// A load worker's closing facts.
+#[derive(Debug, Clone, Default)]
+pub struct WorkerEnd {
+    pub established: u32,
+    pub unanswered: u64,
+    /// Open loop: requests due by the end that were never sent.
+    pub unsent: u64,
+    /// Thread CPU time (user + sys) after the warmup.
+    pub cpu_s: f64,
+    /// Nanoseconds from the common start to this worker's end.
+    pub end_ns: u64,
+    /// The first connect error, to explain a run that never connected.
+    pub first_connect_error: Option<String>,
+    /// TLS: what the first handshake negotiated ("TLSv1_3 TLS13_AES_128_GCM_SHA256 X25519").
+    pub tls_negotiated: Option<String>,
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! The workers' common time base: nanoseconds since the run's start instant.
+//! The workers' common time base (nanoseconds since the run's start instant), and their
+//! own CPU time.
 
 use std::time::{Duration, Instant};
 
@@ -24,4 +25,10 @@ impl Clock {
 
 pub fn ns(d: Duration) -> u64 {
     d.as_nanos().min(u64::MAX as u128) as u64
+}
+
+/// The calling thread's CPU time so far (user + sys), in seconds.
+pub fn thread_cpu_s() -> f64 {
+    let (user, sys, _) = crate::ring::sys::rusage(true);
+    user + sys
 }

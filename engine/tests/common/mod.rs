@@ -123,7 +123,6 @@ pub fn serve_plan(io: IoMode, body: &[u8]) -> ServePlan {
         close_after: 0,
         stall: None,
         io,
-        record: None,
         set_cookie: None,
         tls: None,
         h2_max_streams: 128,

@@ -13,19 +13,17 @@ mod pacing;
 mod session;
 mod sink;
 
-use super::clock::{ns, Clock};
+use super::clock::{ns, thread_cpu_s, Clock};
 use super::schedule::Schedule;
-use super::{make_backend, AnyBackend, WorkerEnd, WorkerMsg};
+use super::{Report, Workload};
 use crate::plan::LoadPlan;
 use crate::proto::h1::ResponseParser;
-use crate::ring::uring::UringConfig;
 use crate::ring::{Backend, Slot};
-use crate::stats::{ErrorKind, Stats};
+use crate::stats::{ErrorKind, Snapshot, Stats, WorkerEnd};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const NO_CONN: u32 = u32::MAX;
 const MAX_WAIT: Duration = Duration::from_millis(50);
@@ -36,10 +34,9 @@ const MAX_BATCH_WAIT: Duration = Duration::from_millis(5);
 const RETRY_MIN_MS: u32 = 1;
 const RETRY_MAX_MS: u32 = 1000;
 
-/// Everything a client worker thread needs.
+/// Everything a client worker needs.
 pub struct ClientSetup {
     pub worker: usize,
-    pub cpu: usize,
     /// Connections this worker owns.
     pub conns: u32,
     /// Index of this worker's first connection among all (spreads source addresses).
@@ -47,52 +44,20 @@ pub struct ClientSetup {
     /// Responses this worker stops after (its share of `StopCondition::responses`).
     pub quota: Option<u64>,
     pub plan: Arc<LoadPlan>,
-    pub uring: UringConfig,
     pub stop: Arc<AtomicBool>,
-    pub tx: Sender<WorkerMsg>,
-    /// The coordinator sends the common start instant (None: abort).
-    pub start: Receiver<Option<Instant>>,
 }
 
-/// Thread body: pin, set up the backend, report, wait for the start, run.
-pub fn client_thread(setup: ClientSetup) {
-    let pinned = core_affinity::set_for_current(core_affinity::CoreId { id: setup.cpu });
-    if !pinned {
-        let reason = format!("could not pin to CPU {}", setup.cpu);
-        let _ = setup.tx.send(WorkerMsg::Failed {
-            worker: setup.worker,
-            reason,
-        });
-        return;
+impl Workload for ClientSetup {
+    type Measure = Snapshot;
+
+    fn run<B: Backend>(
+        self,
+        io: B,
+        clock: Clock,
+        report: &mut Report<Snapshot>,
+    ) -> (WorkerEnd, Snapshot) {
+        run(io, &self, clock, report)
     }
-    let (backend, io) = match make_backend(setup.plan.io, &setup.uring) {
-        Ok(b) => b,
-        Err(e) => {
-            let reason = format!("no I/O backend: {e}");
-            let _ = setup.tx.send(WorkerMsg::Failed {
-                worker: setup.worker,
-                reason,
-            });
-            return;
-        }
-    };
-    let _ = setup.tx.send(WorkerMsg::Ready {
-        worker: setup.worker,
-        io,
-    });
-    let Ok(Some(start)) = setup.start.recv() else {
-        return;
-    };
-    let clock = Clock::new(start);
-    let (end, snapshot_rest) = match backend {
-        AnyBackend::Uring(b) => run(b, &setup, clock),
-        AnyBackend::Epoll(b) => run(b, &setup, clock),
-    };
-    let _ = setup.tx.send(WorkerMsg::Done {
-        worker: setup.worker,
-        end,
-        snapshot: snapshot_rest,
-    });
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -203,7 +168,8 @@ fn run<B: Backend>(
     mut io: B,
     setup: &ClientSetup,
     clock: Clock,
-) -> (WorkerEnd, crate::stats::Snapshot) {
+    report: &mut Report<Snapshot>,
+) -> (WorkerEnd, Snapshot) {
     let plan = &*setup.plan;
     let pipeline = plan.pipeline.max(1);
     let entries = mix::register(&mut io, &plan.requests, pipeline)
@@ -291,7 +257,6 @@ fn run<B: Backend>(
     let mut warm_cpu_s = 0.0;
     let mut next_scan = scan_every;
     let mut drain_deadline = u64::MAX;
-    let mut seq = 0usize;
     let min_batch_wait = plan.pacing.batch_wait();
     let mut batch_wait = min_batch_wait;
     // A ramp that has not finished by half the run is ended: the load starts regardless.
@@ -339,12 +304,7 @@ fn run<B: Backend>(
                 batch_wait = scaled.max(min_batch_wait);
             }
             let snapshot = st.stats.take_snapshot();
-            let _ = setup.tx.send(WorkerMsg::Interval {
-                worker: setup.worker,
-                seq,
-                snapshot,
-            });
-            seq += 1;
+            report.interval(snapshot);
             next_interval += interval;
         }
         if st.now >= next_scan {
@@ -401,10 +361,4 @@ fn run<B: Backend>(
         tls_negotiated: st.tls_negotiated.take(),
     };
     (end, st.stats.take_snapshot())
-}
-
-/// This thread's CPU time so far (user + sys).
-fn thread_cpu_s() -> f64 {
-    let (user, sys, _) = crate::ring::sys::rusage(true);
-    user + sys
 }

@@ -7,11 +7,10 @@
 //! The last response on a connection (`Connection: close` from the client, or `--close-after`)
 //! is the `Connection: close` variant.
 
-use super::{emit, Due, Server, MAX_BATCH};
+use super::{emit, Due, Rec, Server, MAX_BATCH};
 use crate::plan::ServePlan;
 use crate::proto::h1::{RequestDone, RequestHead, RequestParser, RequestSink};
 use crate::ring::{Backend, PayloadId, Slot};
-use crate::worker::record::Record;
 use std::collections::VecDeque;
 
 /// Which prebuilt response a request gets: the full one, or its head alone (for HEAD).
@@ -139,22 +138,14 @@ fn register<B: Backend>(io: &mut B, one: &[u8], close: &[u8]) -> std::io::Result
 struct Chunk<'a> {
     runs: &'a mut Vec<(Kind, u64)>,
     close: bool,
-    rec: Option<Rec<'a>>,
-}
-
-/// Where a connection's requests are recorded.
-struct Rec<'a> {
-    lines: &'a mut Vec<u8>,
-    worker: usize,
-    conn: u64,
-    recorded: &'a mut u64,
-    head: &'a mut Option<RequestHead>,
+    /// Where requests are recorded, and the head of the one in progress.
+    rec: Option<(Rec<'a>, &'a mut Option<RequestHead>)>,
 }
 
 impl RequestSink for Chunk<'_> {
     fn head(&mut self, bytes: &[u8]) {
-        if let Some(r) = &mut self.rec {
-            *r.head = RequestHead::parse(bytes);
+        if let Some((_, head)) = &mut self.rec {
+            **head = RequestHead::parse(bytes);
         }
     }
 
@@ -164,12 +155,8 @@ impl RequestSink for Chunk<'_> {
             Some((k, n)) if *k == kind => *n += 1,
             _ => self.runs.push((kind, 1)),
         }
-        if let Some(rec) = &mut self.rec {
-            if let Some(head) = rec.head.take() {
-                let line = Record::new(rec.worker, rec.conn, *rec.recorded, head, r.body_len);
-                line.write_line(rec.lines);
-            }
-            *rec.recorded += 1;
+        if let Some((rec, head)) = &mut self.rec {
+            rec.write(head.take(), r.body_len, None);
         }
         if r.close {
             self.close = true;
@@ -205,12 +192,14 @@ impl Server<'_> {
         }
         let parsed = &mut self.h1.parsed;
         parsed.clear();
-        let rec = self.plan.record.as_ref().map(|_| Rec {
-            lines: &mut self.lines,
-            worker: self.worker,
-            conn: c.id,
-            recorded: &mut c.h1.recorded,
-            head: &mut c.h1.head,
+        let rec = self.record.map(|_| {
+            let rec = Rec {
+                lines: &mut self.lines,
+                worker: self.worker,
+                conn: c.id,
+                recorded: &mut c.h1.recorded,
+            };
+            (rec, &mut c.h1.head)
         });
         let mut chunk = Chunk {
             runs: parsed,

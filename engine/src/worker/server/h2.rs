@@ -6,13 +6,12 @@
 //! the accepted streams are answered. `--set-cookie` adds the field to the connection's first
 //! response; `--record` writes the same line as for HTTP/1.1 with `"protocol":"h2"`.
 
-use super::{emit, Due, Server};
+use super::{emit, Due, Rec, Server};
 use crate::plan::ServePlan;
 use crate::proto::h1::RequestHead;
 use crate::proto::h2::hpack;
 use crate::proto::h2::server::{response_from_h1, Fields, H2RequestSink, H2Response, H2Server};
 use crate::ring::{Backend, Slot};
-use crate::worker::record::Record;
 
 /// A connection's HTTP/2 state.
 pub(super) struct H2Conn {
@@ -67,13 +66,6 @@ struct Sink<'a> {
     rec: Option<Rec<'a>>,
 }
 
-struct Rec<'a> {
-    lines: &'a mut Vec<u8>,
-    worker: usize,
-    conn: u64,
-    recorded: &'a mut u64,
-}
-
 impl H2RequestSink for Sink<'_> {
     fn request(&mut self, stream: u32, fields: &Fields, body_len: u64) {
         self.done.push(stream);
@@ -93,10 +85,7 @@ impl H2RequestSink for Sink<'_> {
                 _ => head.headers.push((text(name), text(value))),
             }
         }
-        let mut line = Record::new(rec.worker, rec.conn, *rec.recorded, head, body_len);
-        line.protocol = Some("h2".into());
-        line.write_line(rec.lines);
-        *rec.recorded += 1;
+        rec.write(Some(head), body_len, Some("h2"));
     }
 }
 
@@ -115,7 +104,7 @@ impl Server<'_> {
         };
         let mut done = std::mem::take(&mut self.h2.done);
         done.clear();
-        let rec = self.plan.record.as_ref().map(|_| Rec {
+        let rec = self.record.map(|_| Rec {
             lines: &mut self.lines,
             worker: self.worker,
             conn: c.id,

@@ -18,13 +18,13 @@ mod h1;
 mod h2;
 
 use super::clock::{ns, Clock};
-use super::record::Recorder;
-use super::{make_backend, AnyBackend};
+use super::record::{Record, Recorder};
+use super::{OnBackend, Started};
 use crate::plan::ServePlan;
+use crate::proto::h1::RequestHead;
 use crate::proto::h2::frame::PREFACE;
 use crate::proto::tls::{ServerStep, TlsServerConn};
 use crate::result::IoInfo;
-use crate::ring::uring::UringConfig;
 use crate::ring::{Backend, Completion, Slot};
 use h1::{H1Conn, H1Shared, Kind};
 use h2::{H2Conn, H2Shared};
@@ -49,33 +49,44 @@ pub struct ServerCounters {
     pub parse_errors: AtomicU64,
 }
 
+/// Everything a server worker needs.
 pub struct ServerSetup {
-    pub cpu: usize,
+    /// This worker's index (its position in the plan's CPUs).
+    pub worker: usize,
     pub plan: Arc<ServePlan>,
-    pub uring: UringConfig,
+    /// Where every request received is recorded (`--record`); None: off.
+    pub record: Option<Arc<Recorder>>,
     pub stop: Arc<AtomicBool>,
     pub counters: Arc<ServerCounters>,
     /// Receives the bound address and I/O facts, or why the worker could not start.
     pub ready: Sender<Result<(SocketAddr, IoInfo), String>>,
 }
 
-pub fn server_thread(setup: ServerSetup) {
-    if !core_affinity::set_for_current(core_affinity::CoreId { id: setup.cpu }) {
-        let _ = setup
-            .ready
-            .send(Err(format!("could not pin to CPU {}", setup.cpu)));
-        return;
-    }
-    let (backend, info) = match make_backend(setup.plan.io, &setup.uring) {
-        Ok(b) => b,
-        Err(e) => {
-            let _ = setup.ready.send(Err(format!("no I/O backend: {e}")));
-            return;
+/// Thread body (after `Placement::spawn`'s pin and backend): listen, report the bound
+/// address (or why not) through `ready`, and serve until the stop flag is set.
+pub fn server_thread(started: Started, setup: ServerSetup) {
+    match started {
+        Ok((backend, info)) => backend.run(Serve {
+            setup: &setup,
+            info,
+        }),
+        Err(reason) => {
+            let _ = setup.ready.send(Err(reason));
         }
-    };
-    match backend {
-        AnyBackend::Uring(b) => serve(b, &setup, info),
-        AnyBackend::Epoll(b) => serve(b, &setup, info),
+    }
+}
+
+/// A server worker's setup and backend facts, as `OnBackend`.
+struct Serve<'a> {
+    setup: &'a ServerSetup,
+    info: IoInfo,
+}
+
+impl OnBackend for Serve<'_> {
+    type Output = ();
+
+    fn run<B: Backend>(self, io: B) {
+        serve(io, self.setup, self.info)
     }
 }
 
@@ -112,6 +123,28 @@ struct Conn {
     tls_out: Vec<u8>,
 }
 
+/// Where a connection's requests are recorded (`--record`): the worker's lines not yet
+/// written, and the connection's count of requests.
+struct Rec<'a> {
+    lines: &'a mut Vec<u8>,
+    worker: usize,
+    conn: u64,
+    recorded: &'a mut u64,
+}
+
+impl Rec<'_> {
+    /// Records the connection's next request (a head that could not be parsed takes its
+    /// index but writes no line).
+    fn write(&mut self, head: Option<RequestHead>, body_len: u64, protocol: Option<&str>) {
+        if let Some(head) = head {
+            let mut line = Record::new(self.worker, self.conn, *self.recorded, head, body_len);
+            line.protocol = protocol.map(str::to_string);
+            line.write_line(self.lines);
+        }
+        *self.recorded += 1;
+    }
+}
+
 /// A response waiting for its due time: HTTP/1.1 runs of one kind, or one HTTP/2 stream.
 #[derive(Clone, Copy, Debug)]
 enum Due {
@@ -125,7 +158,8 @@ struct Server<'a> {
     worker: usize,
     workers: usize,
     conns: Vec<Conn>,
-    /// Record lines not yet written (`--record` only).
+    /// `--record` only: the record, and lines not yet written to it.
+    record: Option<&'a Recorder>,
     lines: Vec<u8>,
     /// (due, slot, epoch, what) in due order (the delay is fixed; a stall only moves dues to
     /// its end).
@@ -172,9 +206,10 @@ fn serve<B: Backend>(mut io: B, setup: &ServerSetup, info: IoInfo) {
     let clock = Clock::new(Instant::now());
     let mut sv = Server {
         plan,
-        worker: plan.cpus.iter().position(|&c| c == setup.cpu).unwrap_or(0),
+        worker: setup.worker,
         workers: plan.cpus.len().max(1),
         conns: Vec::new(),
+        record: setup.record.as_deref(),
         lines: Vec::new(),
         delayed: VecDeque::new(),
         h1,
@@ -211,9 +246,9 @@ fn serve<B: Backend>(mut io: B, setup: &ServerSetup, info: IoInfo) {
 
 impl Server<'_> {
     fn write_records(&mut self) {
-        if let Some(rec) = &self.plan.record {
+        if let Some(rec) = self.record {
             if !self.lines.is_empty() {
-                Recorder::write(rec, &self.lines);
+                rec.write(&self.lines);
                 self.lines.clear();
             }
         }
