@@ -8,18 +8,30 @@
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+// `unsafe` lives in the I/O layer alone (ring/ and buf/), each block with a `// SAFETY:`
+// comment; every other module forbids it (proto/ does so in its own mod.rs).
 pub mod buf;
+#[forbid(unsafe_code)]
 pub mod coordinator;
+#[forbid(unsafe_code)]
 pub mod cpu;
+#[forbid(unsafe_code)]
 pub mod error;
+#[forbid(unsafe_code)]
 pub mod handshake_run;
+#[forbid(unsafe_code)]
 pub mod limits;
+#[forbid(unsafe_code)]
 pub mod plan;
 pub mod proto;
+#[forbid(unsafe_code)]
 pub mod result;
 pub mod ring;
+#[forbid(unsafe_code)]
 pub mod run;
+#[forbid(unsafe_code)]
 pub mod stats;
+#[forbid(unsafe_code)]
 pub mod worker;
 
 pub use error::EngineError;
