@@ -1,18 +1,26 @@
-//! Connection-level frame handling that the load client (`client`) and the built-in target's
-//! server side (`server`) share: the checks of frames neither side acts on (PRIORITY,
-//! PUSH_PROMISE, a stray CONTINUATION, unknown types), PING answers, SETTINGS that bound what
-//! we send (initial stream window, max frame size), WINDOW_UPDATE arithmetic with its overflow
-//! check, giving received bytes back with WINDOW_UPDATE, and joining a header block split
-//! into HEADERS + CONTINUATIONs.
+//! The one HTTP/2 connection core that the load client (`client`) and the built-in target's
+//! server side (`server`) both run: reading frames (the client preface when we are the
+//! server, the rule that the peer's first frame is SETTINGS), dispatching them, SETTINGS
+//! (the peer's, applied and acknowledged; ours, announced), flow control in both directions
+//! (with `flow`), PING, PRIORITY, PUSH_PROMISE, CONTINUATION assembly (with `block`),
+//! GOAWAY sent and received, and a connection error's GOAWAY.
 //!
-//! What differs between the two sides (which stream ids are valid, what a stream error
-//! becomes, the wording of some errors) stays with each side; a `Wording` carries the
-//! messages that are side-specific.
+//! What differs between the two sides is behind `Side`, a trait each side implements and the
+//! core calls through generics (no dynamic dispatch per frame): which stream ids are valid
+//! and which slot holds a stream, what a complete header block or a stream's end means,
+//! resets, GOAWAY, side-specific SETTINGS, and when queued body data is sent. A `Wording`
+//! carries the error messages that say which side of the connection we are.
+//!
+//! Sans-IO: bytes in, frames appended to the caller's buffer, nothing allocated per frame.
 
+use super::block::HeaderBlock;
 use super::error::H2Error;
+use super::flow::{self, FlowSlot, RecvSizes, RecvWindow, SendLimits, StreamFlow};
 use super::frame::{
-    self, flag, setting, Head, Kind, DEFAULT_MAX_FRAME, DEFAULT_WINDOW, MAX_FRAME_LIMIT, MAX_WINDOW,
+    self, flag, setting, FrameReader, Head, Kind, DEFAULT_MAX_FRAME, DEFAULT_WINDOW,
+    MAX_FRAME_LIMIT, MAX_WINDOW, PREFACE,
 };
+use super::hpack::HeaderDecoder;
 
 /// The error messages that say which side of the connection we are.
 #[derive(Clone, Copy, Debug)]
@@ -27,103 +35,348 @@ pub(super) struct Wording {
     pub not_continuation: &'static str,
     /// A header block above the size limit.
     pub block_too_large: &'static str,
+    /// Bytes fed after a connection error.
+    pub already_failed: &'static str,
+    /// RST_STREAM on stream 0.
+    pub rst_stream_zero: &'static str,
+    /// WINDOW_UPDATE of 0 on the connection.
+    pub zero_increment_conn: &'static str,
+    /// WINDOW_UPDATE of 0 on a stream: Some, a connection error with this message, whatever
+    /// the stream; None, a stream error (`Side::on_stream_window`) when the stream is open.
+    pub zero_increment_stream: Option<&'static str>,
 }
 
-/// The peer's first frame (after any preface) must be a SETTINGS that is not an ACK.
-pub(super) fn first_frame(head: &Head, words: &Wording) -> Result<(), H2Error> {
-    if head.kind != Kind::Settings || head.has(flag::ACK) {
-        return Err(H2Error::Protocol(words.first_not_settings));
-    }
-    Ok(())
+/// What the connection expects next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum State {
+    /// The client connection preface (we are the server); this many of its bytes came.
+    AwaitPreface(usize),
+    /// The peer's first frame, which must be SETTINGS.
+    AwaitSettings,
+    /// Any frame.
+    AwaitFrames,
+    /// The CONTINUATION of a header block on this stream (END_STREAM as on its HEADERS).
+    AwaitContinuation { stream: u32, end_stream: bool },
+    /// A connection error happened (its GOAWAY was written); nothing more is read.
+    Failed,
 }
 
-/// Frames neither side acts on: PRIORITY is checked and ignored, PUSH_PROMISE is an error
-/// (push is never on), CONTINUATION outside a header block is an error, unknown types are
-/// ignored. Any other kind is the caller's and passes.
-pub(super) fn ignored_frame(head: &Head, payload: &[u8], words: &Wording) -> Result<(), H2Error> {
-    match head.kind {
-        Kind::Priority => {
-            if head.stream == 0 {
-                return Err(H2Error::Protocol("PRIORITY on stream 0"));
-            }
-            if payload.len() != 5 {
-                return Err(H2Error::FrameSize);
-            }
-            Ok(())
-        }
-        Kind::PushPromise => Err(H2Error::Protocol(words.push_promise)),
-        Kind::Continuation => Err(H2Error::Protocol(words.stray_continuation)),
-        _ => Ok(()),
-    }
-}
+/// What one side of the connection does with what the core has checked. `K` is the sink
+/// the side reports to.
+pub(super) trait Side<K> {
+    const WORDING: Wording;
+    type Slot: FlowSlot;
 
-/// A PING: checked, and answered with its ACK unless it is one.
-pub(super) fn on_ping(head: &Head, payload: &[u8], out: &mut Vec<u8>) -> Result<(), H2Error> {
-    if head.stream != 0 {
-        return Err(H2Error::Protocol("PING on a stream"));
-    }
-    let data = frame::parse_ping(payload)?;
-    if !head.has(flag::ACK) {
-        frame::ping(out, true, data);
-    }
-    Ok(())
-}
-
-/// A GOAWAY: checked and parsed into (last stream id, error code).
-pub(super) fn parse_goaway(head: &Head, payload: &[u8]) -> Result<(u32, u32), H2Error> {
-    if head.stream != 0 {
-        return Err(H2Error::Protocol("GOAWAY on a stream"));
-    }
-    let (last, code, _) = frame::parse_goaway(payload)?;
-    Ok((last, code))
-}
-
-/// A stream whose send window a change of SETTINGS_INITIAL_WINDOW_SIZE moves.
-pub(super) trait SendWindow {
-    /// The stream's send window while it is open; None for a free slot.
-    fn open_window(&mut self) -> Option<&mut i64>;
-}
-
-/// What the peer lets us send: the connection's window and the limits its SETTINGS set.
-#[derive(Debug)]
-pub(super) struct SendLimits {
-    /// What we may still send on the connection.
-    pub window: i64,
-    /// The peer's SETTINGS_INITIAL_WINDOW_SIZE: a new stream's send window.
-    pub initial_window: i64,
-    /// The peer's SETTINGS_MAX_FRAME_SIZE.
-    pub max_frame: usize,
-}
-
-impl Default for SendLimits {
-    fn default() -> Self {
-        SendLimits {
-            window: i64::from(DEFAULT_WINDOW),
-            initial_window: i64::from(DEFAULT_WINDOW),
-            max_frame: DEFAULT_MAX_FRAME as usize,
-        }
-    }
-}
-
-impl SendLimits {
-    /// A SETTINGS frame: an ACK is checked and yields false; otherwise each parameter is
-    /// applied (INITIAL_WINDOW_SIZE and MAX_FRAME_SIZE here, to `streams` too, the others
-    /// by `other`), the ACK is written and the result is true (the caller may now send
-    /// what waited for a window).
-    pub fn on_settings<S: SendWindow>(
+    /// Every stream slot (free ones included), indexed by slot.
+    fn slots(&mut self) -> &mut [Self::Slot];
+    /// A HEADERS frame on stream `id` is allowed to start a block there.
+    fn check_headers(&self, id: u32) -> Result<(), H2Error>;
+    /// The slot of open stream `id`, None for a stream already closed; an id the peer may
+    /// not use for a frame of `kind` is a connection error.
+    fn lookup(&self, core: &Core, id: u32, kind: Kind) -> Result<Option<usize>, H2Error>;
+    /// A complete header block on stream `id` (decode it with `core.decoder`, whatever the
+    /// stream's state, so the HPACK table stays in step).
+    fn on_block(
         &mut self,
-        head: &Head,
-        payload: &[u8],
-        streams: &mut [S],
-        mut other: impl FnMut(u16, u32) -> Result<(), H2Error>,
+        core: &mut Core,
+        id: u32,
+        end_stream: bool,
+        block: &[u8],
         out: &mut Vec<u8>,
-    ) -> Result<bool, H2Error> {
+        sink: &mut K,
+    ) -> Result<(), H2Error>;
+    /// DATA arrived on the stream in `slot`: true to take it, false when the side dealt
+    /// with it otherwise (e.g. reset the stream), an error to fail the connection.
+    fn accepts_data(&mut self, slot: usize, out: &mut Vec<u8>) -> Result<bool, H2Error>;
+    /// The peer ended the stream in `slot` with a DATA frame.
+    fn on_end_stream(&mut self, core: &mut Core, slot: usize, out: &mut Vec<u8>, sink: &mut K);
+    /// The peer reset the stream in `slot` with `code`.
+    fn on_reset(&mut self, slot: usize, code: u32, sink: &mut K);
+    /// The peer sent GOAWAY; `last` is the smallest last stream id it sent so far.
+    fn on_goaway(&mut self, last: u32, code: u32, sink: &mut K);
+    /// A SETTINGS parameter the core does not apply itself.
+    fn on_setting(&mut self, id: u16, value: u32) -> Result<(), H2Error>;
+    /// A WINDOW_UPDATE for the stream in `slot` was applied (`grown` Ok) or is a stream error.
+    fn on_stream_window(
+        &mut self,
+        core: &mut Core,
+        slot: usize,
+        grown: Result<(), H2Error>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), H2Error>;
+    /// The connection's window grew or the peer's SETTINGS changed: send queued body data.
+    fn send_pending(&mut self, core: &mut Core, out: &mut Vec<u8>);
+}
+
+/// The connection-level state both sides share.
+#[derive(Debug)]
+pub(super) struct Core {
+    pub state: State,
+    /// What the peer lets us send.
+    pub send: SendLimits,
+    /// Our receive windows' sizes.
+    pub recv_sizes: RecvSizes,
+    /// What the peer may still send on the connection.
+    recv: RecvWindow,
+    /// A header block split into HEADERS + CONTINUATIONs, joined.
+    block: HeaderBlock,
+    pub decoder: HeaderDecoder,
+    /// The highest stream id the peer opened (0 for the client: push is off).
+    pub last_peer_stream: u32,
+    /// The last stream id of the GOAWAY we sent.
+    pub goaway_sent: Option<u32>,
+    /// The last stream id of the GOAWAY received (the smallest, if several).
+    pub peer_goaway: Option<u32>,
+}
+
+impl Core {
+    pub fn failed(&self) -> bool {
+        self.state == State::Failed
+    }
+
+    /// A new stream's flow-control state.
+    pub fn open_flow(&self) -> StreamFlow {
+        StreamFlow::open(self.recv_sizes.stream, self.send.initial_window)
+    }
+
+    /// Our SETTINGS (`params`), then the WINDOW_UPDATE raising the connection's receive
+    /// window from 65535 when it is larger.
+    pub fn announce(&self, out: &mut Vec<u8>, params: &[(u16, u32)]) {
+        frame::settings(out, params);
+        if self.recv_sizes.conn > DEFAULT_WINDOW {
+            frame::window_update(out, 0, self.recv_sizes.conn - DEFAULT_WINDOW);
+        }
+    }
+
+    /// GOAWAY with the last stream id the peer opened; once only.
+    pub fn goaway(&mut self, code: u32, out: &mut Vec<u8>) {
+        if self.goaway_sent.is_none() {
+            self.goaway_sent = Some(self.last_peer_stream);
+            frame::goaway(out, self.last_peer_stream, code, &[]);
+        }
+    }
+
+    /// Marks the connection failed and writes the GOAWAY that says why.
+    fn fail(&mut self, e: H2Error, out: &mut Vec<u8>) -> H2Error {
+        if self.state != State::Failed {
+            self.state = State::Failed;
+            let last = self.goaway_sent.unwrap_or(self.last_peer_stream);
+            frame::goaway(out, last, e.code(), e.to_string().as_bytes());
+        }
+        e
+    }
+}
+
+/// One HTTP/2 connection: the frame reader, the shared core and one side.
+#[derive(Debug)]
+pub(super) struct Connection<S> {
+    reader: FrameReader,
+    pub core: Core,
+    pub side: S,
+}
+
+impl<S> Connection<S> {
+    /// A connection reading frames up to `max_frame` (our SETTINGS_MAX_FRAME_SIZE), starting
+    /// in `state`, with receive windows of `recv` and header blocks up to `max_block`.
+    pub fn new(max_frame: u32, state: State, recv: RecvSizes, max_block: usize, side: S) -> Self {
+        Connection {
+            reader: FrameReader::new(max_frame),
+            core: Core {
+                state,
+                send: SendLimits::default(),
+                recv_sizes: recv,
+                recv: RecvWindow::new(recv.conn),
+                block: HeaderBlock::new(max_block),
+                decoder: HeaderDecoder::default(),
+                last_peer_stream: 0,
+                goaway_sent: None,
+                peer_goaway: None,
+            },
+            side,
+        }
+    }
+
+    /// Feeds received bytes: the preface if one is awaited, then frames. On a connection
+    /// error the GOAWAY saying why is written to `out` and the error returned; later feeds
+    /// fail without reading.
+    pub fn feed<K>(&mut self, data: &[u8], out: &mut Vec<u8>, sink: &mut K) -> Result<(), H2Error>
+    where
+        S: Side<K>,
+    {
+        let Connection { reader, core, side } = self;
+        let mut data = data;
+        match core.state {
+            State::Failed => return Err(H2Error::Protocol(S::WORDING.already_failed)),
+            State::AwaitPreface(have) => {
+                let n = data.len().min(PREFACE.len() - have);
+                if data[..n] != PREFACE[have..have + n] {
+                    return Err(core.fail(H2Error::Protocol("bad connection preface"), out));
+                }
+                data = &data[n..];
+                core.state = if have + n == PREFACE.len() {
+                    State::AwaitSettings
+                } else {
+                    State::AwaitPreface(have + n)
+                };
+            }
+            _ => {}
+        }
+        if data.is_empty() {
+            return Ok(());
+        }
+        let fed = reader.feed(data, |head, payload| {
+            core.on_frame(side, head, payload, out, sink)
+        });
+        fed.map_err(|e| core.fail(e, out))
+    }
+}
+
+impl Core {
+    fn on_frame<K, S: Side<K>>(
+        &mut self,
+        side: &mut S,
+        head: Head,
+        payload: &[u8],
+        out: &mut Vec<u8>,
+        sink: &mut K,
+    ) -> Result<(), H2Error> {
+        let words = &S::WORDING;
+        match self.state {
+            State::AwaitContinuation { stream, end_stream } => {
+                let (other, large) = (words.not_continuation, words.block_too_large);
+                if self
+                    .block
+                    .continuation(&head, payload, stream, other, large)?
+                {
+                    self.state = State::AwaitFrames;
+                    let block = self.block.take();
+                    let res = side.on_block(self, stream, end_stream, &block, out, sink);
+                    self.block.put_back(block);
+                    res?;
+                }
+                return Ok(());
+            }
+            State::AwaitSettings => {
+                if head.kind != Kind::Settings || head.has(flag::ACK) {
+                    return Err(H2Error::Protocol(words.first_not_settings));
+                }
+                self.state = State::AwaitFrames;
+            }
+            State::Failed => return Err(H2Error::Protocol(words.already_failed)),
+            State::AwaitFrames | State::AwaitPreface(_) => {}
+        }
+        match head.kind {
+            Kind::Data => self.on_data(side, head, payload, out, sink),
+            Kind::Headers => {
+                side.check_headers(head.stream)?;
+                let end_stream = head.has(flag::END_STREAM);
+                let Some(fragment) = self.block.headers(&head, payload)? else {
+                    self.state = State::AwaitContinuation {
+                        stream: head.stream,
+                        end_stream,
+                    };
+                    return Ok(());
+                };
+                side.on_block(self, head.stream, end_stream, fragment, out, sink)
+            }
+            Kind::Settings => self.on_settings(side, head, payload, out),
+            Kind::WindowUpdate => self.on_window_update(side, head, payload, out),
+            Kind::RstStream => {
+                if head.stream == 0 {
+                    return Err(H2Error::Protocol(words.rst_stream_zero));
+                }
+                let code = frame::parse_rst_stream(payload)?;
+                if let Some(slot) = side.lookup(self, head.stream, Kind::RstStream)? {
+                    side.on_reset(slot, code, sink);
+                }
+                Ok(())
+            }
+            Kind::Ping => {
+                if head.stream != 0 {
+                    return Err(H2Error::Protocol("PING on a stream"));
+                }
+                let data = frame::parse_ping(payload)?;
+                if !head.has(flag::ACK) {
+                    frame::ping(out, true, data);
+                }
+                Ok(())
+            }
+            Kind::Goaway => {
+                if head.stream != 0 {
+                    return Err(H2Error::Protocol("GOAWAY on a stream"));
+                }
+                let (last, code, _) = frame::parse_goaway(payload)?;
+                let last = self.peer_goaway.map_or(last, |prev| prev.min(last));
+                self.peer_goaway = Some(last);
+                side.on_goaway(last, code, sink);
+                Ok(())
+            }
+            Kind::Priority => {
+                if head.stream == 0 {
+                    return Err(H2Error::Protocol("PRIORITY on stream 0"));
+                }
+                if payload.len() != 5 {
+                    return Err(H2Error::FrameSize);
+                }
+                Ok(())
+            }
+            // Push is never on.
+            Kind::PushPromise => Err(H2Error::Protocol(words.push_promise)),
+            Kind::Continuation => Err(H2Error::Protocol(words.stray_continuation)),
+            Kind::Unknown(_) => Ok(()),
+        }
+    }
+
+    fn on_data<K, S: Side<K>>(
+        &mut self,
+        side: &mut S,
+        head: Head,
+        payload: &[u8],
+        out: &mut Vec<u8>,
+        sink: &mut K,
+    ) -> Result<(), H2Error> {
+        if head.stream == 0 {
+            return Err(H2Error::Protocol("DATA on stream 0"));
+        }
+        let slot = side.lookup(self, head.stream, Kind::Data)?;
+        // Flow control counts the whole payload, padding included, on any stream.
+        let len = head.len;
+        self.recv.consume(len)?;
+        let threshold = self.recv_sizes.conn_threshold();
+        self.recv.replenish(out, 0, len, threshold);
+        let body = frame::unpad(&head, payload)?;
+        let Some(slot) = slot else {
+            // Closed (reset, refused, above our GOAWAY): dropped.
+            return Ok(());
+        };
+        if !side.accepts_data(slot, out)? {
+            return Ok(());
+        }
+        let flow = side.slots()[slot].flow();
+        flow.recv.consume(len)?;
+        flow.received += body.len() as u64;
+        if head.has(flag::END_STREAM) {
+            side.on_end_stream(self, slot, out, sink);
+        } else {
+            let threshold = self.recv_sizes.stream_threshold();
+            flow.recv.replenish(out, head.stream, len, threshold);
+        }
+        Ok(())
+    }
+
+    fn on_settings<K, S: Side<K>>(
+        &mut self,
+        side: &mut S,
+        head: Head,
+        payload: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), H2Error> {
         if head.stream != 0 {
             return Err(H2Error::Protocol("SETTINGS on a stream"));
         }
         if head.has(flag::ACK) {
             return if payload.is_empty() {
-                Ok(false)
+                Ok(())
             } else {
                 Err(H2Error::FrameSize)
             };
@@ -134,159 +387,55 @@ impl SendLimits {
                     if value > MAX_WINDOW {
                         return Err(H2Error::FlowControl);
                     }
-                    let delta = i64::from(value) - self.initial_window;
-                    self.initial_window = i64::from(value);
-                    for window in streams.iter_mut().filter_map(S::open_window) {
-                        grow(window, delta)?;
+                    let delta = i64::from(value) - self.send.initial_window;
+                    self.send.initial_window = i64::from(value);
+                    for slot in side.slots().iter_mut().filter(|s| s.is_open()) {
+                        flow::grow(&mut slot.flow().send_window, delta)?;
                     }
                 }
                 setting::MAX_FRAME_SIZE => {
                     if !(DEFAULT_MAX_FRAME..=MAX_FRAME_LIMIT).contains(&value) {
                         return Err(H2Error::Protocol("SETTINGS_MAX_FRAME_SIZE out of range"));
                     }
-                    self.max_frame = value as usize;
+                    self.send.max_frame = value as usize;
                 }
-                _ => other(id, value)?,
+                _ => side.on_setting(id, value)?,
             }
         }
         frame::settings_ack(out);
-        Ok(true)
+        side.send_pending(self, out);
+        Ok(())
     }
 
-    /// Writes `body[*sent..]` as DATA on `stream` (END_STREAM on the last frame) as far as
-    /// the stream's `window`, the connection's window and the max frame size allow; true
-    /// once all of it went.
-    pub fn send_data(
+    fn on_window_update<K, S: Side<K>>(
         &mut self,
-        out: &mut Vec<u8>,
-        stream: u32,
-        window: &mut i64,
-        body: &[u8],
-        sent: &mut usize,
-    ) -> bool {
-        while *sent < body.len() {
-            let room = self.window.min(*window).min(self.max_frame as i64);
-            if room <= 0 {
-                return false;
-            }
-            let n = (body.len() - *sent).min(room as usize);
-            let end = *sent + n == body.len();
-            frame::data(out, stream, &body[*sent..*sent + n], end);
-            *sent += n;
-            *window -= n as i64;
-            self.window -= n as i64;
-        }
-        true
-    }
-}
-
-/// A WINDOW_UPDATE's increment (0 included: what that means depends on the stream).
-pub(super) fn increment(payload: &[u8]) -> Result<i64, H2Error> {
-    Ok(i64::from(frame::parse_window_update(payload)?))
-}
-
-/// Adds `delta` to a send window; a window above 2^31-1 is a flow-control error.
-pub(super) fn grow(window: &mut i64, delta: i64) -> Result<(), H2Error> {
-    *window += delta;
-    if *window > i64::from(MAX_WINDOW) {
-        return Err(H2Error::FlowControl);
-    }
-    Ok(())
-}
-
-/// Counts `len` received bytes against `unacked` and, once `threshold` are unacknowledged,
-/// gives them back with a WINDOW_UPDATE on `stream` (0: the connection). Returns how many
-/// were given back (0 when none were).
-pub(super) fn replenish(
-    out: &mut Vec<u8>,
-    stream: u32,
-    unacked: &mut u32,
-    len: u32,
-    threshold: u32,
-) -> u32 {
-    *unacked += len;
-    if *unacked < threshold {
-        return 0;
-    }
-    let back = *unacked;
-    frame::window_update(out, stream, back);
-    *unacked = 0;
-    back
-}
-
-/// A header block being joined from HEADERS + CONTINUATIONs (the buffer is kept with its
-/// capacity for the connection's life).
-#[derive(Debug)]
-pub(super) struct HeaderBlock {
-    bytes: Vec<u8>,
-    max: usize,
-}
-
-impl HeaderBlock {
-    /// Blocks of at most `max` bytes are accepted.
-    pub fn new(max: usize) -> Self {
-        HeaderBlock {
-            bytes: Vec::new(),
-            max,
-        }
-    }
-
-    /// A HEADERS frame: its fragment when END_HEADERS makes it the whole block; None when
-    /// the block was started here and goes on in CONTINUATIONs.
-    pub fn headers<'p>(
-        &mut self,
-        head: &Head,
-        payload: &'p [u8],
-    ) -> Result<Option<&'p [u8]>, H2Error> {
-        let fragment = frame::unpad(head, payload)?;
-        if head.has(flag::END_HEADERS) {
-            return Ok(Some(fragment));
-        }
-        self.bytes.clear();
-        self.bytes.extend_from_slice(fragment);
-        Ok(None)
-    }
-
-    /// The frame after a HEADERS (or CONTINUATION) without END_HEADERS on `stream`: it must
-    /// be that stream's CONTINUATION. True once the block is complete (`bytes`).
-    pub fn continuation(
-        &mut self,
-        head: &Head,
+        side: &mut S,
+        head: Head,
         payload: &[u8],
-        stream: u32,
-        words: &Wording,
-    ) -> Result<bool, H2Error> {
-        if head.kind != Kind::Continuation || head.stream != stream {
-            return Err(H2Error::Protocol(words.not_continuation));
+        out: &mut Vec<u8>,
+    ) -> Result<(), H2Error> {
+        let words = &S::WORDING;
+        let increment = flow::increment(payload)?;
+        if head.stream == 0 {
+            if increment == 0 {
+                return Err(H2Error::Protocol(words.zero_increment_conn));
+            }
+            flow::grow(&mut self.send.window, increment)?;
+            side.send_pending(self, out);
+            return Ok(());
         }
-        if self.bytes.len() + payload.len() > self.max {
-            return Err(H2Error::Protocol(words.block_too_large));
+        if let (0, Some(why)) = (increment, words.zero_increment_stream) {
+            return Err(H2Error::Protocol(why));
         }
-        self.bytes.extend_from_slice(payload);
-        Ok(head.has(flag::END_HEADERS))
+        let Some(slot) = side.lookup(self, head.stream, Kind::WindowUpdate)? else {
+            // A stream closed meanwhile.
+            return Ok(());
+        };
+        let grown = if increment == 0 {
+            Err(H2Error::Protocol("WINDOW_UPDATE of 0 on a stream"))
+        } else {
+            flow::grow(&mut side.slots()[slot].flow().send_window, increment)
+        };
+        side.on_stream_window(self, slot, grown, out)
     }
-
-    /// The block joined so far.
-    pub fn bytes(&self) -> &[u8] {
-        &self.bytes
-    }
-
-    /// Takes the buffer out (to be handed back with `put_back`), so the block can be read
-    /// while the connection is borrowed mutably.
-    pub fn take(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.bytes)
-    }
-
-    pub fn put_back(&mut self, bytes: Vec<u8>) {
-        self.bytes = bytes;
-    }
-}
-
-/// Takes `len` received bytes from a receive window; beyond it is a flow-control error.
-pub(super) fn consume(window: &mut i64, len: u32) -> Result<(), H2Error> {
-    *window -= i64::from(len);
-    if *window < 0 {
-        return Err(H2Error::FlowControl);
-    }
-    Ok(())
 }
