@@ -21,9 +21,9 @@ mod tests_flow;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use super::conn::{Connection, Core, Side, State, Wording};
+use super::conn::{Block, Connection, Core, Cx, Setup, Side, State, Wording};
 use super::error::H2Error;
-use super::flow::{FlowSlot, RecvSizes, StreamFlow};
+use super::flow::RecvSizes;
 use super::frame::{
     self, code, setting, Kind, DEFAULT_MAX_FRAME, DEFAULT_WINDOW, MAX_FRAME_LIMIT, MAX_STREAM_ID,
     MAX_WINDOW,
@@ -97,13 +97,12 @@ enum StreamState {
     AwaitBody,
 }
 
+/// A stream slot (its windows and bodies are the core's `flows` of the same slot).
 #[derive(Debug)]
 struct Stream {
     id: u32,
     state: StreamState,
     status: u16,
-    /// Both windows, the response body received so far, the request body being sent.
-    flow: StreamFlow,
     /// In the send queue.
     queued: bool,
 }
@@ -114,19 +113,8 @@ impl Stream {
             id: 0,
             state: StreamState::Free,
             status: 0,
-            flow: StreamFlow::default(),
             queued: false,
         }
-    }
-}
-
-impl FlowSlot for Stream {
-    fn is_open(&self) -> bool {
-        self.id != 0
-    }
-
-    fn flow(&mut self) -> &mut StreamFlow {
-        &mut self.flow
     }
 }
 
@@ -178,9 +166,16 @@ impl H2Client {
             conn: settings.conn_window,
             stream: settings.stream_window,
         };
-        let state = State::AwaitSettings;
+        let setup = Setup {
+            max_frame: settings.max_frame,
+            state: State::AwaitSettings,
+            recv,
+            max_block: MAX_HEADER_BLOCK,
+            words: &WORDING,
+            slots: n as usize,
+        };
         H2Client {
-            conn: Connection::new(settings.max_frame, state, recv, MAX_HEADER_BLOCK, client),
+            conn: Connection::new(setup, client),
         }
     }
 
@@ -302,12 +297,10 @@ impl Client {
         let pos = self.ring_pos(id);
         self.ring[pos] = slot + 1;
         let end_stream = req.body.is_empty();
-        let mut flow = core.open_flow();
-        flow.body = (!end_stream).then(|| Arc::clone(&req.body));
+        core.open_stream(slot as usize).body = (!end_stream).then(|| Arc::clone(&req.body));
         self.streams[slot as usize] = Stream {
             id,
             state: StreamState::AwaitHead,
-            flow,
             ..Stream::free()
         };
         let block = self.encoder.block(req);
@@ -321,8 +314,8 @@ impl Client {
 
     /// Sends as much of the slot's request body as the windows allow; true once all is sent.
     fn send_body(&mut self, core: &mut Core, slot: u32, out: &mut Vec<u8>) -> bool {
-        let s = &mut self.streams[slot as usize];
-        core.send.send_body(out, s.id, &mut s.flow)
+        let id = self.streams[slot as usize].id;
+        core.send.send_body(out, id, &mut core.flows[slot as usize])
     }
 
     /// Sends queued body data while the connection's window allows.
@@ -341,7 +334,8 @@ impl Client {
         }
     }
 
-    fn free_slot(&mut self, slot: u32) {
+    fn free_slot(&mut self, core: &mut Core, slot: u32) {
+        core.close_stream(slot as usize);
         let pos = self.ring_pos(self.streams[slot as usize].id);
         let s = &mut self.streams[slot as usize];
         let queued = s.queued;
@@ -370,15 +364,14 @@ impl Client {
 
     /// A complete header block on stream `id`: a response head (interim or final) or
     /// trailers.
-    fn on_head(
+    fn on_head<K: H2Sink>(
         &mut self,
-        id: u32,
+        cx: &mut Cx<K>,
+        block: Block,
         status: Option<u16>,
-        end_stream: bool,
-        out: &mut Vec<u8>,
-        sink: &mut impl H2Sink,
     ) -> Result<(), H2Error> {
-        let Some(slot) = self.known(id)? else {
+        let end_stream = block.end_stream;
+        let Some(slot) = self.known(block.stream)? else {
             return Ok(());
         };
         let s = &mut self.streams[slot as usize];
@@ -396,7 +389,7 @@ impl Client {
             (StreamState::AwaitHead, Some(status)) => {
                 s.status = status;
                 if end_stream {
-                    self.complete(slot, out, sink);
+                    self.complete(cx, slot);
                 } else {
                     s.state = StreamState::AwaitBody;
                 }
@@ -407,7 +400,7 @@ impl Client {
             }
             (StreamState::AwaitBody, Some(_)) => Err(H2Error::Protocol(":status in trailers")),
             (StreamState::AwaitBody, None) => {
-                self.complete(slot, out, sink);
+                self.complete(cx, slot);
                 Ok(())
             }
             (StreamState::Free, _) => Ok(()),
@@ -415,25 +408,19 @@ impl Client {
     }
 
     /// The stream's response is complete.
-    fn complete(&mut self, slot: u32, out: &mut Vec<u8>, sink: &mut impl H2Sink) {
+    fn complete<K: H2Sink>(&mut self, cx: &mut Cx<K>, slot: u32) {
         let s = &self.streams[slot as usize];
-        if s.flow.body.is_some() {
+        let flow = &cx.core.flows[slot as usize];
+        if flow.body.is_some() {
             // The response came before the whole request body: stop sending it.
-            frame::rst_stream(out, s.id, code::CANCEL);
+            frame::rst_stream(cx.out, s.id, code::CANCEL);
         }
-        sink.response(slot, s.status, s.flow.received);
-        self.free_slot(slot);
+        cx.sink.response(slot, s.status, flow.received);
+        self.free_slot(cx.core, slot);
     }
 }
 
 impl<K: H2Sink> Side<K> for Client {
-    const WORDING: Wording = WORDING;
-    type Slot = Stream;
-
-    fn slots(&mut self) -> &mut [Stream] {
-        &mut self.streams
-    }
-
     fn check_headers(&self, id: u32) -> Result<(), H2Error> {
         if id == 0 {
             return Err(H2Error::Protocol("HEADERS on stream 0"));
@@ -445,42 +432,36 @@ impl<K: H2Sink> Side<K> for Client {
         Ok(self.known(id)?.map(|slot| slot as usize))
     }
 
-    fn on_block(
-        &mut self,
-        core: &mut Core,
-        id: u32,
-        end_stream: bool,
-        block: &[u8],
-        out: &mut Vec<u8>,
-        sink: &mut K,
-    ) -> Result<(), H2Error> {
-        let status = core.decoder.status(block)?;
-        self.on_head(id, status, end_stream, out, sink)
+    /// A response head (interim or final) or trailers.
+    fn on_block(&mut self, cx: &mut Cx<K>, block: Block) -> Result<(), H2Error> {
+        let status = cx.core.decoder.status(block.bytes)?;
+        self.on_head(cx, block, status)
     }
 
-    fn accepts_data(&mut self, slot: usize, _: &mut Vec<u8>) -> Result<bool, H2Error> {
+    fn accepts_data(&mut self, _: &mut Cx<K>, slot: usize) -> Result<bool, H2Error> {
         if self.streams[slot].state != StreamState::AwaitBody {
             return Err(H2Error::Protocol("DATA before the response's HEADERS"));
         }
         Ok(true)
     }
 
-    fn on_end_stream(&mut self, _: &mut Core, slot: usize, out: &mut Vec<u8>, sink: &mut K) {
-        self.complete(slot as u32, out, sink);
+    fn on_end_stream(&mut self, cx: &mut Cx<K>, slot: usize) {
+        self.complete(cx, slot as u32);
     }
 
-    fn on_reset(&mut self, slot: usize, code: u32, sink: &mut K) {
-        sink.reset(slot as u32, code);
-        self.free_slot(slot as u32);
+    fn on_reset(&mut self, cx: &mut Cx<K>, slot: usize, code: u32) {
+        cx.sink.reset(slot as u32, code);
+        self.free_slot(cx.core, slot as u32);
     }
 
-    fn on_goaway(&mut self, last: u32, code: u32, sink: &mut K) {
-        sink.goaway(last, code);
+    /// Streams above `last` were never processed: refused, safe to send again.
+    fn on_goaway(&mut self, cx: &mut Cx<K>, last: u32, code: u32) {
+        cx.sink.goaway(last, code);
         for slot in 0..self.streams.len() as u32 {
             let id = self.streams[slot as usize].id;
             if id != 0 && id > last {
-                sink.refused(slot);
-                self.free_slot(slot);
+                cx.sink.refused(slot);
+                self.free_slot(cx.core, slot);
             }
         }
     }
@@ -497,20 +478,16 @@ impl<K: H2Sink> Side<K> for Client {
         Ok(())
     }
 
-    fn on_stream_window(
-        &mut self,
-        core: &mut Core,
-        _: usize,
-        grown: Result<(), H2Error>,
-        out: &mut Vec<u8>,
-    ) -> Result<(), H2Error> {
-        // A window past 2^31-1 fails the whole connection.
-        grown?;
-        self.flush(core, out);
-        Ok(())
+    fn on_stream_window(&mut self, cx: &mut Cx<K>, _: usize) {
+        self.flush(cx.core, cx.out);
     }
 
-    fn send_pending(&mut self, core: &mut Core, out: &mut Vec<u8>) {
-        self.flush(core, out);
+    /// A window past 2^31-1 fails the whole connection.
+    fn on_stream_error(&mut self, _: &mut Cx<K>, _: usize, e: H2Error) -> Result<(), H2Error> {
+        Err(e)
+    }
+
+    fn send_pending(&mut self, cx: &mut Cx<K>) {
+        self.flush(cx.core, cx.out);
     }
 }

@@ -15,7 +15,7 @@
 
 use super::block::HeaderBlock;
 use super::error::H2Error;
-use super::flow::{self, FlowSlot, RecvSizes, RecvWindow, SendLimits, StreamFlow};
+use super::flow::{self, RecvSizes, RecvWindow, SendLimits, StreamFlow};
 use super::frame::{
     self, flag, setting, FrameReader, Head, Kind, DEFAULT_MAX_FRAME, DEFAULT_WINDOW,
     MAX_FRAME_LIMIT, MAX_WINDOW, PREFACE,
@@ -61,57 +61,63 @@ pub(super) enum State {
     Failed,
 }
 
-/// What one side of the connection does with what the core has checked. `K` is the sink
-/// the side reports to.
-pub(super) trait Side<K> {
-    const WORDING: Wording;
-    type Slot: FlowSlot;
+/// A complete header block: HEADERS (+ CONTINUATIONs) on `stream`.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Block<'b> {
+    pub stream: u32,
+    /// END_STREAM was set on the HEADERS.
+    pub end_stream: bool,
+    pub bytes: &'b [u8],
+}
 
-    /// Every stream slot (free ones included), indexed by slot.
-    fn slots(&mut self) -> &mut [Self::Slot];
+/// What a side's hook may use while a frame is handled: the core, the buffer of bytes to
+/// send, and the sink the side reports to.
+pub(super) struct Cx<'a, K> {
+    pub core: &'a mut Core,
+    pub out: &'a mut Vec<u8>,
+    pub sink: &'a mut K,
+}
+
+/// What one side of the connection does with what the core has checked. `K` is the sink
+/// the side reports to. Slots are the side's numbering of its streams, also the index of
+/// each stream's flow-control state in `Core::flows`.
+pub(super) trait Side<K> {
     /// A HEADERS frame on stream `id` is allowed to start a block there.
     fn check_headers(&self, id: u32) -> Result<(), H2Error>;
     /// The slot of open stream `id`, None for a stream already closed; an id the peer may
     /// not use for a frame of `kind` is a connection error.
     fn lookup(&self, core: &Core, id: u32, kind: Kind) -> Result<Option<usize>, H2Error>;
-    /// A complete header block on stream `id` (decode it with `core.decoder`, whatever the
-    /// stream's state, so the HPACK table stays in step).
-    fn on_block(
-        &mut self,
-        core: &mut Core,
-        id: u32,
-        end_stream: bool,
-        block: &[u8],
-        out: &mut Vec<u8>,
-        sink: &mut K,
-    ) -> Result<(), H2Error>;
+    /// A complete header block (decode it with `core.decoder` whatever the stream's state,
+    /// so the HPACK table stays in step).
+    fn on_block(&mut self, cx: &mut Cx<K>, block: Block) -> Result<(), H2Error>;
     /// DATA arrived on the stream in `slot`: true to take it, false when the side dealt
     /// with it otherwise (e.g. reset the stream), an error to fail the connection.
-    fn accepts_data(&mut self, slot: usize, out: &mut Vec<u8>) -> Result<bool, H2Error>;
+    fn accepts_data(&mut self, cx: &mut Cx<K>, slot: usize) -> Result<bool, H2Error>;
     /// The peer ended the stream in `slot` with a DATA frame.
-    fn on_end_stream(&mut self, core: &mut Core, slot: usize, out: &mut Vec<u8>, sink: &mut K);
+    fn on_end_stream(&mut self, cx: &mut Cx<K>, slot: usize);
     /// The peer reset the stream in `slot` with `code`.
-    fn on_reset(&mut self, slot: usize, code: u32, sink: &mut K);
+    fn on_reset(&mut self, cx: &mut Cx<K>, slot: usize, code: u32);
     /// The peer sent GOAWAY; `last` is the smallest last stream id it sent so far.
-    fn on_goaway(&mut self, last: u32, code: u32, sink: &mut K);
+    fn on_goaway(&mut self, cx: &mut Cx<K>, last: u32, code: u32);
     /// A SETTINGS parameter the core does not apply itself.
     fn on_setting(&mut self, id: u16, value: u32) -> Result<(), H2Error>;
-    /// A WINDOW_UPDATE for the stream in `slot` was applied (`grown` Ok) or is a stream error.
-    fn on_stream_window(
-        &mut self,
-        core: &mut Core,
-        slot: usize,
-        grown: Result<(), H2Error>,
-        out: &mut Vec<u8>,
-    ) -> Result<(), H2Error>;
+    /// A WINDOW_UPDATE grew the send window of the stream in `slot`.
+    fn on_stream_window(&mut self, cx: &mut Cx<K>, slot: usize);
+    /// A WINDOW_UPDATE for the stream in `slot` is bad (an increment of 0, a window past
+    /// 2^31-1): the error to fail the connection with, or Ok once the stream is dealt with.
+    fn on_stream_error(&mut self, cx: &mut Cx<K>, slot: usize, e: H2Error) -> Result<(), H2Error>;
     /// The connection's window grew or the peer's SETTINGS changed: send queued body data.
-    fn send_pending(&mut self, core: &mut Core, out: &mut Vec<u8>);
+    fn send_pending(&mut self, cx: &mut Cx<K>);
 }
 
 /// The connection-level state both sides share.
 #[derive(Debug)]
 pub(super) struct Core {
     pub state: State,
+    /// The error messages of our side.
+    words: &'static Wording,
+    /// Every stream slot's flow-control state, indexed by the side's slot.
+    pub flows: Vec<StreamFlow>,
     /// What the peer lets us send.
     pub send: SendLimits,
     /// Our receive windows' sizes.
@@ -134,9 +140,16 @@ impl Core {
         self.state == State::Failed
     }
 
-    /// A new stream's flow-control state.
-    pub fn open_flow(&self) -> StreamFlow {
-        StreamFlow::open(self.recv_sizes.stream, self.send.initial_window)
+    /// A stream opens in `slot`: fresh windows, nothing received or being sent.
+    pub fn open_stream(&mut self, slot: usize) -> &mut StreamFlow {
+        let flow = &mut self.flows[slot];
+        *flow = StreamFlow::open(self.recv_sizes.stream, self.send.initial_window);
+        flow
+    }
+
+    /// The stream in `slot` closed (its body, if any, is dropped).
+    pub fn close_stream(&mut self, slot: usize) {
+        self.flows[slot] = StreamFlow::default();
     }
 
     /// Our SETTINGS (`params`), then the WINDOW_UPDATE raising the connection's receive
@@ -167,6 +180,22 @@ impl Core {
     }
 }
 
+/// How a connection starts: what differs between the client's and the server's.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Setup {
+    /// Our SETTINGS_MAX_FRAME_SIZE: the largest frame read.
+    pub max_frame: u32,
+    /// AwaitPreface(0) for the server, AwaitSettings for the client.
+    pub state: State,
+    /// Our receive windows.
+    pub recv: RecvSizes,
+    /// The largest header block accepted.
+    pub max_block: usize,
+    pub words: &'static Wording,
+    /// Stream slots to start with (a side may add more with `Core::flows`).
+    pub slots: usize,
+}
+
 /// One HTTP/2 connection: the frame reader, the shared core and one side.
 #[derive(Debug)]
 pub(super) struct Connection<S> {
@@ -176,17 +205,17 @@ pub(super) struct Connection<S> {
 }
 
 impl<S> Connection<S> {
-    /// A connection reading frames up to `max_frame` (our SETTINGS_MAX_FRAME_SIZE), starting
-    /// in `state`, with receive windows of `recv` and header blocks up to `max_block`.
-    pub fn new(max_frame: u32, state: State, recv: RecvSizes, max_block: usize, side: S) -> Self {
+    pub fn new(setup: Setup, side: S) -> Self {
         Connection {
-            reader: FrameReader::new(max_frame),
+            reader: FrameReader::new(setup.max_frame),
             core: Core {
-                state,
+                state: setup.state,
+                words: setup.words,
+                flows: (0..setup.slots).map(|_| StreamFlow::default()).collect(),
                 send: SendLimits::default(),
-                recv_sizes: recv,
-                recv: RecvWindow::new(recv.conn),
-                block: HeaderBlock::new(max_block),
+                recv_sizes: setup.recv,
+                recv: RecvWindow::new(setup.recv.conn),
+                block: HeaderBlock::new(setup.max_block),
                 decoder: HeaderDecoder::default(),
                 last_peer_stream: 0,
                 goaway_sent: None,
@@ -206,7 +235,7 @@ impl<S> Connection<S> {
         let Connection { reader, core, side } = self;
         let mut data = data;
         match core.state {
-            State::Failed => return Err(H2Error::Protocol(S::WORDING.already_failed)),
+            State::Failed => return Err(H2Error::Protocol(core.words.already_failed)),
             State::AwaitPreface(have) => {
                 let n = data.len().min(PREFACE.len() - have);
                 if data[..n] != PREFACE[have..have + n] {
@@ -224,34 +253,42 @@ impl<S> Connection<S> {
         if data.is_empty() {
             return Ok(());
         }
-        let fed = reader.feed(data, |head, payload| {
-            core.on_frame(side, head, payload, out, sink)
-        });
-        fed.map_err(|e| core.fail(e, out))
+        let mut d = Dispatch {
+            side,
+            cx: Cx { core, out, sink },
+        };
+        let fed = reader.feed(data, |head, payload| d.on_frame(head, payload));
+        fed.map_err(|e| d.cx.core.fail(e, d.cx.out))
     }
 }
 
-impl Core {
-    fn on_frame<K, S: Side<K>>(
-        &mut self,
-        side: &mut S,
-        head: Head,
-        payload: &[u8],
-        out: &mut Vec<u8>,
-        sink: &mut K,
-    ) -> Result<(), H2Error> {
-        let words = &S::WORDING;
-        match self.state {
+/// One feed's frames handed to the core's handlers and the side's hooks.
+struct Dispatch<'a, S, K> {
+    side: &'a mut S,
+    cx: Cx<'a, K>,
+}
+
+impl<S: Side<K>, K> Dispatch<'_, S, K> {
+    fn on_frame(&mut self, head: Head, payload: &[u8]) -> Result<(), H2Error> {
+        let Dispatch { side, cx } = self;
+        let words = cx.core.words;
+        match cx.core.state {
             State::AwaitContinuation { stream, end_stream } => {
                 let (other, large) = (words.not_continuation, words.block_too_large);
-                if self
+                if cx
+                    .core
                     .block
                     .continuation(&head, payload, stream, other, large)?
                 {
-                    self.state = State::AwaitFrames;
-                    let block = self.block.take();
-                    let res = side.on_block(self, stream, end_stream, &block, out, sink);
-                    self.block.put_back(block);
+                    cx.core.state = State::AwaitFrames;
+                    let bytes = cx.core.block.take();
+                    let block = Block {
+                        stream,
+                        end_stream,
+                        bytes: &bytes,
+                    };
+                    let res = side.on_block(cx, block);
+                    cx.core.block.put_back(bytes);
                     res?;
                 }
                 return Ok(());
@@ -260,34 +297,39 @@ impl Core {
                 if head.kind != Kind::Settings || head.has(flag::ACK) {
                     return Err(H2Error::Protocol(words.first_not_settings));
                 }
-                self.state = State::AwaitFrames;
+                cx.core.state = State::AwaitFrames;
             }
             State::Failed => return Err(H2Error::Protocol(words.already_failed)),
             State::AwaitFrames | State::AwaitPreface(_) => {}
         }
         match head.kind {
-            Kind::Data => self.on_data(side, head, payload, out, sink),
+            Kind::Data => self.on_data(head, payload),
             Kind::Headers => {
                 side.check_headers(head.stream)?;
                 let end_stream = head.has(flag::END_STREAM);
-                let Some(fragment) = self.block.headers(&head, payload)? else {
-                    self.state = State::AwaitContinuation {
+                let Some(bytes) = cx.core.block.headers(&head, payload)? else {
+                    cx.core.state = State::AwaitContinuation {
                         stream: head.stream,
                         end_stream,
                     };
                     return Ok(());
                 };
-                side.on_block(self, head.stream, end_stream, fragment, out, sink)
+                let block = Block {
+                    stream: head.stream,
+                    end_stream,
+                    bytes,
+                };
+                side.on_block(cx, block)
             }
-            Kind::Settings => self.on_settings(side, head, payload, out),
-            Kind::WindowUpdate => self.on_window_update(side, head, payload, out),
+            Kind::Settings => self.on_settings(head, payload),
+            Kind::WindowUpdate => self.on_window_update(head, payload),
             Kind::RstStream => {
                 if head.stream == 0 {
                     return Err(H2Error::Protocol(words.rst_stream_zero));
                 }
                 let code = frame::parse_rst_stream(payload)?;
-                if let Some(slot) = side.lookup(self, head.stream, Kind::RstStream)? {
-                    side.on_reset(slot, code, sink);
+                if let Some(slot) = side.lookup(cx.core, head.stream, Kind::RstStream)? {
+                    side.on_reset(cx, slot, code);
                 }
                 Ok(())
             }
@@ -297,7 +339,7 @@ impl Core {
                 }
                 let data = frame::parse_ping(payload)?;
                 if !head.has(flag::ACK) {
-                    frame::ping(out, true, data);
+                    frame::ping(cx.out, true, data);
                 }
                 Ok(())
             }
@@ -306,9 +348,9 @@ impl Core {
                     return Err(H2Error::Protocol("GOAWAY on a stream"));
                 }
                 let (last, code, _) = frame::parse_goaway(payload)?;
-                let last = self.peer_goaway.map_or(last, |prev| prev.min(last));
-                self.peer_goaway = Some(last);
-                side.on_goaway(last, code, sink);
+                let last = cx.core.peer_goaway.map_or(last, |prev| prev.min(last));
+                cx.core.peer_goaway = Some(last);
+                side.on_goaway(cx, last, code);
                 Ok(())
             }
             Kind::Priority => {
@@ -327,50 +369,40 @@ impl Core {
         }
     }
 
-    fn on_data<K, S: Side<K>>(
-        &mut self,
-        side: &mut S,
-        head: Head,
-        payload: &[u8],
-        out: &mut Vec<u8>,
-        sink: &mut K,
-    ) -> Result<(), H2Error> {
+    fn on_data(&mut self, head: Head, payload: &[u8]) -> Result<(), H2Error> {
+        let Dispatch { side, cx } = self;
         if head.stream == 0 {
             return Err(H2Error::Protocol("DATA on stream 0"));
         }
-        let slot = side.lookup(self, head.stream, Kind::Data)?;
+        let slot = side.lookup(cx.core, head.stream, Kind::Data)?;
         // Flow control counts the whole payload, padding included, on any stream.
         let len = head.len;
-        self.recv.consume(len)?;
-        let threshold = self.recv_sizes.conn_threshold();
-        self.recv.replenish(out, 0, len, threshold);
+        let core = &mut *cx.core;
+        core.recv.consume(len)?;
+        let threshold = core.recv_sizes.conn_threshold();
+        core.recv.replenish(cx.out, 0, len, threshold);
         let body = frame::unpad(&head, payload)?;
         let Some(slot) = slot else {
             // Closed (reset, refused, above our GOAWAY): dropped.
             return Ok(());
         };
-        if !side.accepts_data(slot, out)? {
+        if !side.accepts_data(cx, slot)? {
             return Ok(());
         }
-        let flow = side.slots()[slot].flow();
+        let threshold = cx.core.recv_sizes.stream_threshold();
+        let flow = &mut cx.core.flows[slot];
         flow.recv.consume(len)?;
         flow.received += body.len() as u64;
         if head.has(flag::END_STREAM) {
-            side.on_end_stream(self, slot, out, sink);
+            side.on_end_stream(cx, slot);
         } else {
-            let threshold = self.recv_sizes.stream_threshold();
-            flow.recv.replenish(out, head.stream, len, threshold);
+            flow.recv.replenish(cx.out, head.stream, len, threshold);
         }
         Ok(())
     }
 
-    fn on_settings<K, S: Side<K>>(
-        &mut self,
-        side: &mut S,
-        head: Head,
-        payload: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), H2Error> {
+    fn on_settings(&mut self, head: Head, payload: &[u8]) -> Result<(), H2Error> {
+        let Dispatch { side, cx } = self;
         if head.stream != 0 {
             return Err(H2Error::Protocol("SETTINGS on a stream"));
         }
@@ -381,61 +413,63 @@ impl Core {
                 Err(H2Error::FrameSize)
             };
         }
+        let send = &mut cx.core.send;
         for (id, value) in frame::parse_settings(payload)? {
             match id {
                 setting::INITIAL_WINDOW_SIZE => {
                     if value > MAX_WINDOW {
                         return Err(H2Error::FlowControl);
                     }
-                    let delta = i64::from(value) - self.send.initial_window;
-                    self.send.initial_window = i64::from(value);
-                    for slot in side.slots().iter_mut().filter(|s| s.is_open()) {
-                        flow::grow(&mut slot.flow().send_window, delta)?;
+                    let delta = i64::from(value) - send.initial_window;
+                    send.initial_window = i64::from(value);
+                    for flow in cx.core.flows.iter_mut().filter(|f| f.open) {
+                        flow::grow(&mut flow.send_window, delta)?;
                     }
                 }
                 setting::MAX_FRAME_SIZE => {
                     if !(DEFAULT_MAX_FRAME..=MAX_FRAME_LIMIT).contains(&value) {
                         return Err(H2Error::Protocol("SETTINGS_MAX_FRAME_SIZE out of range"));
                     }
-                    self.send.max_frame = value as usize;
+                    send.max_frame = value as usize;
                 }
                 _ => side.on_setting(id, value)?,
             }
         }
-        frame::settings_ack(out);
-        side.send_pending(self, out);
+        frame::settings_ack(cx.out);
+        side.send_pending(cx);
         Ok(())
     }
 
-    fn on_window_update<K, S: Side<K>>(
-        &mut self,
-        side: &mut S,
-        head: Head,
-        payload: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), H2Error> {
-        let words = &S::WORDING;
+    fn on_window_update(&mut self, head: Head, payload: &[u8]) -> Result<(), H2Error> {
+        let Dispatch { side, cx } = self;
+        let words = cx.core.words;
         let increment = flow::increment(payload)?;
         if head.stream == 0 {
             if increment == 0 {
                 return Err(H2Error::Protocol(words.zero_increment_conn));
             }
-            flow::grow(&mut self.send.window, increment)?;
-            side.send_pending(self, out);
+            flow::grow(&mut cx.core.send.window, increment)?;
+            side.send_pending(cx);
             return Ok(());
         }
         if let (0, Some(why)) = (increment, words.zero_increment_stream) {
             return Err(H2Error::Protocol(why));
         }
-        let Some(slot) = side.lookup(self, head.stream, Kind::WindowUpdate)? else {
+        let Some(slot) = side.lookup(cx.core, head.stream, Kind::WindowUpdate)? else {
             // A stream closed meanwhile.
             return Ok(());
         };
         let grown = if increment == 0 {
             Err(H2Error::Protocol("WINDOW_UPDATE of 0 on a stream"))
         } else {
-            flow::grow(&mut side.slots()[slot].flow().send_window, increment)
+            flow::grow(&mut cx.core.flows[slot].send_window, increment)
         };
-        side.on_stream_window(self, slot, grown, out)
+        match grown {
+            Ok(()) => {
+                side.on_stream_window(cx, slot);
+                Ok(())
+            }
+            Err(e) => side.on_stream_error(cx, slot, e),
+        }
     }
 }

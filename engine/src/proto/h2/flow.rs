@@ -116,9 +116,11 @@ impl RecvSizes {
     }
 }
 
-/// One stream's flow-control state, both directions, and the body it is sending.
+/// One stream slot's flow-control state, both directions, and the body it is sending.
 #[derive(Debug, Default)]
 pub(super) struct StreamFlow {
+    /// The slot holds an open stream (its send window moves with INITIAL_WINDOW_SIZE).
+    pub open: bool,
     /// What the peer may still send on it.
     pub recv: RecvWindow,
     /// Body bytes received (padding excluded).
@@ -135,18 +137,12 @@ impl StreamFlow {
     /// A stream just opened: the peer may send `recv` bytes, we may send `send` bytes.
     pub fn open(recv: u32, send: i64) -> Self {
         StreamFlow {
+            open: true,
             recv: RecvWindow::new(recv),
             send_window: send,
             ..StreamFlow::default()
         }
     }
-}
-
-/// A stream slot as the connection core sees it.
-pub(super) trait FlowSlot {
-    /// The slot holds an open stream (its send window moves with INITIAL_WINDOW_SIZE).
-    fn is_open(&self) -> bool;
-    fn flow(&mut self) -> &mut StreamFlow;
 }
 
 /// A WINDOW_UPDATE's increment (0 included: what that means depends on the stream).

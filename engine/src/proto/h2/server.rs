@@ -15,8 +15,8 @@
 //! Per connection: a slab of stream slots (at most the advertised MAX_CONCURRENT_STREAMS),
 //! each with a reused field buffer, so steady state allocates nothing.
 
-use super::conn::{Connection, Core, Side, State, Wording};
-use super::flow::{FlowSlot, RecvSizes, StreamFlow};
+use super::conn::{Block, Connection, Core, Cx, Setup, Side, State, Wording};
+use super::flow::RecvSizes;
 use super::frame::{self, code, setting, Kind};
 use super::H2Error;
 
@@ -63,14 +63,13 @@ enum Phase {
     AwaitWindow,
 }
 
+/// A stream slot (its windows and bodies are the core's `flows` of the same slot).
 #[derive(Debug)]
 struct Stream {
     id: u32,
     phase: Phase,
     /// A HEAD request: the response goes without its body.
     head: bool,
-    /// Both windows, the request body received so far, the response body being sent.
-    flow: StreamFlow,
     fields: Fields,
 }
 
@@ -80,19 +79,8 @@ impl Stream {
             id: 0,
             phase: Phase::Free,
             head: false,
-            flow: StreamFlow::default(),
             fields: Fields::default(),
         }
-    }
-}
-
-impl FlowSlot for Stream {
-    fn is_open(&self) -> bool {
-        self.phase != Phase::Free
-    }
-
-    fn flow(&mut self) -> &mut StreamFlow {
-        &mut self.flow
     }
 }
 
@@ -137,9 +125,16 @@ impl H2Server {
             conn: RECV_WINDOW,
             stream: RECV_WINDOW,
         };
-        let (max_frame, state) = (frame::DEFAULT_MAX_FRAME, State::AwaitPreface(0));
+        let setup = Setup {
+            max_frame: frame::DEFAULT_MAX_FRAME,
+            state: State::AwaitPreface(0),
+            recv,
+            max_block: MAX_BLOCK,
+            words: &WORDING,
+            slots: 0,
+        };
         H2Server {
-            conn: Connection::new(max_frame, state, recv, MAX_BLOCK, server),
+            conn: Connection::new(setup, server),
         }
     }
 
@@ -204,12 +199,12 @@ impl H2Server {
             frame::headers(out, stream, &c.resp_block, end, core.send.max_frame);
         }
         if end {
-            c.free(i);
+            c.free(core, i);
         } else {
-            let s = &mut c.streams[i];
-            s.phase = Phase::AwaitWindow;
-            s.flow.body = Some(resp.body.clone());
-            s.flow.sent = 0;
+            c.streams[i].phase = Phase::AwaitWindow;
+            let flow = &mut core.flows[i];
+            flow.body = Some(resp.body.clone());
+            flow.sent = 0;
             c.send_data(core, i, out);
         }
         true
@@ -242,19 +237,19 @@ impl Server {
             .position(|s| s.id == id && s.phase != Phase::Free)
     }
 
-    fn free(&mut self, i: usize) {
+    fn free(&mut self, core: &mut Core, i: usize) {
         let s = &mut self.streams[i];
         if s.phase != Phase::Free {
             s.phase = Phase::Free;
-            s.flow.body = None;
+            core.close_stream(i);
             self.live -= 1;
         }
     }
 
     /// Resets the stream on slot `i` with `code` and frees the slot.
-    fn reset(&mut self, i: usize, code: u32, out: &mut Vec<u8>) {
-        frame::rst_stream(out, self.streams[i].id, code);
-        self.free(i);
+    fn reset<K>(&mut self, cx: &mut Cx<K>, i: usize, code: u32) {
+        frame::rst_stream(cx.out, self.streams[i].id, code);
+        self.free(cx.core, i);
     }
 
     /// Decodes a header block whose fields are not wanted, to keep HPACK in step.
@@ -266,7 +261,7 @@ impl Server {
     }
 
     /// A free slot for a new stream, or None when MAX_CONCURRENT_STREAMS are open.
-    fn slot(&mut self) -> Option<usize> {
+    fn slot(&mut self, core: &mut Core) -> Option<usize> {
         if self.live >= self.max_streams as usize {
             return None;
         }
@@ -274,35 +269,29 @@ impl Server {
             Some(i) => Some(i),
             None => {
                 self.streams.push(Stream::new());
+                core.flows.push(Default::default());
                 Some(self.streams.len() - 1)
             }
         }
     }
 
     /// The request on slot `i` is complete.
-    fn complete(&mut self, i: usize, sink: &mut impl H2RequestSink) {
+    fn complete(&mut self, cx: &mut Cx<impl H2RequestSink>, i: usize) {
         let s = &mut self.streams[i];
         s.phase = Phase::AwaitRespond;
-        sink.request(s.id, &s.fields, s.flow.received);
+        cx.sink.request(s.id, &s.fields, cx.core.flows[i].received);
     }
 
     /// Sends what the windows allow of the response body on slot `i`; frees it when done.
     fn send_data(&mut self, core: &mut Core, i: usize, out: &mut Vec<u8>) {
-        let s = &mut self.streams[i];
-        if s.flow.body.is_some() && core.send.send_body(out, s.id, &mut s.flow) {
-            self.free(i);
+        let flow = &mut core.flows[i];
+        if flow.body.is_some() && core.send.send_body(out, self.streams[i].id, flow) {
+            self.free(core, i);
         }
     }
 }
 
 impl<K: H2RequestSink> Side<K> for Server {
-    const WORDING: Wording = WORDING;
-    type Slot = Stream;
-
-    fn slots(&mut self) -> &mut [Stream] {
-        &mut self.streams
-    }
-
     fn check_headers(&self, id: u32) -> Result<(), H2Error> {
         if id == 0 || id.is_multiple_of(2) {
             return Err(H2Error::Protocol("HEADERS on stream 0 or an even stream"));
@@ -322,85 +311,79 @@ impl<K: H2RequestSink> Side<K> for Server {
     }
 
     /// A new request, or trailers of one whose body is coming.
-    fn on_block(
-        &mut self,
-        core: &mut Core,
-        id: u32,
-        end_stream: bool,
-        block: &[u8],
-        out: &mut Vec<u8>,
-        sink: &mut K,
-    ) -> Result<(), H2Error> {
-        if id <= core.last_peer_stream {
+    fn on_block(&mut self, cx: &mut Cx<K>, block: Block) -> Result<(), H2Error> {
+        let (id, end_stream) = (block.stream, block.end_stream);
+        if id <= cx.core.last_peer_stream {
             let Some(i) = self.find(id) else {
                 return Err(H2Error::Protocol("HEADERS on a closed stream"));
             };
-            self.skip_block(core, block)?;
+            self.skip_block(cx.core, block.bytes)?;
             if self.streams[i].phase != Phase::AwaitBody {
-                self.reset(i, code::STREAM_CLOSED, out);
+                self.reset(cx, i, code::STREAM_CLOSED);
             } else if !end_stream {
                 return Err(H2Error::Protocol("trailers without END_STREAM"));
             } else {
-                self.complete(i, sink);
+                self.complete(cx, i);
             }
             return Ok(());
         }
+        let core = &mut *cx.core;
         core.last_peer_stream = id;
         let ignored = core.goaway_sent.is_some_and(|last| id > last);
-        let slot = if ignored { None } else { self.slot() };
+        let slot = if ignored { None } else { self.slot(core) };
         let Some(i) = slot else {
             // Above our GOAWAY (the client will send it again elsewhere), or one stream too
             // many: decoded only to keep HPACK in step.
-            self.skip_block(core, block)?;
+            self.skip_block(core, block.bytes)?;
             if !ignored {
-                frame::rst_stream(out, id, code::REFUSED_STREAM);
+                frame::rst_stream(cx.out, id, code::REFUSED_STREAM);
             }
             return Ok(());
         };
         let s = &mut self.streams[i];
         s.fields.clear();
         let fields = &mut s.fields;
-        core.decoder.decode(block, |n, v| fields.push(n, v))?;
+        core.decoder.decode(block.bytes, |n, v| fields.push(n, v))?;
         let method = s.fields.get(b":method");
         let well_formed =
             method.is_some() && (s.fields.get(b":path").is_some() || method == Some(b"CONNECT"));
         if !well_formed {
-            frame::rst_stream(out, id, code::PROTOCOL_ERROR);
+            frame::rst_stream(cx.out, id, code::PROTOCOL_ERROR);
             return Ok(());
         }
         s.id = id;
         s.phase = Phase::AwaitBody;
         s.head = method == Some(b"HEAD");
-        s.flow = core.open_flow();
+        core.open_stream(i);
         self.live += 1;
         self.accepted += 1;
         if self.limit > 0 && self.accepted >= self.limit {
-            core.goaway(code::NO_ERROR, out);
+            core.goaway(code::NO_ERROR, cx.out);
         }
         if end_stream {
-            self.complete(i, sink);
+            self.complete(cx, i);
         }
         Ok(())
     }
 
-    fn accepts_data(&mut self, slot: usize, out: &mut Vec<u8>) -> Result<bool, H2Error> {
+    fn accepts_data(&mut self, cx: &mut Cx<K>, slot: usize) -> Result<bool, H2Error> {
         if self.streams[slot].phase != Phase::AwaitBody {
-            self.reset(slot, code::STREAM_CLOSED, out);
+            self.reset(cx, slot, code::STREAM_CLOSED);
             return Ok(false);
         }
         Ok(true)
     }
 
-    fn on_end_stream(&mut self, _: &mut Core, slot: usize, _: &mut Vec<u8>, sink: &mut K) {
-        self.complete(slot, sink);
+    fn on_end_stream(&mut self, cx: &mut Cx<K>, slot: usize) {
+        self.complete(cx, slot);
     }
 
-    fn on_reset(&mut self, slot: usize, _: u32, _: &mut K) {
-        self.free(slot);
+    fn on_reset(&mut self, cx: &mut Cx<K>, slot: usize, _: u32) {
+        self.free(cx.core, slot);
     }
 
     /// Nothing to do: `is_done` reads the core's record of it.
-    fn on_goaway(&mut self, _: u32, _: u32, _: &mut K) {}
+    fn on_goaway(&mut self, _: &mut Cx<K>, _: u32, _: u32) {}
 
     fn on_setting(&mut self, id: u16, value: u32) -> Result<(), H2Error> {
         match id {
@@ -412,29 +395,24 @@ impl<K: H2RequestSink> Side<K> for Server {
         }
     }
 
+    fn on_stream_window(&mut self, cx: &mut Cx<K>, slot: usize) {
+        self.send_data(cx.core, slot, cx.out);
+    }
+
     /// A bad increment or a window past 2^31-1 resets only the stream.
-    fn on_stream_window(
-        &mut self,
-        core: &mut Core,
-        slot: usize,
-        grown: Result<(), H2Error>,
-        out: &mut Vec<u8>,
-    ) -> Result<(), H2Error> {
-        match grown {
-            Ok(()) => self.send_data(core, slot, out),
-            Err(e) => self.reset(slot, e.code(), out),
-        }
+    fn on_stream_error(&mut self, cx: &mut Cx<K>, slot: usize, e: H2Error) -> Result<(), H2Error> {
+        self.reset(cx, slot, e.code());
         Ok(())
     }
 
     /// Sends queued response data on every stream that has some, as the windows allow.
-    fn send_pending(&mut self, core: &mut Core, out: &mut Vec<u8>) {
+    fn send_pending(&mut self, cx: &mut Cx<K>) {
         for i in 0..self.streams.len() {
-            if core.send.window <= 0 {
+            if cx.core.send.window <= 0 {
                 return;
             }
             if self.streams[i].phase == Phase::AwaitWindow {
-                self.send_data(core, i, out);
+                self.send_data(cx.core, i, cx.out);
             }
         }
     }
