@@ -42,7 +42,7 @@ pub(super) struct Wording {
     /// WINDOW_UPDATE of 0 on the connection.
     pub zero_increment_conn: &'static str,
     /// WINDOW_UPDATE of 0 on a stream: Some, a connection error with this message, whatever
-    /// the stream; None, a stream error (`Side::on_stream_window`) when the stream is open.
+    /// the stream; None, a stream error (`Side::on_stream_error`) when the stream is open.
     pub zero_increment_stream: Option<&'static str>,
 }
 
