@@ -16,9 +16,9 @@
 //! each with a reused field buffer, so steady state allocates nothing.
 
 use super::conn::{Block, Connection, Core, Cx, Setup, Side, State, Wording};
+use super::error::H2Error;
 use super::flow::RecvSizes;
 use super::frame::{self, code, setting, Kind};
-use super::H2Error;
 
 mod fields;
 mod response;
