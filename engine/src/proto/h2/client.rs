@@ -7,6 +7,9 @@
 //! the id (ids that would collide in the ring are skipped when a stream opens, which HTTP/2
 //! allows: unused lower ids are simply closed); request bodies are shared `Arc<[u8]>`s, so a
 //! body waiting for a window is just a slot in a queue and an offset.
+//!
+//! Frames are read and dispatched by the connection core (`conn`); this module is the
+//! client's side of it (`Side`): stream slots, responses, resets and refusals.
 
 mod encode;
 mod request;
@@ -18,13 +21,13 @@ mod tests_flow;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use super::conn::{self, HeaderBlock, SendLimits, SendWindow, Wording};
+use super::conn::{Block, Connection, Core, Cx, Setup, Side, State, Wording};
 use super::error::H2Error;
+use super::flow::RecvSizes;
 use super::frame::{
-    self, code, flag, setting, FrameReader, Head, Kind, DEFAULT_MAX_FRAME, DEFAULT_WINDOW,
-    MAX_FRAME_LIMIT, MAX_STREAM_ID, MAX_WINDOW,
+    self, code, setting, Kind, DEFAULT_MAX_FRAME, DEFAULT_WINDOW, MAX_FRAME_LIMIT, MAX_STREAM_ID,
+    MAX_WINDOW,
 };
-use super::hpack::HeaderDecoder;
 use encode::RequestEncoder;
 pub use request::{request_from_h1, H2Request};
 
@@ -38,6 +41,10 @@ const WORDING: Wording = Wording {
     stray_continuation: "CONTINUATION without a header block in progress",
     not_continuation: "a frame other than the CONTINUATION of a header block",
     block_too_large: "response header block larger than 64 KiB",
+    already_failed: "connection already failed",
+    rst_stream_zero: "RST_STREAM on stream 0",
+    zero_increment_conn: "WINDOW_UPDATE with increment 0",
+    zero_increment_stream: Some("WINDOW_UPDATE with increment 0"),
 };
 
 /// What the client advertises and how many streams it keeps open at most.
@@ -90,21 +97,12 @@ enum StreamState {
     AwaitBody,
 }
 
+/// A stream slot (its windows and bodies are the core's `flows` of the same slot).
 #[derive(Debug)]
 struct Stream {
     id: u32,
     state: StreamState,
     status: u16,
-    body_len: u64,
-    /// What the peer may still send on this stream.
-    recv_window: i64,
-    /// Received since the last WINDOW_UPDATE we sent for this stream.
-    recv_unacked: u32,
-    /// What we may still send on this stream.
-    send_window: i64,
-    /// The request body still (partly) unsent; None once END_STREAM went out.
-    body: Option<Arc<[u8]>>,
-    sent: usize,
     /// In the send queue.
     queued: bool,
 }
@@ -115,47 +113,20 @@ impl Stream {
             id: 0,
             state: StreamState::Free,
             status: 0,
-            body_len: 0,
-            recv_window: 0,
-            recv_unacked: 0,
-            send_window: 0,
-            body: None,
-            sent: 0,
             queued: false,
         }
     }
 }
 
-impl SendWindow for Stream {
-    fn open_window(&mut self) -> Option<&mut i64> {
-        (self.id != 0).then_some(&mut self.send_window)
-    }
-}
-
-/// What the connection expects next.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ConnState {
-    /// The server's preface: a SETTINGS frame.
-    AwaitSettings,
-    /// Any frame.
-    AwaitFrames,
-    /// The CONTINUATION of a header block on this stream.
-    AwaitContinuation { stream: u32, end_stream: bool },
-    /// Nothing: the connection failed with this error (kept for later feeds).
-    Failed(&'static str),
-}
-
 /// The client side of one HTTP/2 connection.
 #[derive(Debug)]
 pub struct H2Client {
-    reader: FrameReader,
-    conn: Conn,
+    conn: Connection<Client>,
 }
 
-/// Everything but the frame reader, so the reader's callback can borrow it.
+/// The client's part of the connection: stream slots and what the core does not share.
 #[derive(Debug)]
-struct Conn {
-    state: ConnState,
+struct Client {
     streams: Box<[Stream]>,
     /// Free slots (a stack).
     free: Vec<u32>,
@@ -165,15 +136,6 @@ struct Conn {
     next_id: u32,
     settings: ClientSettings,
     peer_max_streams: u32,
-    /// The connection's send window and the peer's frame and initial window limits.
-    send: SendLimits,
-    conn_recv_window: i64,
-    conn_recv_unacked: u32,
-    /// The last stream id of the GOAWAY received (the smallest, if several).
-    goaway: Option<u32>,
-    /// A header block split into HEADERS + CONTINUATIONs, joined.
-    block: HeaderBlock,
-    decoder: HeaderDecoder,
     encoder: RequestEncoder,
     /// Slots whose request body waits for a window, in order.
     pending: VecDeque<u32>,
@@ -189,32 +151,37 @@ impl H2Client {
         };
         let n = settings.max_streams;
         let ring_len = (2 * n).next_power_of_two();
+        let client = Client {
+            streams: (0..n).map(|_| Stream::free()).collect(),
+            free: (0..n).rev().collect(),
+            ring: vec![0; ring_len as usize].into_boxed_slice(),
+            ring_mask: ring_len - 1,
+            next_id: 1,
+            settings,
+            peer_max_streams: u32::MAX,
+            encoder: RequestEncoder::new(),
+            pending: VecDeque::with_capacity(n as usize),
+        };
+        let recv = RecvSizes {
+            conn: settings.conn_window,
+            stream: settings.stream_window,
+        };
+        let setup = Setup {
+            max_frame: settings.max_frame,
+            state: State::AwaitSettings,
+            recv,
+            max_block: MAX_HEADER_BLOCK,
+            words: &WORDING,
+            slots: n as usize,
+        };
         H2Client {
-            reader: FrameReader::new(settings.max_frame),
-            conn: Conn {
-                state: ConnState::AwaitSettings,
-                streams: (0..n).map(|_| Stream::free()).collect(),
-                free: (0..n).rev().collect(),
-                ring: vec![0; ring_len as usize].into_boxed_slice(),
-                ring_mask: ring_len - 1,
-                next_id: 1,
-                settings,
-                peer_max_streams: u32::MAX,
-                send: SendLimits::default(),
-                conn_recv_window: i64::from(settings.conn_window),
-                conn_recv_unacked: 0,
-                goaway: None,
-                block: HeaderBlock::new(MAX_HEADER_BLOCK),
-                decoder: HeaderDecoder::default(),
-                encoder: RequestEncoder::new(),
-                pending: VecDeque::with_capacity(n as usize),
-            },
+            conn: Connection::new(setup, client),
         }
     }
 
     /// Connection preface + SETTINGS (+ connection WINDOW_UPDATE when conn_window > 65535).
     pub fn start(&mut self, out: &mut Vec<u8>) {
-        let s = &self.conn.settings;
+        let s = &self.conn.side.settings;
         out.extend_from_slice(frame::PREFACE);
         let params = [
             (setting::ENABLE_PUSH, 0),
@@ -226,23 +193,20 @@ impl H2Client {
         } else {
             3
         };
-        frame::settings(out, &params[..n]);
-        if s.conn_window > DEFAULT_WINDOW {
-            frame::window_update(out, 0, s.conn_window - DEFAULT_WINDOW);
-        }
+        self.conn.core.announce(out, &params[..n]);
     }
 
     /// A stream slot is free, the peer's MAX_CONCURRENT_STREAMS allows one more, no GOAWAY
     /// was received and stream ids are not used up.
     pub fn can_open(&self) -> bool {
-        self.conn.open_refusal().is_none()
+        self.conn.side.open_refusal(&self.conn.core).is_none()
     }
 
     /// Opens a stream for `req`: HEADERS (+ DATA as the peer's windows allow; the rest is
     /// queued and sent from `feed` as WINDOW_UPDATEs arrive). Returns the stream's slot,
     /// in 0..max_streams, which the sink's callbacks report when it ends.
     pub fn open(&mut self, req: &H2Request, out: &mut Vec<u8>) -> Result<u32, H2Error> {
-        self.conn.open(req, out)
+        self.conn.side.open(&mut self.conn.core, req, out)
     }
 
     /// Feeds received bytes; answers SETTINGS (ack), PING (ack), sends WINDOW_UPDATE for data
@@ -256,40 +220,30 @@ impl H2Client {
         out: &mut Vec<u8>,
         sink: &mut impl H2Sink,
     ) -> Result<(), H2Error> {
-        let H2Client { reader, conn } = self;
-        if let ConnState::Failed(why) = conn.state {
-            return Err(H2Error::Protocol(why));
-        }
-        let fed = reader.feed(data, |head, payload| {
-            conn.on_frame(head, payload, out, sink)
-        });
-        if let Err(e) = &fed {
-            frame::goaway(out, 0, e.code(), e.to_string().as_bytes());
-            conn.state = ConnState::Failed("connection already failed");
-        }
-        fed
+        self.conn.feed(data, out, sink)
     }
 
     /// Streams open (slots in use).
     pub fn inflight(&self) -> u32 {
-        self.conn.streams.len() as u32 - self.conn.free.len() as u32
+        let c = &self.conn.side;
+        c.streams.len() as u32 - c.free.len() as u32
     }
 
     /// GOAWAY received (or ids used up): no new streams; close once inflight() == 0.
     pub fn closing(&self) -> bool {
-        self.conn.closing()
+        self.conn.core.peer_goaway.is_some() || self.conn.side.next_id > MAX_STREAM_ID
     }
 
     /// The peer's SETTINGS_MAX_CONCURRENT_STREAMS (u32::MAX until it says).
     pub fn peer_max_streams(&self) -> u32 {
-        self.conn.peer_max_streams
+        self.conn.side.peer_max_streams
     }
 
     /// Whether requests are inserted into the peer's dynamic table on their first use on
     /// this connection and referenced by index afterwards (default on). Off: every request
     /// goes as literals without indexing.
     pub fn set_header_indexing(&mut self, on: bool) {
-        self.conn.encoder.indexing = on;
+        self.conn.side.encoder.indexing = on;
     }
 
     /// A graceful GOAWAY (NO_ERROR) telling the peer we are done with the connection.
@@ -298,15 +252,11 @@ impl H2Client {
     }
 }
 
-impl Conn {
-    fn closing(&self) -> bool {
-        self.goaway.is_some() || self.next_id > MAX_STREAM_ID
-    }
-
-    fn open_refusal(&self) -> Option<&'static str> {
-        if matches!(self.state, ConnState::Failed(_)) {
+impl Client {
+    fn open_refusal(&self, core: &Core) -> Option<&'static str> {
+        if core.failed() {
             Some("the connection failed")
-        } else if self.goaway.is_some() {
+        } else if core.peer_goaway.is_some() {
             Some("the peer sent GOAWAY")
         } else if self.next_id > MAX_STREAM_ID {
             Some("stream ids used up")
@@ -323,8 +273,13 @@ impl Conn {
         ((id >> 1) & self.ring_mask) as usize
     }
 
-    fn open(&mut self, req: &H2Request, out: &mut Vec<u8>) -> Result<u32, H2Error> {
-        if let Some(why) = self.open_refusal() {
+    fn open(
+        &mut self,
+        core: &mut Core,
+        req: &H2Request,
+        out: &mut Vec<u8>,
+    ) -> Result<u32, H2Error> {
+        if let Some(why) = self.open_refusal(core) {
             return Err(H2Error::CannotOpen(why));
         }
         let mut id = self.next_id;
@@ -342,18 +297,15 @@ impl Conn {
         let pos = self.ring_pos(id);
         self.ring[pos] = slot + 1;
         let end_stream = req.body.is_empty();
-        let s = &mut self.streams[slot as usize];
-        *s = Stream {
+        core.open_stream(slot as usize).body = (!end_stream).then(|| Arc::clone(&req.body));
+        self.streams[slot as usize] = Stream {
             id,
             state: StreamState::AwaitHead,
-            recv_window: i64::from(self.settings.stream_window),
-            send_window: self.send.initial_window,
-            body: (!end_stream).then(|| Arc::clone(&req.body)),
             ..Stream::free()
         };
         let block = self.encoder.block(req);
-        frame::headers(out, id, block, end_stream, self.send.max_frame);
-        if !end_stream && !self.send_body(slot, out) {
+        frame::headers(out, id, block, end_stream, core.send.max_frame);
+        if !end_stream && !self.send_body(core, slot, out) {
             self.streams[slot as usize].queued = true;
             self.pending.push_back(slot);
         }
@@ -361,29 +313,20 @@ impl Conn {
     }
 
     /// Sends as much of the slot's request body as the windows allow; true once all is sent.
-    fn send_body(&mut self, slot: u32, out: &mut Vec<u8>) -> bool {
-        let s = &mut self.streams[slot as usize];
-        let Some(body) = s.body.take() else {
-            return true;
-        };
-        let done = self
-            .send
-            .send_data(out, s.id, &mut s.send_window, &body, &mut s.sent);
-        if !done {
-            s.body = Some(body);
-        }
-        done
+    fn send_body(&mut self, core: &mut Core, slot: u32, out: &mut Vec<u8>) -> bool {
+        let id = self.streams[slot as usize].id;
+        core.send.send_body(out, id, &mut core.flows[slot as usize])
     }
 
     /// Sends queued body data while the connection's window allows.
-    fn flush(&mut self, out: &mut Vec<u8>) {
+    fn flush(&mut self, core: &mut Core, out: &mut Vec<u8>) {
         let mut n = self.pending.len();
-        while n > 0 && self.send.window > 0 {
+        while n > 0 && core.send.window > 0 {
             n -= 1;
             let Some(slot) = self.pending.pop_front() else {
                 break;
             };
-            if self.send_body(slot, out) {
+            if self.send_body(core, slot, out) {
                 self.streams[slot as usize].queued = false;
             } else {
                 self.pending.push_back(slot);
@@ -391,7 +334,8 @@ impl Conn {
         }
     }
 
-    fn free_slot(&mut self, slot: u32) {
+    fn free_slot(&mut self, core: &mut Core, slot: u32) {
+        core.close_stream(slot as usize);
         let pos = self.ring_pos(self.streams[slot as usize].id);
         let s = &mut self.streams[slot as usize];
         let queued = s.queued;
@@ -418,100 +362,16 @@ impl Conn {
         Ok((slot != 0 && self.streams[slot as usize - 1].id == id).then(|| slot - 1))
     }
 
-    fn on_frame(
-        &mut self,
-        head: Head,
-        payload: &[u8],
-        out: &mut Vec<u8>,
-        sink: &mut impl H2Sink,
-    ) -> Result<(), H2Error> {
-        match self.state {
-            ConnState::AwaitContinuation { stream, end_stream } => {
-                if self.block.continuation(&head, payload, stream, &WORDING)? {
-                    self.state = ConnState::AwaitFrames;
-                    let status = self.decoder.status(self.block.bytes())?;
-                    self.on_head(stream, status, end_stream, out, sink)?;
-                }
-                return Ok(());
-            }
-            ConnState::AwaitSettings => {
-                conn::first_frame(&head, &WORDING)?;
-                self.state = ConnState::AwaitFrames;
-            }
-            ConnState::AwaitFrames => {}
-            ConnState::Failed(why) => return Err(H2Error::Protocol(why)),
-        }
-        match head.kind {
-            Kind::Data => self.on_data(head, payload, out, sink),
-            Kind::Headers => self.on_headers(head, payload, out, sink),
-            Kind::Settings => self.on_settings(head, payload, out),
-            Kind::WindowUpdate => self.on_window_update(head, payload, out),
-            Kind::RstStream => {
-                if head.stream == 0 {
-                    return Err(H2Error::Protocol("RST_STREAM on stream 0"));
-                }
-                let code = frame::parse_rst_stream(payload)?;
-                if let Some(slot) = self.known(head.stream)? {
-                    sink.reset(slot, code);
-                    self.free_slot(slot);
-                }
-                Ok(())
-            }
-            Kind::Ping => conn::on_ping(&head, payload, out),
-            Kind::Goaway => {
-                let (last, code) = conn::parse_goaway(&head, payload)?;
-                let last = self.goaway.map_or(last, |prev| prev.min(last));
-                self.goaway = Some(last);
-                sink.goaway(last, code);
-                for slot in 0..self.streams.len() as u32 {
-                    let id = self.streams[slot as usize].id;
-                    if id != 0 && id > last {
-                        sink.refused(slot);
-                        self.free_slot(slot);
-                    }
-                }
-                Ok(())
-            }
-            Kind::Priority | Kind::PushPromise | Kind::Continuation | Kind::Unknown(_) => {
-                conn::ignored_frame(&head, payload, &WORDING)
-            }
-        }
-    }
-
-    fn on_headers(
-        &mut self,
-        head: Head,
-        payload: &[u8],
-        out: &mut Vec<u8>,
-        sink: &mut impl H2Sink,
-    ) -> Result<(), H2Error> {
-        if head.stream == 0 {
-            return Err(H2Error::Protocol("HEADERS on stream 0"));
-        }
-        let end_stream = head.has(flag::END_STREAM);
-        let Some(fragment) = self.block.headers(&head, payload)? else {
-            self.state = ConnState::AwaitContinuation {
-                stream: head.stream,
-                end_stream,
-            };
-            return Ok(());
-        };
-        // Decoded whatever the stream's state, so the HPACK table stays in step.
-        let status = self.decoder.status(fragment)?;
-        self.on_head(head.stream, status, end_stream, out, sink)
-    }
-
     /// A complete header block on stream `id`: a response head (interim or final) or
     /// trailers.
-    fn on_head(
+    fn on_head<K: H2Sink>(
         &mut self,
-        id: u32,
+        cx: &mut Cx<K>,
+        block: Block,
         status: Option<u16>,
-        end_stream: bool,
-        out: &mut Vec<u8>,
-        sink: &mut impl H2Sink,
     ) -> Result<(), H2Error> {
-        let Some(slot) = self.known(id)? else {
+        let end_stream = block.end_stream;
+        let Some(slot) = self.known(block.stream)? else {
             return Ok(());
         };
         let s = &mut self.streams[slot as usize];
@@ -529,7 +389,7 @@ impl Conn {
             (StreamState::AwaitHead, Some(status)) => {
                 s.status = status;
                 if end_stream {
-                    self.complete(slot, out, sink);
+                    self.complete(cx, slot);
                 } else {
                     s.state = StreamState::AwaitBody;
                 }
@@ -540,7 +400,7 @@ impl Conn {
             }
             (StreamState::AwaitBody, Some(_)) => Err(H2Error::Protocol(":status in trailers")),
             (StreamState::AwaitBody, None) => {
-                self.complete(slot, out, sink);
+                self.complete(cx, slot);
                 Ok(())
             }
             (StreamState::Free, _) => Ok(()),
@@ -548,95 +408,86 @@ impl Conn {
     }
 
     /// The stream's response is complete.
-    fn complete(&mut self, slot: u32, out: &mut Vec<u8>, sink: &mut impl H2Sink) {
+    fn complete<K: H2Sink>(&mut self, cx: &mut Cx<K>, slot: u32) {
         let s = &self.streams[slot as usize];
-        if s.body.is_some() {
+        let flow = &cx.core.flows[slot as usize];
+        if flow.body.is_some() {
             // The response came before the whole request body: stop sending it.
-            frame::rst_stream(out, s.id, code::CANCEL);
+            frame::rst_stream(cx.out, s.id, code::CANCEL);
         }
-        sink.response(slot, s.status, s.body_len);
-        self.free_slot(slot);
+        cx.sink.response(slot, s.status, flow.received);
+        self.free_slot(cx.core, slot);
+    }
+}
+
+impl<K: H2Sink> Side<K> for Client {
+    fn check_headers(&self, id: u32) -> Result<(), H2Error> {
+        if id == 0 {
+            return Err(H2Error::Protocol("HEADERS on stream 0"));
+        }
+        Ok(())
     }
 
-    fn on_data(
-        &mut self,
-        head: Head,
-        payload: &[u8],
-        out: &mut Vec<u8>,
-        sink: &mut impl H2Sink,
-    ) -> Result<(), H2Error> {
-        if head.stream == 0 {
-            return Err(H2Error::Protocol("DATA on stream 0"));
-        }
-        // Flow control counts the whole payload, padding included, on any stream.
-        let len = head.len;
-        conn::consume(&mut self.conn_recv_window, len)?;
-        let threshold = (self.settings.conn_window / 2).max(1);
-        let back = conn::replenish(out, 0, &mut self.conn_recv_unacked, len, threshold);
-        self.conn_recv_window += i64::from(back);
-        let body = frame::unpad(&head, payload)?;
-        let Some(slot) = self.known(head.stream)? else {
-            return Ok(());
-        };
-        let threshold = (self.settings.stream_window / 2).max(1);
-        let s = &mut self.streams[slot as usize];
-        if s.state != StreamState::AwaitBody {
+    fn lookup(&self, _: &Core, id: u32, _: Kind) -> Result<Option<usize>, H2Error> {
+        Ok(self.known(id)?.map(|slot| slot as usize))
+    }
+
+    /// A response head (interim or final) or trailers.
+    fn on_block(&mut self, cx: &mut Cx<K>, block: Block) -> Result<(), H2Error> {
+        let status = cx.core.decoder.status(block.bytes)?;
+        self.on_head(cx, block, status)
+    }
+
+    fn accepts_data(&mut self, _: &mut Cx<K>, slot: usize) -> Result<bool, H2Error> {
+        if self.streams[slot].state != StreamState::AwaitBody {
             return Err(H2Error::Protocol("DATA before the response's HEADERS"));
         }
-        conn::consume(&mut s.recv_window, len)?;
-        s.body_len += body.len() as u64;
-        if head.has(flag::END_STREAM) {
-            self.complete(slot, out, sink);
-            return Ok(());
-        }
-        let back = conn::replenish(out, s.id, &mut s.recv_unacked, len, threshold);
-        s.recv_window += i64::from(back);
-        Ok(())
+        Ok(true)
     }
 
-    fn on_settings(
-        &mut self,
-        head: Head,
-        payload: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), H2Error> {
-        let (encoder, peer_max_streams) = (&mut self.encoder, &mut self.peer_max_streams);
-        let other = |id, value| {
-            match id {
-                setting::HEADER_TABLE_SIZE => encoder.peer_table_size(value),
-                setting::ENABLE_PUSH if value != 0 => {
-                    return Err(H2Error::Protocol("the server set SETTINGS_ENABLE_PUSH"));
-                }
-                setting::MAX_CONCURRENT_STREAMS => *peer_max_streams = value,
-                _ => {}
+    fn on_end_stream(&mut self, cx: &mut Cx<K>, slot: usize) {
+        self.complete(cx, slot as u32);
+    }
+
+    fn on_reset(&mut self, cx: &mut Cx<K>, slot: usize, code: u32) {
+        cx.sink.reset(slot as u32, code);
+        self.free_slot(cx.core, slot as u32);
+    }
+
+    /// Streams above `last` were never processed: refused, safe to send again.
+    fn on_goaway(&mut self, cx: &mut Cx<K>, last: u32, code: u32) {
+        cx.sink.goaway(last, code);
+        for slot in 0..self.streams.len() as u32 {
+            let id = self.streams[slot as usize].id;
+            if id != 0 && id > last {
+                cx.sink.refused(slot);
+                self.free_slot(cx.core, slot);
             }
-            Ok(())
-        };
-        if self
-            .send
-            .on_settings(&head, payload, &mut self.streams, other, out)?
-        {
-            self.flush(out);
+        }
+    }
+
+    fn on_setting(&mut self, id: u16, value: u32) -> Result<(), H2Error> {
+        match id {
+            setting::HEADER_TABLE_SIZE => self.encoder.peer_table_size(value),
+            setting::ENABLE_PUSH if value != 0 => {
+                return Err(H2Error::Protocol("the server set SETTINGS_ENABLE_PUSH"));
+            }
+            setting::MAX_CONCURRENT_STREAMS => self.peer_max_streams = value,
+            _ => {}
         }
         Ok(())
     }
 
-    fn on_window_update(
-        &mut self,
-        head: Head,
-        payload: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), H2Error> {
-        let increment = conn::increment(payload)?;
-        if increment == 0 {
-            return Err(H2Error::Protocol("WINDOW_UPDATE with increment 0"));
-        }
-        if head.stream == 0 {
-            conn::grow(&mut self.send.window, increment)?;
-        } else if let Some(slot) = self.known(head.stream)? {
-            conn::grow(&mut self.streams[slot as usize].send_window, increment)?;
-        }
-        self.flush(out);
-        Ok(())
+    fn on_stream_window(&mut self, cx: &mut Cx<K>, _: usize) {
+        self.flush(cx.core, cx.out);
+    }
+
+    /// A window past 2^31-1 fails the whole connection.
+    fn on_stream_error(&mut self, _: &mut Cx<K>, _: usize, e: H2Error) -> Result<(), H2Error> {
+        Err(e)
+    }
+
+    fn send_pending(&mut self, cx: &mut Cx<K>) {
+        self.flush(cx.core, cx.out);
     }
 }

@@ -7,7 +7,7 @@
 
 use thiserror::Error;
 
-use super::frame::code;
+use super::code;
 
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum H2Error {

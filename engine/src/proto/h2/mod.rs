@@ -4,11 +4,17 @@
 //!
 //! `frame` splits and writes frames and `hpack` encodes and decodes header blocks; both are
 //! shared by the load client (`client`) and the built-in target's server side (`server`),
-//! and so is `conn`, the connection-level frame handling the two have in common.
+//! and so is `conn`, the one connection core both run (frame dispatch, SETTINGS, PING,
+//! GOAWAY, stream state), with `flow` (flow-control windows) and `block` (header blocks
+//! joined from CONTINUATIONs); each side plugs into it through `conn::Side`. `code` holds
+//! the RFC 9113 error codes, so `error` and `frame` both use them without a circle.
 
+mod block;
 pub mod client;
+pub mod code;
 mod conn;
 pub mod error;
+mod flow;
 pub mod frame;
 pub mod hpack;
 pub mod server;

@@ -5,7 +5,9 @@
 
 use super::*;
 use crate::proto::h1::build_request;
+use crate::proto::h2::frame::{flag, Head};
 use crate::proto::h2::hpack;
+use crate::proto::h2::hpack::HeaderDecoder;
 pub(super) use crate::proto::h2::test_support::frames;
 use crate::proto::h2::test_support::{decode_fresh, fields};
 
@@ -396,7 +398,7 @@ fn peer_max_concurrent_streams_is_respected() {
 #[test]
 fn stream_ids_running_out_close_the_connection() {
     let mut c = connected(ClientSettings::default(), &[]);
-    c.conn.next_id = MAX_STREAM_ID - 2;
+    c.conn.side.next_id = MAX_STREAM_ID - 2;
     let mut out = Vec::new();
     let a = c.open(&get("/"), &mut out).unwrap();
     assert!(!c.closing());

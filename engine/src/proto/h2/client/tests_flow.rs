@@ -5,6 +5,7 @@
 use super::tests::{connected, exchange, fails, frames, head_block, Event};
 use super::*;
 use crate::proto::h1::build_request;
+use crate::proto::h2::frame::{flag, Head};
 
 fn post(len: usize) -> H2Request {
     request_from_h1(

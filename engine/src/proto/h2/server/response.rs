@@ -3,8 +3,8 @@
 //! where it is there, literals without indexing, so the peer's dynamic table is never
 //! touched) and the body shared by every stream that sends it.
 
+use crate::proto::h2::error::H2Error;
 use crate::proto::h2::hpack;
-use crate::proto::h2::H2Error;
 use std::sync::Arc;
 
 /// The built-in target's response as HTTP/2: status, header block encoded once (literals,
