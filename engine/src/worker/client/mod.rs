@@ -377,3 +377,6 @@ fn thread_cpu_s() -> f64 {
     let (user, sys, _) = crate::ring::sys::rusage(true);
     user + sys
 }
+
+#[cfg(test)]
+mod tests;
