@@ -1,6 +1,8 @@
 //! A client worker's connections: connecting within the window, reconnecting with backoff,
-//! sending, timeouts, and the completions the backend hands over.
+//! timeouts, and the completions the backend hands over, passed on to the transport and the
+//! protocol. Nothing here depends on the pacing or the protocol in use: it asks them.
 
+use super::session::Transport;
 use super::{ConnState, State, NO_CONN, RETRY_MAX_MS, RETRY_MIN_MS};
 use crate::ring::{Backend, Completion, Slot};
 use crate::stats::ErrorKind;
@@ -30,7 +32,7 @@ impl State<'_> {
     }
 
     pub(super) fn start_connects<B: Backend>(&mut self, io: &mut B) {
-        if self.draining {
+        if self.stop.draining() {
             return;
         }
         let window = self.plan.connect_window.max(1);
@@ -38,7 +40,12 @@ impl State<'_> {
             let Some(&front) = self.connect_queue.front() else {
                 break;
             };
-            if self.opens_later(front as usize) {
+            let ever = self.conns[front as usize].ever_connected;
+            if self
+                .pacing
+                .opens_at(front as usize, ever)
+                .is_some_and(|t| t > self.now)
+            {
                 break;
             }
             self.connect_queue.pop_front();
@@ -97,7 +104,7 @@ impl State<'_> {
 
     pub(super) fn queue_connect(&mut self, ci: usize) {
         let c = &mut self.conns[ci];
-        if !c.queued && !self.draining {
+        if !c.queued && !self.stop.draining() {
             c.queued = true;
             self.connect_queue.push_back(ci as u32);
         }
@@ -115,13 +122,9 @@ impl State<'_> {
         let c = &mut self.conns[ci];
         self.inflight_total -= c.inflight as u64;
         c.inflight = 0;
-        c.ts_head = 0;
-        c.parser.reset();
-        c.seq = 0;
-        c.cookie.clear();
-        c.jar.clear();
-        c.tls = None;
-        c.h2 = None;
+        c.proto.reset();
+        c.source.reset();
+        c.transport = Transport::Plain;
         c.state = ConnState::Waiting;
         if backoff {
             self.retry_later(ci);
@@ -131,106 +134,12 @@ impl State<'_> {
         }
     }
 
-    /// Sends `k` requests on connection `ci`, due at `intended` (open loop) or now.
-    pub(super) fn send_requests<B: Backend>(
-        &mut self,
-        io: &mut B,
-        ci: usize,
-        k: u32,
-        intended: Option<u64>,
-    ) {
-        // With a response count to reach, never have more asked than can still be answered.
-        let left = if self.measuring {
-            self.quota
-                .saturating_sub(self.answered + self.inflight_total)
-        } else {
-            u64::MAX
-        };
-        let k = (k as u64).min(left) as u32;
-        if k == 0 {
-            return;
-        }
-        if self.conns[ci].h2.is_some() {
-            self.send_h2(io, ci, k, intended);
-            return;
-        }
-        let p = self.pipeline;
-        let base = ci * p as usize;
-        let c = &mut self.conns[ci];
-        // A TLS connection gathers its requests' bytes here and sends them encrypted at once.
-        let tls = c.tls.is_some();
-        self.plain_out.clear();
-        let mut bytes = 0usize;
-        // Consecutive requests of the same entry go out in one send.
-        let mut run: Option<(usize, usize)> = None;
-        macro_rules! flush {
-            ($re:expr, $n:expr) => {{
-                let w = &self.entries[$re];
-                if tls {
-                    let wire = &self.plan.requests.entries[$re].template.wire;
-                    for _ in 0..$n {
-                        self.plain_out.extend_from_slice(wire);
-                    }
-                } else {
-                    io.send(c.slot, w.payload, 0, $n * w.len, false);
-                }
-            }};
-        }
-        for j in 0..k {
-            let idx = base + ((c.ts_head + c.inflight + j) % p) as usize;
-            self.times[idx] = self.now;
-            self.intended[idx] = intended.unwrap_or(self.now);
-            let e = self.picker.pick(&mut c.seq);
-            self.entry_of[idx] = e as u16;
-            if !c.cookie.is_empty() {
-                // Cookie replay: this request goes out with the connection's cookies.
-                if let Some((re, n)) = run.take() {
-                    flush!(re, n);
-                }
-                let w = &self.entries[e];
-                let wire = &self.plan.requests.entries[e].template.wire;
-                self.scratch.clear();
-                self.scratch.extend_from_slice(&wire[..w.head_end]);
-                self.scratch.extend_from_slice(b"Cookie: ");
-                self.scratch.extend_from_slice(&c.cookie);
-                self.scratch.extend_from_slice(b"\r\n");
-                self.scratch.extend_from_slice(&wire[w.head_end..]);
-                if tls {
-                    self.plain_out.extend_from_slice(&self.scratch);
-                } else {
-                    io.send_copy(c.slot, &self.scratch, false);
-                }
-                bytes += self.scratch.len();
-                continue;
-            }
-            bytes += self.entries[e].len;
-            run = match run {
-                Some((re, n)) if re == e => Some((re, n + 1)),
-                Some((re, n)) => {
-                    flush!(re, n);
-                    Some((e, 1))
-                }
-                None => Some((e, 1)),
-            };
-        }
-        if let Some((re, n)) = run {
-            flush!(re, n);
-        }
-        let sealed =
-            !tls || super::session::seal_and_send(io, c, &self.plain_out, &mut self.wire_out);
-        c.inflight += k;
-        self.inflight_total += k as u64;
-        self.stats.requests_sent(k as u64, bytes as u64);
-        if !sealed {
-            self.tls_failed("TLS could not encrypt a request");
-            self.drop_conn(io, ci, true);
-        }
-    }
-
     /// Stops sending. Connections stay open until the backend is dropped at the end (closing
     /// thousands one by one would cost system calls the run does not need).
-    pub(super) fn begin_drain(&mut self) {
-        self.draining = true;
+    /// `interrupted`: a signal stopped the run.
+    pub(super) fn begin_drain(&mut self, interrupted: bool) {
+        self.stop.drain(self.now, interrupted);
+        self.pacing.stop(self.now, self.stop.load_end());
         self.connect_queue.clear();
     }
 
@@ -241,11 +150,7 @@ impl State<'_> {
             let c = &self.conns[ci];
             match c.state {
                 ConnState::Open if c.inflight > 0 => {
-                    let oldest = if c.h2.is_some() {
-                        self.h2_oldest(ci).unwrap_or(self.now)
-                    } else {
-                        self.times[ci * self.pipeline as usize + c.ts_head as usize]
-                    };
+                    let oldest = c.proto.oldest(self.timings.sent(ci)).unwrap_or(self.now);
                     if self.now.saturating_sub(oldest) >= timeout {
                         self.stats.error(ErrorKind::Timeout);
                         self.drop_conn(io, ci, false);
@@ -319,38 +224,18 @@ impl State<'_> {
             self.drop_conn(io, ci, true);
             return;
         }
-        if self.conns[ci].h2.is_some() {
-            // HTTP/2 has no response read until the close: what is in flight is lost.
-            let lost = self.conns[ci].inflight > 0;
-            if lost {
-                self.stats.error(ErrorKind::Read);
-            }
-            self.drop_conn(io, ci, lost);
-            return;
-        }
-        let eof = self.conns[ci].parser.eof();
-        let mut failed = error && self.conns[ci].inflight > 0;
-        match eof {
-            Ok(Some(done)) => {
-                self.complete_at_eof(ci, done);
-            }
-            Ok(None) => failed |= self.conns[ci].inflight > 0,
-            Err(_) => failed = true,
-        }
-        if failed {
+        let lost = self.proto_closed(ci, error);
+        if lost {
             self.stats.error(ErrorKind::Read);
         }
-        self.drop_conn(io, ci, failed);
+        self.drop_conn(io, ci, lost);
     }
 
     /// Connection `ci` can carry requests (TCP, and TLS if any, are up): it starts its load.
     pub(super) fn on_open<B: Backend>(&mut self, io: &mut B, ci: usize) {
         self.conns[ci].state = ConnState::Open;
-        if self.h2.is_some() {
-            self.start_h2(io, ci);
-            if self.conns[ci].state != ConnState::Open {
-                return;
-            }
+        if !self.proto_start(io, ci) {
+            return;
         }
         let c = &mut self.conns[ci];
         c.retry_ms = RETRY_MIN_MS;
@@ -358,13 +243,11 @@ impl State<'_> {
             c.ever_connected = true;
             self.established += 1;
         }
-        if self.open_loop {
+        let c = &self.conns[ci];
+        match self.pacing.opened(ci, || c.has_room(self.pipeline)) {
+            Some(k) => self.send_requests(io, ci, k, None),
             // Requests go out on the schedule; the connection is ramped.
-            self.ramped(ci);
-            self.mark_free(ci);
-        } else if !self.draining {
-            let k = if self.ramp_done { self.pipeline } else { 1 };
-            self.send_requests(io, ci, k, None);
+            None => self.ramped(ci),
         }
     }
 
@@ -373,47 +256,10 @@ impl State<'_> {
             return;
         };
         self.stats.bytes_read(data.len() as u64);
-        if self.conns[ci].tls.is_some() {
+        if self.conns[ci].transport.is_tls() {
             self.on_tls_data(io, ci, data);
             return;
         }
         self.on_plain(io, ci, data);
-    }
-
-    /// Response bytes of connection `ci` (as received, or as TLS decrypted them).
-    pub(super) fn on_plain<B: Backend>(&mut self, io: &mut B, ci: usize, data: &[u8]) {
-        if self.conns[ci].h2.is_some() {
-            self.on_h2_data(io, ci, data);
-            return;
-        }
-        let (parsed, done, close, unsolicited) =
-            self.with_sink(ci, |parser, sink| parser.feed(data, sink));
-        if done > 0 {
-            self.ramped(ci);
-        }
-        if parsed.is_err() || unsolicited {
-            self.stats.error(ErrorKind::Parse);
-            self.drop_conn(io, ci, true);
-            return;
-        }
-        if close {
-            if self.conns[ci].inflight > 0 {
-                // The server closed with pipelined requests still unanswered.
-                self.stats.error(ErrorKind::Read);
-            }
-            self.drop_conn(io, ci, false);
-            return;
-        }
-        if self.open_loop {
-            if done > 0 {
-                self.mark_free(ci);
-            }
-        } else if !self.draining {
-            if self.ramp_done {
-                self.send_requests(io, ci, done, None);
-            } else if self.conns[ci].inflight == 0 {
-                self.held.push(ci as u32);
-            }
-        }
     }
 }

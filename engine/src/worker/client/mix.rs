@@ -1,13 +1,18 @@
-//! Which request a client worker sends next: the entries of the plan's [`RequestMix`], each
-//! registered with the backend once (repeated `pipeline` times, so a run of the same request
-//! goes out in one send), picked round-robin, by smooth weighted round-robin, or as a
-//! per-connection sequence. Nothing here allocates per request.
+//! The entries of the plan's [`RequestMix`] as a client worker sends them: each registered
+//! with the backend once (repeated `pipeline` times, so a run of the same request goes out in
+//! one send), and the picker choosing among them round-robin, by smooth weighted round-robin,
+//! or as a per-connection sequence. Nothing here allocates per request.
 
 use crate::plan::{MixOrder, RequestMix};
 use crate::ring::{Backend, PayloadId};
+use std::sync::Arc;
 
 /// One mix entry as the worker sends it.
 pub(super) struct EntryWire {
+    /// One request on the wire (put together again when a `Cookie` field goes in, or
+    /// encrypted on TLS).
+    pub wire: Arc<[u8]>,
+    /// The request `pipeline` times, registered.
     pub payload: PayloadId,
     /// Length of one request on the wire.
     pub len: usize,
@@ -49,6 +54,7 @@ pub(super) fn register<B: Backend>(
                 .map(|i| i + 2)
                 .unwrap_or(one.len());
             Ok(EntryWire {
+                wire: one.clone(),
                 payload: io.register_payload(wire.into())?,
                 len: one.len(),
                 head_end,

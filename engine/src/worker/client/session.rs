@@ -1,12 +1,13 @@
-//! TLS on a client worker's connections (https:// targets): the handshake after the TCP
-//! connect, decryption of what arrives before the HTTP layer sees it, and the first failure
-//! kept to explain a run. Requests are encrypted where they are put together (`conns.rs`).
-//! Each worker builds its own rustls configuration, so session caches are not shared.
+//! The transport of a client worker's connections: plain TCP, or TLS (https:// targets) with
+//! its handshake after the TCP connect and decryption of what arrives before the protocol
+//! sees it, and the first failure kept to explain a run. Whatever the protocol writes goes
+//! out through [`Transport::send`], encrypted on TLS. Each worker builds its own rustls
+//! configuration, so session caches are not shared.
 
-use super::{Conn, ConnState, State};
+use super::{ConnState, State};
 use crate::plan::{LoadPlan, Protocol};
 use crate::proto::tls::{client_config, server_name, SessionStep, TlsClientConn, TlsError};
-use crate::ring::Backend;
+use crate::ring::{Backend, Slot};
 use crate::stats::ErrorKind;
 use rustls::pki_types::ServerName;
 use rustls::ClientConfig;
@@ -18,6 +19,46 @@ pub(super) struct TlsSetup {
     name: ServerName<'static>,
     /// ALPN must choose this (HTTP/2: `h2`); None: whatever the server chose.
     alpn: Option<&'static [u8]>,
+}
+
+/// What a connection's bytes go through.
+pub(super) enum Transport {
+    /// Plain TCP (and every connection before its TLS session starts).
+    Plain,
+    Tls(Box<TlsClientConn>),
+}
+
+impl Transport {
+    #[inline]
+    pub(super) fn is_tls(&self) -> bool {
+        matches!(self, Transport::Tls(_))
+    }
+
+    /// Sends `plain` on `slot`: encrypted into `wire` first on TLS. False when TLS could not
+    /// encrypt it (nothing is sent then). Nothing to send is fine.
+    #[inline]
+    pub(super) fn send<B: Backend>(
+        &mut self,
+        io: &mut B,
+        slot: Slot,
+        plain: &[u8],
+        wire: &mut Vec<u8>,
+    ) -> bool {
+        if plain.is_empty() {
+            return true;
+        }
+        match self {
+            Transport::Tls(t) => {
+                wire.clear();
+                if t.encrypt(plain, wire).is_err() {
+                    return false;
+                }
+                io.send_copy(slot, wire, false);
+            }
+            Transport::Plain => io.send_copy(slot, plain, false),
+        }
+        true
+    }
 }
 
 impl TlsSetup {
@@ -51,14 +92,15 @@ impl State<'_> {
                 return;
             }
         };
-        self.wire_out.clear();
-        self.plain_in.clear();
-        let step = conn.receive(&[], &mut self.wire_out, &mut self.plain_in);
+        let b = &mut self.bufs;
+        b.wire_out.clear();
+        b.plain_in.clear();
+        let step = conn.receive(&[], &mut b.wire_out, &mut b.plain_in);
         let c = &mut self.conns[ci];
         c.state = ConnState::Handshaking;
-        c.tls = Some(Box::new(conn));
+        c.transport = Transport::Tls(Box::new(conn));
         match step {
-            Ok(_) => io.send_copy(c.slot, &self.wire_out, false),
+            Ok(_) => io.send_copy(c.slot, &b.wire_out, false),
             Err(e) => {
                 self.tls_failed(&e.to_string());
                 self.drop_conn(io, ci, true);
@@ -70,14 +112,15 @@ impl State<'_> {
     /// decrypted bytes on to the HTTP layer.
     pub(super) fn on_tls_data<B: Backend>(&mut self, io: &mut B, ci: usize, data: &[u8]) {
         let c = &mut self.conns[ci];
-        let Some(t) = c.tls.as_mut() else {
+        let Transport::Tls(t) = &mut c.transport else {
             return;
         };
-        self.wire_out.clear();
-        self.plain_in.clear();
-        let step = t.receive(data, &mut self.wire_out, &mut self.plain_in);
-        if !self.wire_out.is_empty() {
-            io.send_copy(c.slot, &self.wire_out, false);
+        let b = &mut self.bufs;
+        b.wire_out.clear();
+        b.plain_in.clear();
+        let step = t.receive(data, &mut b.wire_out, &mut b.plain_in);
+        if !b.wire_out.is_empty() {
+            io.send_copy(c.slot, &b.wire_out, false);
         }
         let step = match step {
             Ok(s) => s,
@@ -107,13 +150,13 @@ impl State<'_> {
             }
             self.on_open(io, ci);
         }
-        if !self.plain_in.is_empty() {
-            let plain = std::mem::take(&mut self.plain_in);
+        if !self.bufs.plain_in.is_empty() {
+            let plain = std::mem::take(&mut self.bufs.plain_in);
             self.on_plain(io, ci, &plain);
-            self.plain_in = plain;
+            self.bufs.plain_in = plain;
         }
         // close_notify: the same as the server closing the connection.
-        if step == SessionStep::Closed && self.conns[ci].tls.is_some() {
+        if step == SessionStep::Closed && self.conns[ci].transport.is_tls() {
             self.on_closed(io, ci, false);
         }
     }
@@ -135,28 +178,4 @@ impl State<'_> {
         };
         self.first_connect_error = Some(format!("TLS with {}: {why}", self.plan.target));
     }
-}
-
-/// Sends `plain` on connection `c`: encrypted into `wire` first on a TLS connection. False
-/// when TLS could not encrypt it (nothing is sent then). Nothing to send is fine.
-pub(super) fn seal_and_send<B: Backend>(
-    io: &mut B,
-    c: &mut Conn,
-    plain: &[u8],
-    wire: &mut Vec<u8>,
-) -> bool {
-    if plain.is_empty() {
-        return true;
-    }
-    match c.tls.as_mut() {
-        Some(t) => {
-            wire.clear();
-            if t.encrypt(plain, wire).is_err() {
-                return false;
-            }
-            io.send_copy(c.slot, wire, false);
-        }
-        None => io.send_copy(c.slot, plain, false),
-    }
-    true
 }
