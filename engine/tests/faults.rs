@@ -180,7 +180,10 @@ fn target_stops_mid_run(io: IoMode) {
 fn target_slower_than_timeout(io: IoMode) {
     watch_worker_panics();
     let mut sp = serve_plan(io, b"ok");
-    sp.delay = Duration::from_millis(400);
+    // Far beyond the timeout, so that a worker descheduled on a busy host still scans for
+    // timeouts before the late response arrives (the margin is what makes this test robust,
+    // not a speed it asserts).
+    sp.delay = Duration::from_secs(3);
     let server = start_server(&sp).expect("start the built-in target");
     let mut p = plan(server.addr, io);
     p.timeout = Duration::from_millis(100);
