@@ -6,14 +6,14 @@ use tfw_reports::history::compare::Metric;
 use tfw_reports::history::matrix::{Kind, Matrix, MatrixError, Protocol};
 
 fn default_matrix() -> String {
-    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/../bench/matrix/default.toml");
-    std::fs::read_to_string(p).expect("read bench/matrix/default.toml")
+    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/../cli/matrix/default.toml");
+    std::fs::read_to_string(p).expect("read cli/matrix/default.toml")
 }
 
-/// The first ```toml block of bench/matrix/README.md.
+/// The first ```toml block of cli/matrix/README.md.
 fn readme_example() -> String {
-    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/../bench/matrix/README.md");
-    let text = std::fs::read_to_string(p).expect("read bench/matrix/README.md");
+    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/../cli/matrix/README.md");
+    let text = std::fs::read_to_string(p).expect("read cli/matrix/README.md");
     let start = text.find("```toml\n").expect("a toml block") + 8;
     let len = text[start..].find("```").expect("end of the toml block");
     text[start..start + len].to_string()

@@ -1,7 +1,7 @@
 //! The regression matrix: which scenarios the nightly job runs, read from TOML and checked
 //! before anything runs, so a typo fails the job in a second instead of after an hour.
 //!
-//! The format is documented with an example in `bench/matrix/README.md`. Every key of
+//! The format is documented with an example in `cli/matrix/README.md`. Every key of
 //! `[defaults]` may also be set per `[[scenario]]`; unknown keys are errors. [`Matrix::parse`]
 //! gives fully resolved [`Scenario`]s: nothing optional is left to guess at run time.
 

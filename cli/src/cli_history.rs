@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct RegressOpts {
-    /// Scenario matrix (TOML; see bench/matrix/README.md). Default: the built-in default
-    /// matrix (bench/matrix/default.toml).
+    /// Scenario matrix (TOML; see cli/matrix/README.md). Default: the built-in default
+    /// matrix (cli/matrix/default.toml).
     #[arg(long)]
     pub matrix: Option<PathBuf>,
     /// History database (SQLite; created if missing).
