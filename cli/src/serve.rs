@@ -1,8 +1,8 @@
 //! `tfw-bench serve`: the built-in target until interrupted, its stdin closes (when a parent
 //! started it), or `--duration` passes; then it prints what it counted.
 
+use crate::cli::tls::OnOff;
 use crate::cli::ServeOpts;
-use crate::tls_opts::OnOff;
 use crate::{parse, plan};
 use anyhow::{bail, Context, Result};
 use std::io::{Read, Write};

@@ -80,36 +80,6 @@ fn the_documented_example_parses() {
 }
 
 #[test]
-fn requirements_name_the_options_a_scenario_needs() {
-    let m = Matrix::parse(&default_matrix()).unwrap();
-    let flags = |n: &str| -> Vec<(&str, &str)> {
-        let s = m.scenarios.iter().find(|s| s.name == n).unwrap();
-        s.requirements()
-            .iter()
-            .map(|r| (r.command, r.flag))
-            .collect()
-    };
-    assert_eq!(flags("h1-small"), [("stress", "--json")]);
-    assert!(flags("h1-fixed-rate").contains(&("stress", "--rate")));
-    let h2 = flags("h2-100-streams");
-    for f in [
-        ("stress", "--h2"),
-        ("stress", "--streams"),
-        ("serve", "--tls"),
-    ] {
-        assert!(h2.contains(&f), "{f:?} in {h2:?}");
-    }
-    let hs = flags("tls13-handshakes");
-    for f in [
-        ("handshake", "--json"),
-        ("handshake", "--tls"),
-        ("serve", "--tls"),
-    ] {
-        assert!(hs.contains(&f), "{f:?} in {hs:?}");
-    }
-}
-
-#[test]
 fn load_key_follows_the_load_not_the_target() {
     let base = "[[scenario]]\nname = \"a\"\nconnections = 10\n";
     let key =

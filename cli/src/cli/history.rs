@@ -1,5 +1,5 @@
-//! The command line of `regress` and `history` as clap sees it (kept apart from cli.rs so the
-//! subcommands can be added with two lines there). Checked in regress.rs and history.rs.
+//! The options of `regress` and `history` as clap sees them. Checked in the drivers
+//! (`regress.rs`, `history.rs`).
 
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
