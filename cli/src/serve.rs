@@ -50,11 +50,15 @@ pub fn run(o: ServeOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         std::thread::sleep(Duration::from_millis(20));
     }
     let t = server.stop();
-    println!(
+    // Nobody may read this any more (a parent that ended at once on a second Ctrl-C): a
+    // closed stdout is no error.
+    let mut out = std::io::stdout();
+    let _ = writeln!(
+        out,
         "served requests={} responses={} connections={} parse_errors={}",
         t.requests, t.responses, t.connections, t.parse_errors
     );
-    std::io::stdout().flush()?;
+    let _ = out.flush();
     if let Some(rec) = &plan.record {
         rec.finish()
             .with_context(|| format!("--record {}: writing failed", rec.path().display()))?;
