@@ -36,71 +36,26 @@ SETTLE="${SETTLE:-1}"
 NOTE="${NOTE:-}"
 TFW="${TFW:-$ROOT/target/release/tfw-bench}"
 RESULTS_DIR="${RESULTS_DIR:-$ROOT/bench/results}"
-STAMP0="$(date +%Y-%m-%d-%H%M)"
-STAMP="$STAMP0"
-for i in $(seq 2 99); do
-    [ -e "$RESULTS_DIR/handshake-$STAMP.md" ] || break
-    STAMP="$STAMP0-$i"
-done
-OUT="${OUT:-$ROOT/bench/out/handshake-$STAMP}"
-
-say() { printf '[compare-handshake %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { echo "compare-handshake: ERROR: $*" >&2; exit 1; }
+BENCH=compare-handshake
+. "$ROOT/bench/lib/common.sh"
+bench_stamp handshake
 
 # ---------------------------------------------------------------- arguments
-for v in SETTLE HTTP_PORT TLS_PORT; do
-    [[ "${!v}" =~ ^[0-9]+$ ]] || die "$v=${!v} is not a non-negative integer"
-done
+bench_uints SETTLE HTTP_PORT TLS_PORT
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] && [ "$ROUNDS" -le 100 ] || die "ROUNDS=$ROUNDS: 1 to 100"
 [[ "$DURATION" =~ ^[1-9][0-9]*$ ]] && [ "$DURATION" -le 600 ] || die "DURATION=$DURATION: whole seconds, 1 to 600"
 for n in $TFW_CONNS; do [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "TFW_CONNS: '$n' is not a positive integer"; done
 for s in $SUITES; do case "$s" in tls12|tls13) ;; *) die "SUITES: unknown '$s' (tls12, tls13)" ;; esac; done
 
 # ---------------------------------------------------------------- preflight
-for c in python3 taskset timeout curl openssl; do
-    command -v "$c" >/dev/null || die "$c not found (apt-get install -y python3 util-linux coreutils curl openssl)"
-done
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || die "nginx not found (apt-get install -y nginx)"
-[ -x /usr/bin/time ] && /usr/bin/time -f '%U %S %M' -o /dev/null true 2>/dev/null \
-    || die "/usr/bin/time is not GNU time (apt-get install -y time)"
-taskset -c "$CLIENT_CPU" true 2>/dev/null || die "CLIENT_CPU=$CLIENT_CPU does not exist here (nproc $(nproc))"
-taskset -c "$SERVER_CPU" true 2>/dev/null || die "SERVER_CPU=$SERVER_CPU does not exist here (nproc $(nproc))"
-[ "$CLIENT_CPU" != "$SERVER_CPU" ] || say "WARNING: client and server share CPU $CLIENT_CPU"
-if [ "${NO_BUILD:-0}" != 1 ]; then
-    say "cargo build --release -p tfw-bench"
-    timeout 1800 cargo build --release -p tfw-bench >&2 || die "cargo build --release failed"
-fi
-[ -x "$TFW" ] || die "$TFW not found (cargo build --release)"
-
-# ---------------------------------------------------------------- cleanup
-NGINX_RUN=""
-CLIENT_PID=""
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM HUP
-    if [ -n "$CLIENT_PID" ] && kill -0 "$CLIENT_PID" 2>/dev/null; then
-        kill -TERM "$CLIENT_PID" 2>/dev/null || true   # our `timeout`; it passes TERM on
-        sleep 1
-        kill -KILL "$CLIENT_PID" 2>/dev/null || true
-    fi
-    if [ -n "$NGINX_RUN" ]; then
-        PEERS_RUN="$NGINX_RUN" "$ROOT/tools/peers/nginx-ctl.sh" stop >/dev/null 2>&1 \
-            && rm -rf "$(dirname "$NGINX_RUN")" \
-            || say "WARNING: could not stop nginx (PEERS_RUN=$NGINX_RUN tools/peers/nginx-ctl.sh stop)"
-    fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+bench_preflight
+command -v openssl >/dev/null || die "openssl not found (apt-get install -y openssl)"
+bench_build_tfw
+bench_traps
 
 # ---------------------------------------------------------------- nginx
 mkdir -p "$OUT"
-NGINX_RUN="$(mktemp -d /tmp/tfw-bench-compare-hs.XXXXXX)/nginx"
-chmod 755 "$(dirname "$NGINX_RUN")"
-nginx_pid="$(PEERS_RUN="$NGINX_RUN" HTTP_PORT="$HTTP_PORT" TLS_PORT="$TLS_PORT" SERVER_CPU="$SERVER_CPU" \
-    "$ROOT/tools/peers/nginx-ctl.sh" start)" || die "could not start nginx (ports $HTTP_PORT/$TLS_PORT busy?)"
+bench_start_nginx
 say "nginx master $nginx_pid on 127.0.0.1:$TLS_PORT, CPU $SERVER_CPU; raw output in $OUT"
 TARGET="127.0.0.1:$TLS_PORT"
 
@@ -147,19 +102,9 @@ bg_busy() {  # % of the two CPUs busy over SETTLE s before a run (other load on 
 }
 
 # ---------------------------------------------------------------- meta
-git_commit="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
-if [ "$git_commit" != unknown ] && [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then
-    git_commit="$git_commit (working tree has uncommitted changes)"
-fi
-cpu_model="$(grep -m1 -E '^(model name|Model|cpu model)' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 {
-    echo "date=$(date '+%Y-%m-%d %H:%M %Z')"
-    echo "stamp=$STAMP"
-    echo "git_commit=$git_commit"
-    echo "kernel=$(uname -r)"
-    echo "cpu_model=${cpu_model:-unknown}"
-    echo "nproc=$(nproc)"
-    echo "nginx_version=$("$(command -v nginx || echo /usr/sbin/nginx)" -v 2>&1 | sed 's/^nginx version: //')"
+    bench_meta_head
+    echo "nginx_version=$(nginx_version)"
     echo "openssl_version=$(openssl version)"
     echo "tfw_version=$("$TFW" --version 2>/dev/null | head -n 1)"
     echo "server_cpu=$SERVER_CPU"
@@ -178,30 +123,23 @@ printf '# suite\ttool\tconns\tround\trc\twall_s\tbase\tbg_busy_pct\targs\n' > "$
 
 # ---------------------------------------------------------------- runs
 run_one() {
-    local suite="$1" tool="$2" n="$3" r="$4" base cmd rc=0 t0 t1 busy env=()
+    local suite="$1" tool="$2" n="$3" r="$4" base cmd rc busy
     suite_args "$suite"
     base="$suite-$tool-$n-$r"
-    PEERS_RUN="$NGINX_RUN" "$ROOT/tools/peers/nginx-ctl.sh" status >/dev/null \
-        || die "nginx is no longer running (see $NGINX_RUN/error.log)"
+    nginx_alive || die "nginx is no longer running (see $NGINX_RUN/error.log)"
     busy="$(bg_busy)"
     case "$tool" in
-        s_time) env=(env "OPENSSL_CONF=$OUT/openssl-$GROUP.cnf")
-                cmd=(openssl s_time -connect "$TARGET" -new -time "$DURATION" "${STIME[@]}") ;;
+        s_time) cmd=(env "OPENSSL_CONF=$OUT/openssl-$GROUP.cnf"
+                     openssl s_time -connect "$TARGET" -new -time "$DURATION" "${STIME[@]}") ;;
         tfw-bench) cmd=("$TFW" handshake "$TARGET" -t 1 -c "$n" -d "${DURATION}s" -q
                         --json "$OUT/$base.json" "${TFWA[@]}") ;;
     esac
     say "$LABEL round $r/$ROUNDS: $tool (conns $n; CPUs ${busy}% busy before)"
-    t0="$(date +%s.%N)"
-    "${env[@]}" taskset -c "$CLIENT_CPU" timeout -k 5 "$((DURATION + 60))" \
-        /usr/bin/time -f '%U %S %M' -o "$OUT/$base.time" -- "${cmd[@]}" \
-        > "$OUT/$base.out" 2> "$OUT/$base.err" &
-    CLIENT_PID=$!
-    wait "$CLIENT_PID" || rc=$?
-    CLIENT_PID=""
-    t1="$(date +%s.%N)"
+    bench_run "$base" "$((DURATION + 60))" 5 0 "${cmd[@]}"
+    rc=$RUN_RC
     [ "$rc" = 0 ] || say "WARNING: $tool exited with status $rc; see $OUT/$base.err"
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$suite" "$tool" "$n" "$r" "$rc" \
-        "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" "$base" "$busy" \
+        "$(run_wall_s)" "$base" "$busy" \
         "${cmd[*]}" >> "$OUT/runs.tsv"
 }
 

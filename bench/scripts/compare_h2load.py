@@ -10,8 +10,8 @@ works) and, for tfw-bench and h2crate, BASE.json (their --json reports).
 
 Writes RESULTS_DIR/h2load-STAMP.md and RESULTS_DIR/h2load-STAMP.json, prints the
 median tables and the target check. Exit status: 0, or 1 if some run failed, or
-3 if TARGETS_STRICT=1 and a target was not met. The parsing helpers are shared
-with compare_wrk.py.
+3 if TARGETS_STRICT=1 and a target was not met. The parsing, median and table
+helpers are benchlib.py's, shared with compare_wrk.py and compare_handshake.py.
 """
 
 import json
@@ -19,8 +19,8 @@ import os
 import re
 import sys
 
-from compare_wrk import (BUSY_PCT, disturbed, f, fint, median, parse_perf, parse_time, read,
-                         read_meta, sum_numbers)
+from benchlib import (BUSY_PCT, disturbed, f, fint, median, parse_perf, parse_time, read,
+                      read_meta, sum_numbers, table)
 
 H2LOAD = "h2load"
 TFW = "tfw-bench"
@@ -199,33 +199,29 @@ def check_targets(cases, ratio_medians):
 # output
 
 def median_table(cases, medians):
-    lines = ["| case | tool | rounds | req/s | client CPU us/resp | user | sys | own getrusage us/resp"
-             " | syscalls/resp | peak RSS MB | errors |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = []
     for c in cases:
         for tool, m in medians[c].items():
-            lines.append("| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-                c, tool, m["rounds_ok"], fint(m["rps"]), f(m["cpu_us"]), f(m["user_us"]),
-                f(m["sys_us"]), f(m["self_cpu_us"]), f(m["syscalls_per_resp"], "%.3f"),
-                f(m["rss_mb"], "%.1f"), fint(m["errors_total"])))
-    return lines
+            rows.append([c, tool, "%d" % m["rounds_ok"], fint(m["rps"]), f(m["cpu_us"]), f(m["user_us"]),
+                         f(m["sys_us"]), f(m["self_cpu_us"]), f(m["syscalls_per_resp"], "%.3f"),
+                         f(m["rss_mb"], "%.1f"), fint(m["errors_total"])])
+    return table(["case", "tool", "rounds", "req/s", "client CPU us/resp", "user", "sys", "own getrusage us/resp",
+                  "syscalls/resp", "peak RSS MB", "errors"],
+                 ["---", "---"] + ["---:"] * 9, rows)
 
 
 def ratio_table(cases, ratio_medians):
-    lines = ["| case | ratio | CPU/resp | user CPU/resp | req/s | peak RSS | syscalls/resp |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+    rows = []
     for c in cases:
         for pair, r in ratio_medians[c].items():
-            lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
-                c, pair, f(r["cpu"], "%.3f"), f(r["user"], "%.3f"), f(r["rps"], "%.3f"),
-                f(r["rss"], "%.3f"), f(r["syscalls"], "%.3f")))
-    return lines
+            rows.append([c, pair, f(r["cpu"], "%.3f"), f(r["user"], "%.3f"), f(r["rps"], "%.3f"),
+                         f(r["rss"], "%.3f"), f(r["syscalls"], "%.3f")])
+    return table(["case", "ratio", "CPU/resp", "user CPU/resp", "req/s", "peak RSS", "syscalls/resp"],
+                 ["---", "---"] + ["---:"] * 5, rows)
 
 
 def round_table(runs):
-    lines = ["| case | round | tool | exit | responses | req/s | CPU us/resp | user | sys | syscalls/resp"
-             " | peak RSS MB | errors | nginx reqs | nginx CPU us/req | note |",
-             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    rows = []
     order = {t: i for i, t in enumerate(TOOLS)}
     corder = {c: i for i, c in enumerate(CASES)}
     for r in sorted(runs, key=lambda r: (corder.get(r["case"], 9), r["round"], order.get(r["tool"], 9))):
@@ -238,21 +234,19 @@ def round_table(runs):
             notes.append("nginx still had connections open at start")
         if disturbed(r):
             notes.append(disturbed(r))
-        lines.append("| %s | %d | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            r["case"], r["round"], r["tool"], r["rc"], fint(r.get("responses")), fint(r.get("rps")),
-            f(r.get("cpu_us")), f(r.get("user_us")), f(r.get("sys_us")),
-            f(r.get("syscalls_per_resp"), "%.3f"), f(r.get("rss_mb"), "%.1f"),
-            fint(r.get("errors_total")), fint(r.get("server_requests")), f(r.get("nginx_cpu_us")),
-            "; ".join(notes)))
-    return lines
+        rows.append([r["case"], "%d" % r["round"], r["tool"], "%d" % r["rc"], fint(r.get("responses")),
+                     fint(r.get("rps")), f(r.get("cpu_us")), f(r.get("user_us")), f(r.get("sys_us")),
+                     f(r.get("syscalls_per_resp"), "%.3f"), f(r.get("rss_mb"), "%.1f"),
+                     fint(r.get("errors_total")), fint(r.get("server_requests")), f(r.get("nginx_cpu_us")),
+                     "; ".join(notes)])
+    return table(["case", "round", "tool", "exit", "responses", "req/s", "CPU us/resp", "user", "sys",
+                  "syscalls/resp", "peak RSS MB", "errors", "nginx reqs", "nginx CPU us/req", "note"],
+                 ["---", "---:", "---"] + ["---:"] * 11 + ["---"], rows)
 
 
 def target_table(targets):
-    lines = ["| target | case | limit | median | status |", "|---|---|---|---:|---|"]
-    for t in targets:
-        lines.append("| %s | %s | <= %gx | %s | %s |" % (
-            t["target"], t["case"], t["limit"], t["value_text"], t["status"]))
-    return lines
+    rows = [[t["target"], t["case"], "<= %gx" % t["limit"], t["value_text"], t["status"]] for t in targets]
+    return table(["target", "case", "limit", "median", "status"], ["---", "---", "---", "---:", "---"], rows)
 
 
 def main():

@@ -8,8 +8,9 @@ usage: compare_handshake.py OUT RESULTS_DIR STAMP
 import json
 import os
 import re
-import statistics
 import sys
+
+from benchlib import fmt, median, parse_time, read, read_meta, table
 
 # Client CPU per handshake of tls-perf, measured on this machine earlier (µs), and the
 # target: tfw-bench at most 0.6 x that.
@@ -21,22 +22,9 @@ LABELS = {
 }
 
 
-def read_meta(out):
-    meta = {}
-    with open(os.path.join(out, "meta.env")) as f:
-        for line in f:
-            k, _, v = line.rstrip("\n").partition("=")
-            meta[k] = v
-    return meta
-
-
 def read_time(path):
-    try:
-        with open(path) as f:
-            last = f.read().strip().splitlines()[-1].split()
-        return float(last[0]), float(last[1]), int(last[2])
-    except (OSError, IndexError, ValueError):
-        return None
+    t = parse_time(read(path))
+    return (t["user_s"], t["sys_s"], t["maxrss_kib"]) if t else None
 
 
 def run_figures(out, row):
@@ -72,15 +60,6 @@ def run_figures(out, row):
     return r
 
 
-def med(xs):
-    xs = [x for x in xs if x is not None]
-    return statistics.median(xs) if xs else None
-
-
-def fmt(x, spec=",.0f"):
-    return "n/a" if x is None else format(x, spec)
-
-
 def main():
     out, results, stamp = sys.argv[1:4]
     meta = read_meta(out)
@@ -96,16 +75,16 @@ def main():
         rs = [r for r in runs if (r["suite"], r["tool"], r["conns"]) == k]
         medians.append({
             "suite": k[0], "tool": k[1], "conns": k[2], "rounds": len(rs),
-            "hs_per_s": med([r["hs_per_s"] for r in rs]),
+            "hs_per_s": median([r["hs_per_s"] for r in rs]),
             "hs_per_s_min": min((r["hs_per_s"] for r in rs if r["hs_per_s"]), default=None),
             "hs_per_s_max": max((r["hs_per_s"] for r in rs if r["hs_per_s"]), default=None),
-            "cpu_us_per_hs": med([r.get("cpu_us_per_hs") for r in rs]),
+            "cpu_us_per_hs": median([r.get("cpu_us_per_hs") for r in rs]),
             "cpu_us_per_hs_min": min((r["cpu_us_per_hs"] for r in rs if r.get("cpu_us_per_hs")), default=None),
             "cpu_us_per_hs_max": max((r["cpu_us_per_hs"] for r in rs if r.get("cpu_us_per_hs")), default=None),
-            "user_us_per_hs": med([r.get("user_us_per_hs") for r in rs]),
-            "sys_us_per_hs": med([r.get("sys_us_per_hs") for r in rs]),
-            "worker_us_per_hs": med([r.get("worker_us_per_hs") for r in rs]),
-            "max_rss_kb": med([r.get("max_rss_kb") for r in rs]),
+            "user_us_per_hs": median([r.get("user_us_per_hs") for r in rs]),
+            "sys_us_per_hs": median([r.get("sys_us_per_hs") for r in rs]),
+            "worker_us_per_hs": median([r.get("worker_us_per_hs") for r in rs]),
+            "max_rss_kb": median([r.get("max_rss_kb") for r in rs]),
             "errors": sum(r["errors"] or 0 for r in rs),
             "failed_runs": sum(1 for r in rs if r["rc"] != 0 or r["handshakes"] is None),
         })
@@ -123,7 +102,7 @@ def main():
                 cpu.append(r["cpu_us_per_hs"] / peer[0]["cpu_us_per_hs"])
             if peer and peer[0]["hs_per_s"] and r["hs_per_s"]:
                 hs.append(r["hs_per_s"] / peer[0]["hs_per_s"])
-        ratios.append({"suite": suite, "conns": conns, "cpu_per_hs": med(cpu), "hs_per_s": med(hs)})
+        ratios.append({"suite": suite, "conns": conns, "cpu_per_hs": median(cpu), "hs_per_s": median(hs)})
     targets = []
     for suite in dict.fromkeys(k[0] for k in keys):
         peer = [m for m in medians if m["suite"] == suite and m["tool"] == "s_time"]
@@ -174,35 +153,32 @@ def main():
         L.append("")
     L.append("## Medians")
     L.append("")
-    L.append("| suite | tool | peers | rounds | handshakes/s (min-max) | client CPU us/hs (min-max) | user | sys | workers | peak RSS MB | errors |")
-    L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for m in medians:
-        L.append(f"| {m['suite']} | {m['tool']} | {m['conns']} | {m['rounds']} | {fmt(m['hs_per_s'])} ({fmt(m['hs_per_s_min'])}-{fmt(m['hs_per_s_max'])}) "
-                 f"| {fmt(m['cpu_us_per_hs'], '.0f')} ({fmt(m['cpu_us_per_hs_min'], '.0f')}-{fmt(m['cpu_us_per_hs_max'], '.0f')}) "
-                 f"| {fmt(m['user_us_per_hs'], '.0f')} | {fmt(m['sys_us_per_hs'], '.0f')} | {fmt(m['worker_us_per_hs'], '.0f')} "
-                 f"| {fmt(m['max_rss_kb'] and m['max_rss_kb'] / 1024, '.1f')} | {m['errors']} |")
+    L += table(["suite", "tool", "peers", "rounds", "handshakes/s (min-max)", "client CPU us/hs (min-max)", "user",
+                "sys", "workers", "peak RSS MB", "errors"], ["---", "---"] + ["---:"] * 9,
+               [[m['suite'], m['tool'], m['conns'], m['rounds'],
+                 f"{fmt(m['hs_per_s'])} ({fmt(m['hs_per_s_min'])}-{fmt(m['hs_per_s_max'])})",
+                 f"{fmt(m['cpu_us_per_hs'], '.0f')} ({fmt(m['cpu_us_per_hs_min'], '.0f')}-{fmt(m['cpu_us_per_hs_max'], '.0f')})",
+                 fmt(m['user_us_per_hs'], '.0f'), fmt(m['sys_us_per_hs'], '.0f'), fmt(m['worker_us_per_hs'], '.0f'),
+                 fmt(m['max_rss_kb'] and m['max_rss_kb'] / 1024, '.1f'), m['errors']] for m in medians])
     L.append("")
     L.append("Ratios tfw-bench / s_time (median of the per-round ratios):")
     L.append("")
-    L.append("| suite | tfw-bench peers | client CPU/hs | handshakes/s |")
-    L.append("|---|---:|---:|---:|")
-    for r in ratios:
-        L.append(f"| {r['suite']} | {r['conns']} | {fmt(r['cpu_per_hs'], '.3f')} | {fmt(r['hs_per_s'], '.3f')} |")
+    L += table(["suite", "tfw-bench peers", "client CPU/hs", "handshakes/s"], ["---", "---:", "---:", "---:"],
+               [[r['suite'], r['conns'], fmt(r['cpu_per_hs'], '.3f'), fmt(r['hs_per_s'], '.3f')] for r in ratios])
     L.append("")
     L.append("## Targets")
     L.append("")
-    L.append("| suite | target | tfw-bench peers | limit | median | status |")
-    L.append("|---|---|---:|---:|---:|---|")
-    for t in targets:
-        L.append(f"| {t['suite']} | {t['target']} | {t['conns']} | {fmt(t['limit'])} | {fmt(t['value'])} | {'met' if t['met'] else 'NOT met'} |")
+    L += table(["suite", "target", "tfw-bench peers", "limit", "median", "status"],
+               ["---", "---", "---:", "---:", "---:", "---"],
+               [[t['suite'], t['target'], t['conns'], fmt(t['limit']), fmt(t['value']), 'met' if t['met'] else 'NOT met']
+                for t in targets])
     L.append("")
     L.append("## Runs")
     L.append("")
-    L.append("| suite | tool | peers | round | rc | handshakes | handshakes/s | CPU us/hs | bg % | raw |")
-    L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
-    for r in runs:
-        L.append(f"| {r['suite']} | {r['tool']} | {r['conns']} | {r['round']} | {r['rc']} | {fmt(r['handshakes'])} | {fmt(r['hs_per_s'])} "
-                 f"| {fmt(r.get('cpu_us_per_hs'), '.0f')} | {r['bg_busy_pct']} | `{r['raw']}` |")
+    L += table(["suite", "tool", "peers", "round", "rc", "handshakes", "handshakes/s", "CPU us/hs", "bg %", "raw"],
+               ["---", "---"] + ["---:"] * 7 + ["---"],
+               [[r['suite'], r['tool'], r['conns'], r['round'], r['rc'], fmt(r['handshakes']), fmt(r['hs_per_s']),
+                 fmt(r.get('cpu_us_per_hs'), '.0f'), r['bg_busy_pct'], f"`{r['raw']}`"] for r in runs])
     with open(base + ".md", "w") as f:
         f.write("\n".join(L) + "\n")
     print("\n".join(L[: L.index("## Runs")]))

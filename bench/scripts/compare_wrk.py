@@ -16,8 +16,10 @@ or 3 if TARGETS_STRICT=1 and a target was not met.
 import json
 import os
 import re
-import statistics
 import sys
+
+from benchlib import (BUSY_PCT, disturbed, f, fint, median, parse_perf, parse_time, read,
+                      read_meta, sum_numbers, table)
 
 WRK = "wrk"
 TFW = "tfw-bench"
@@ -25,62 +27,6 @@ TFW = "tfw-bench"
 
 # ---------------------------------------------------------------------------
 # parsing
-
-def read(path):
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            return f.read()
-    except FileNotFoundError:
-        return None
-
-
-def read_meta(out_dir):
-    meta = {}
-    for line in (read(os.path.join(out_dir, "meta.env")) or "").splitlines():
-        if "=" in line:
-            k, v = line.split("=", 1)
-            meta[k.strip()] = v.strip()
-    return meta
-
-
-def parse_time(text):
-    """Last line of /usr/bin/time -f '%U %S %M' (a failing command adds a
-    'Command exited with non-zero status N' line before it)."""
-    if not text:
-        return None
-    for line in reversed(text.strip().splitlines()):
-        parts = line.split()
-        if len(parts) == 3:
-            try:
-                return {"user_s": float(parts[0]), "sys_s": float(parts[1]),
-                        "maxrss_kib": int(parts[2])}
-            except ValueError:
-                continue
-    return None
-
-
-def parse_perf(text):
-    """perf stat -x, output: value,unit,event,run-time,pct,..."""
-    if not text:
-        return None
-    res = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        f = line.split(",")
-        if len(f) < 3:
-            continue
-        ev = f[2].split(":u")[0] if f[2].endswith(":u") else f[2]
-        try:
-            val = float(f[0])
-        except ValueError:  # <not counted>, <not supported>
-            continue
-        if ev.startswith("raw_syscalls:sys_enter"):
-            res["syscalls"] = int(val)
-        elif ev.startswith("task-clock"):
-            res["task_clock_ms"] = val
-    return res or None
-
 
 def parse_wrk(text):
     if not text:
@@ -103,18 +49,6 @@ def parse_wrk(text):
     res["errors"] = errors
     res["errors_total"] = sum(errors.values())
     return res
-
-
-def sum_numbers(x):
-    if isinstance(x, bool):
-        return 0
-    if isinstance(x, (int, float)):
-        return x
-    if isinstance(x, dict):
-        return sum(sum_numbers(v) for v in x.values())
-    if isinstance(x, list):
-        return sum(sum_numbers(v) for v in x)
-    return 0
 
 
 def parse_tfw(text):
@@ -204,29 +138,10 @@ def load_runs(out_dir):
 # ---------------------------------------------------------------------------
 # aggregation
 
-BUSY_PCT = 10  # background load (% of a CPU) above which a run is flagged as disturbed
-
-def disturbed(r):
-    """Why a run's figures are not clean, or ''."""
-    why = []
-    if (r.get("bg_busy_pct") or 0) > BUSY_PCT:
-        why.append("CPUs %d%% busy with other work before the run" % r["bg_busy_pct"])
-    if (r.get("other_cpu_pct") or 0) > BUSY_PCT:
-        why.append("other processes used %.0f%% of a CPU during the run" % r["other_cpu_pct"])
-    if (r.get("steal_pct") or 0) > BUSY_PCT:
-        why.append("hypervisor stole %.0f%% of a CPU during the run" % r["steal_pct"])
-    return "; ".join(why)
-
-
 METRICS = ("rps", "cpu_us", "user_us", "sys_us", "syscalls_per_resp", "rss_mb", "responses", "errors_total",
            "nginx_cpu_us", "other_cpu_pct", "steal_pct")
 RATIOS = (("cpu", "cpu_us"), ("user", "user_us"), ("rps", "rps"), ("rss", "rss_mb"),
           ("syscalls", "syscalls_per_resp"))
-
-
-def median(vals):
-    vals = [v for v in vals if v is not None]
-    return statistics.median(vals) if vals else None
 
 
 def aggregate(runs):
@@ -286,14 +201,6 @@ def check_targets(conns_list, tools, medians, ratio_medians):
 # ---------------------------------------------------------------------------
 # output
 
-def f(v, fmt="%.2f"):
-    return "n/a" if v is None else fmt % v
-
-
-def fint(v):
-    return "n/a" if v is None else "{:,}".format(int(round(v)))
-
-
 def limit_text(t):
     op = ">=" if t["target"].startswith("req/s") else "<="
     unit = "x" if "/wrk" in t["target"] else ""
@@ -301,30 +208,30 @@ def limit_text(t):
 
 
 def median_table(conns_list, tools, medians, ratio_medians):
-    lines = ["| conns | tool | rounds | req/s | client CPU us/resp | user | sys | syscalls/resp | peak RSS MB | errors |",
-             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = []
     for n in conns_list:
         for tool in tools:
             m = medians[n][tool]
-            lines.append("| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |" % (
-                "{:,}".format(n), tool, m["rounds_ok"], fint(m["rps"]), f(m["cpu_us"]),
-                f(m["user_us"]), f(m["sys_us"]), f(m["syscalls_per_resp"], "%.3f"),
-                f(m["rss_mb"], "%.1f"), fint(m["errors_total"])))
+            rows.append(["{:,}".format(n), tool, "%d" % m["rounds_ok"], fint(m["rps"]), f(m["cpu_us"]),
+                         f(m["user_us"]), f(m["sys_us"]), f(m["syscalls_per_resp"], "%.3f"),
+                         f(m["rss_mb"], "%.1f"), fint(m["errors_total"])])
+    lines = table(["conns", "tool", "rounds", "req/s", "client CPU us/resp", "user", "sys", "syscalls/resp",
+                   "peak RSS MB", "errors"],
+                  ["---:", "---"] + ["---:"] * 8, rows)
     if TFW in tools and WRK in tools:
-        lines += ["", "Ratios tfw-bench / wrk (median of the per-round ratios):", "",
-                  "| conns | CPU/resp | user CPU/resp | req/s | peak RSS | syscalls/resp |",
-                  "|---:|---:|---:|---:|---:|---:|"]
+        rows = []
         for n in conns_list:
             r = ratio_medians[n]
-            lines.append("| %s | %s | %s | %s | %s | %s |" % (
-                "{:,}".format(n), f(r["cpu"], "%.3f"), f(r["user"], "%.3f"), f(r["rps"], "%.3f"),
-                f(r["rss"], "%.3f"), f(r["syscalls"], "%.3f")))
+            rows.append(["{:,}".format(n), f(r["cpu"], "%.3f"), f(r["user"], "%.3f"), f(r["rps"], "%.3f"),
+                         f(r["rss"], "%.3f"), f(r["syscalls"], "%.3f")])
+        lines += ["", "Ratios tfw-bench / wrk (median of the per-round ratios):", ""]
+        lines += table(["conns", "CPU/resp", "user CPU/resp", "req/s", "peak RSS", "syscalls/resp"],
+                       ["---:"] * 6, rows)
     return lines
 
 
 def round_table(runs):
-    lines = ["| conns | round | tool | exit | responses | req/s | CPU us/resp | user | sys | syscalls/resp | peak RSS MB | errors | nginx reqs | nginx CPU us/req | note |",
-             "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    rows = []
     for r in sorted(runs, key=lambda r: (r["conns"], r["round"], r["tool"] != WRK)):
         notes = []
         if r["problem"]:
@@ -335,32 +242,30 @@ def round_table(runs):
             notes.append("nginx still had connections open at start")
         if disturbed(r):
             notes.append(disturbed(r))
-        lines.append("| %s | %d | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            "{:,}".format(r["conns"]), r["round"], r["tool"], r["rc"], fint(r.get("responses")),
-            fint(r.get("rps")), f(r.get("cpu_us")), f(r.get("user_us")), f(r.get("sys_us")),
-            f(r.get("syscalls_per_resp"), "%.3f"), f(r.get("rss_mb"), "%.1f"),
-            fint(r.get("errors_total")), fint(r.get("server_requests")), f(r.get("nginx_cpu_us")),
-            "; ".join(notes)))
-    return lines
+        rows.append(["{:,}".format(r["conns"]), "%d" % r["round"], r["tool"], "%d" % r["rc"],
+                     fint(r.get("responses")), fint(r.get("rps")), f(r.get("cpu_us")), f(r.get("user_us")),
+                     f(r.get("sys_us")), f(r.get("syscalls_per_resp"), "%.3f"), f(r.get("rss_mb"), "%.1f"),
+                     fint(r.get("errors_total")), fint(r.get("server_requests")), f(r.get("nginx_cpu_us")),
+                     "; ".join(notes)])
+    return table(["conns", "round", "tool", "exit", "responses", "req/s", "CPU us/resp", "user", "sys",
+                  "syscalls/resp", "peak RSS MB", "errors", "nginx reqs", "nginx CPU us/req", "note"],
+                 ["---:", "---:", "---"] + ["---:"] * 11 + ["---"], rows)
 
 
 def ratio_round_table(ratio_rounds):
-    lines = ["| conns | round | CPU/resp | user CPU/resp | req/s | peak RSS | syscalls/resp |",
-             "|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = []
     for n in sorted(ratio_rounds):
         for row in ratio_rounds[n]:
-            lines.append("| %s | %d | %s | %s | %s | %s | %s |" % (
-                "{:,}".format(n), row["round"], f(row["cpu"], "%.3f"), f(row["user"], "%.3f"),
-                f(row["rps"], "%.3f"), f(row["rss"], "%.3f"), f(row["syscalls"], "%.3f")))
-    return lines
+            rows.append(["{:,}".format(n), "%d" % row["round"], f(row["cpu"], "%.3f"), f(row["user"], "%.3f"),
+                         f(row["rps"], "%.3f"), f(row["rss"], "%.3f"), f(row["syscalls"], "%.3f")])
+    return table(["conns", "round", "CPU/resp", "user CPU/resp", "req/s", "peak RSS", "syscalls/resp"],
+                 ["---:"] * 7, rows)
 
 
 def target_table(targets):
-    lines = ["| target | conns | limit | median | status |", "|---|---:|---|---:|---|"]
-    for t in targets:
-        lines.append("| %s | %s | %s | %s | %s |" % (
-            t["target"], "{:,}".format(t["conns"]), limit_text(t), t["value_text"], t["status"]))
-    return lines
+    rows = [[t["target"], "{:,}".format(t["conns"]), limit_text(t), t["value_text"], t["status"]]
+            for t in targets]
+    return table(["target", "conns", "limit", "median", "status"], ["---", "---:", "---", "---:", "---"], rows)
 
 
 def main():

@@ -1,14 +1,18 @@
 //! Output formats of tfw-bench: pure functions from an engine [`RunResult`] to a human text
-//! summary ([`summary`]) and to the JSON run document ([`to_json`]) described by the committed
-//! JSON Schema [`RUN_SCHEMA`] (`schema/run.schema.json`); and from run documents read back
-//! to plots and an HTML page ([`report`]).
+//! summary ([`summary`]), h2load's summary lines ([`h2load`]) and the JSON run document
+//! ([`to_json`]) described by the committed JSON Schema [`RUN_SCHEMA`]
+//! (`schema/run.schema.json`); from a handshake run to its text and JSON ([`handshake`]); and
+//! from run documents read back to plots and an HTML page ([`report`]).
 //!
 //! Nothing here does I/O: the binary prints the strings and writes the files. Field names of
 //! the JSON document are a committed contract; fields are only ever added.
 //!
 //! [`RunResult`]: tfw_engine::result::RunResult
 
+#![forbid(unsafe_code)]
+
 pub mod h2load;
+pub mod handshake;
 pub mod hdrlog;
 pub mod history;
 pub mod json;

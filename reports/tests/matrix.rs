@@ -6,14 +6,14 @@ use tfw_reports::history::compare::Metric;
 use tfw_reports::history::matrix::{Kind, Matrix, MatrixError, Protocol};
 
 fn default_matrix() -> String {
-    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/../bench/matrix/default.toml");
-    std::fs::read_to_string(p).expect("read bench/matrix/default.toml")
+    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/../cli/matrix/default.toml");
+    std::fs::read_to_string(p).expect("read cli/matrix/default.toml")
 }
 
-/// The first ```toml block of bench/matrix/README.md.
+/// The first ```toml block of cli/matrix/README.md.
 fn readme_example() -> String {
-    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/../bench/matrix/README.md");
-    let text = std::fs::read_to_string(p).expect("read bench/matrix/README.md");
+    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/../cli/matrix/README.md");
+    let text = std::fs::read_to_string(p).expect("read cli/matrix/README.md");
     let start = text.find("```toml\n").expect("a toml block") + 8;
     let len = text[start..].find("```").expect("end of the toml block");
     text[start..start + len].to_string()
@@ -77,36 +77,6 @@ fn the_documented_example_parses() {
     assert_eq!(h2.connections, 10);
     assert_eq!(m.scenarios[1].pipeline, Some(4));
     assert_eq!(m.scenarios[4].repeats, 7);
-}
-
-#[test]
-fn requirements_name_the_options_a_scenario_needs() {
-    let m = Matrix::parse(&default_matrix()).unwrap();
-    let flags = |n: &str| -> Vec<(&str, &str)> {
-        let s = m.scenarios.iter().find(|s| s.name == n).unwrap();
-        s.requirements()
-            .iter()
-            .map(|r| (r.command, r.flag))
-            .collect()
-    };
-    assert_eq!(flags("h1-small"), [("stress", "--json")]);
-    assert!(flags("h1-fixed-rate").contains(&("stress", "--rate")));
-    let h2 = flags("h2-100-streams");
-    for f in [
-        ("stress", "--h2"),
-        ("stress", "--streams"),
-        ("serve", "--tls"),
-    ] {
-        assert!(h2.contains(&f), "{f:?} in {h2:?}");
-    }
-    let hs = flags("tls13-handshakes");
-    for f in [
-        ("handshake", "--json"),
-        ("handshake", "--tls"),
-        ("serve", "--tls"),
-    ] {
-        assert!(hs.contains(&f), "{f:?} in {hs:?}");
-    }
 }
 
 #[test]

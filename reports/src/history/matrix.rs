@@ -1,7 +1,7 @@
 //! The regression matrix: which scenarios the nightly job runs, read from TOML and checked
 //! before anything runs, so a typo fails the job in a second instead of after an hour.
 //!
-//! The format is documented with an example in `bench/matrix/README.md`. Every key of
+//! The format is documented with an example in `cli/matrix/README.md`. Every key of
 //! `[defaults]` may also be set per `[[scenario]]`; unknown keys are errors. [`Matrix::parse`]
 //! gives fully resolved [`Scenario`]s: nothing optional is left to guess at run time.
 
@@ -170,16 +170,6 @@ pub struct Scenario {
     pub headers: Vec<String>,
 }
 
-/// A feature a scenario needs from the tfw-bench binary: `command` must accept `flag`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Requirement {
-    /// Subcommand: "stress", "serve" or "handshake".
-    pub command: &'static str,
-    pub flag: &'static str,
-    /// What the flag stands for, for the "skipped" message.
-    pub what: &'static str,
-}
-
 /// Default connections of a scenario that sets none.
 pub const DEFAULT_CONNECTIONS: u32 = 50;
 /// Default repeats.
@@ -267,53 +257,6 @@ impl Scenario {
                 u.get(..8)
                     .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
             })
-    }
-
-    /// What the binary must accept to run this scenario.
-    pub fn requirements(&self) -> Vec<Requirement> {
-        let mut r = Vec::new();
-        let builtin = self.url.is_none();
-        let req = |command, flag, what| Requirement {
-            command,
-            flag,
-            what,
-        };
-        let client = match self.kind {
-            Kind::Load => "stress",
-            Kind::Handshake => "handshake",
-        };
-        r.push(req(client, "--json", "JSON results"));
-        if self.kind == Kind::Handshake {
-            r.push(req("handshake", "--conns", "handshake peers"));
-        }
-        match self.protocol {
-            Protocol::Http1 => {}
-            Protocol::H2 => r.push(req(client, "--h2", "HTTP/2 over TLS")),
-            Protocol::H2c => r.push(req(client, "--h2c", "HTTP/2 over cleartext")),
-        }
-        if self.streams.is_some() {
-            r.push(req(client, "--streams", "HTTP/2 streams per connection"));
-        }
-        if self.pipeline.is_some() {
-            r.push(req(client, "--pipeline", "HTTP/1.1 pipelining"));
-        }
-        if self.rate.is_some() {
-            r.push(req(client, "--rate", "fixed-rate load"));
-        }
-        if self.tls.is_some() {
-            r.push(req(client, "--tls", "a TLS version choice"));
-        }
-        if builtin && self.uses_tls() {
-            r.push(req("serve", "--tls", "TLS in the built-in target"));
-        }
-        if builtin && !self.delay.is_zero() {
-            r.push(req(
-                "serve",
-                "--delay",
-                "a response delay in the built-in target",
-            ));
-        }
-        r
     }
 
     /// The settings that define the load (not the target): runs are compared only with runs

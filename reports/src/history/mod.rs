@@ -1,7 +1,7 @@
 //! The nightly regression job's pure half: the matrix format, the run history (SQLite), the
 //! statistics that decide what regressed, the summaries and the exports for dashboards.
 //!
-//! The binary (`bench/src/regress.rs`, `bench/src/history.rs`) runs processes and writes
+//! The binary (`cli/src/regress.rs`, `cli/src/history.rs`) runs processes and writes
 //! files; everything it decides with lives here, where it is unit-tested without sockets.
 //!
 //! - [`matrix`]: the TOML matrix → checked [`matrix::Scenario`]s

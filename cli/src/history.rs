@@ -1,6 +1,6 @@
 //! `tfw-bench history list|show ID|prune`: look at and trim the history `regress` keeps.
 
-use crate::cli_history::{HistoryAction, HistoryOpts};
+use crate::cli::history::{HistoryAction, HistoryOpts};
 use anyhow::{Context, Result};
 use tfw_reports::history::compare::Metric;
 use tfw_reports::history::db::{History, InvocationRow};

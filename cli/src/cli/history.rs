@@ -1,13 +1,13 @@
-//! The command line of `regress` and `history` as clap sees it (kept apart from cli.rs so the
-//! subcommands can be added with two lines there). Checked in regress.rs and history.rs.
+//! The options of `regress` and `history` as clap sees them. Checked in the drivers
+//! (`regress.rs`, `history.rs`).
 
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct RegressOpts {
-    /// Scenario matrix (TOML; see bench/matrix/README.md). Default: the built-in default
-    /// matrix (bench/matrix/default.toml).
+    /// Scenario matrix (TOML; see cli/matrix/README.md). Default: the built-in default
+    /// matrix (cli/matrix/default.toml).
     #[arg(long)]
     pub matrix: Option<PathBuf>,
     /// History database (SQLite; created if missing).

@@ -2,25 +2,10 @@
 //! and a self-contained HTML page into a directory. The work is tfw_reports::report's; this
 //! is the file handling around it.
 
+use crate::cli::report::ReportOpts;
 use anyhow::{bail, Context};
-use clap::Args;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use tfw_reports::report::{self, Run, Size};
-
-#[derive(Args, Debug)]
-pub struct ReportOpts {
-    /// Run documents written by `tfw-bench stress --json`; the first is the baseline the
-    /// others are compared with.
-    #[arg(required = true, value_name = "RUN.json")]
-    pub runs: Vec<PathBuf>,
-    /// Directory to write the plots and report.html into (created if missing).
-    #[arg(short = 'o', long, value_name = "DIR")]
-    pub out: PathBuf,
-    /// Name of a run in legends and tables, in the order of the files (repeatable; default:
-    /// the file name without .json).
-    #[arg(long = "label", value_name = "NAME")]
-    pub labels: Vec<String>,
-}
 
 pub fn run(o: ReportOpts) -> anyhow::Result<i32> {
     if o.labels.len() > o.runs.len() {

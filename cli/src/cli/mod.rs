@@ -1,5 +1,12 @@
-//! The command line as clap sees it. Nothing here is checked beyond syntax: `plan` turns these
-//! options into validated engine plans.
+//! The CLI layer: the command line as clap sees it, and the exit statuses. Nothing here is
+//! checked beyond syntax: `plan` turns these options into validated engine plans, and the
+//! subcommand drivers run them. This layer imports nothing from the others.
+
+pub mod exit;
+pub mod handshake;
+pub mod history;
+pub mod report;
+pub mod tls;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -21,16 +28,16 @@ pub enum Command {
     /// Load a target (closed loop); with no URL, start the built-in target and load it.
     Stress(StressOpts),
     /// TLS handshake storm (tls-perf): connect, handshake, close with an RST, repeat.
-    Handshake(crate::handshake::HandshakeOpts),
+    Handshake(handshake::HandshakeOpts),
     /// Run the built-in HTTP/1.1 target.
     Serve(ServeOpts),
     /// The nightly regression job: run a matrix of scenarios, keep every run in a history,
     /// flag what got slower (exit 1).
-    Regress(crate::cli_history::RegressOpts),
+    Regress(history::RegressOpts),
     /// Look at and trim the regression history.
-    History(crate::cli_history::HistoryOpts),
+    History(history::HistoryOpts),
     /// Plots (SVG, PNG) and an HTML page of one or more `stress --json` run documents.
-    Report(crate::report::ReportOpts),
+    Report(report::ReportOpts),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -126,7 +133,7 @@ pub struct StressOpts {
     #[arg(long, default_value_t = (1 << 30) - 1)]
     pub conn_window: u32,
     #[command(flatten)]
-    pub tls: crate::tls_opts::TlsOpts,
+    pub tls: tls::TlsOpts,
     /// Summary format: tfw-bench's own, or h2load's lines ("requests: N total, ...",
     /// "status codes: ...") after it.
     #[arg(long, value_enum, default_value_t = SummaryArg::Tfw)]
@@ -223,6 +230,6 @@ pub struct ServeOpts {
     #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..))]
     pub h2_max_streams: u32,
     /// Session resumption with --tls (TLS 1.3 tickets; TLS 1.2 tickets and session IDs).
-    #[arg(long, value_enum, default_value_t = crate::tls_opts::OnOff::On, requires = "tls")]
-    pub tls_tickets: crate::tls_opts::OnOff,
+    #[arg(long, value_enum, default_value_t = tls::OnOff::On, requires = "tls")]
+    pub tls_tickets: tls::OnOff,
 }

@@ -1,8 +1,8 @@
 //! `tfw-bench serve`: the built-in target until interrupted, its stdin closes (when a parent
 //! started it), or `--duration` passes; then it prints what it counted.
 
+use crate::cli::tls::OnOff;
 use crate::cli::ServeOpts;
-use crate::tls_opts::OnOff;
 use crate::{parse, plan};
 use anyhow::{bail, Context, Result};
 use std::io::{Read, Write};
@@ -53,11 +53,15 @@ pub fn run(o: ServeOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         std::thread::sleep(Duration::from_millis(20));
     }
     let t = server.stop();
-    println!(
+    // Nobody may read this any more (a parent that ended at once on a second Ctrl-C): a
+    // closed stdout is no error.
+    let mut out = std::io::stdout();
+    let _ = writeln!(
+        out,
         "served requests={} responses={} connections={} parse_errors={}",
         t.requests, t.responses, t.connections, t.parse_errors
     );
-    std::io::stdout().flush()?;
+    let _ = out.flush();
     if let Some(rec) = &record {
         rec.finish()
             .with_context(|| format!("--record {}: writing failed", rec.path().display()))?;

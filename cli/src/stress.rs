@@ -1,6 +1,6 @@
 //! `tfw-bench stress`: plan, (start the built-in target,) run, print, write JSON, exit code.
 
-use crate::cli::StressOpts;
+use crate::cli::{exit, IoArg, StressOpts, SummaryArg};
 use crate::plan;
 use crate::progress::Progress;
 use crate::target::ChildTarget;
@@ -11,9 +11,6 @@ use tfw_engine::cpu;
 use tfw_engine::plan::{LoadPlan, Protocol};
 use tfw_reports::json::{to_json, Meta};
 
-/// Exit code of a run stopped by SIGINT/SIGTERM.
-pub const EXIT_INTERRUPTED: i32 = 130;
-
 pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
     let mut target = None;
     let mut avoid = Vec::new();
@@ -23,9 +20,9 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
             let allowed = cpu::allowed_cpus();
             let server_cpu = *allowed.first().context("no CPU available")?;
             let io = match o.io.io {
-                crate::cli::IoArg::Auto => "auto",
-                crate::cli::IoArg::UringPlain => "uring-plain",
-                crate::cli::IoArg::Epoll => "epoll",
+                IoArg::Auto => "auto",
+                IoArg::UringPlain => "uring-plain",
+                IoArg::Epoll => "epoll",
             };
             // HTTP/2 by ALPN and TLS options need the target to speak TLS; h2c is detected
             // by the built-in target on a plain connection.
@@ -92,7 +89,7 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
     };
     let result = result?;
     print!("{}", tfw_reports::text::summary(&result));
-    if o.summary == crate::cli::SummaryArg::H2load {
+    if o.summary == SummaryArg::H2load {
         print!("{}", tfw_reports::h2load::h2load_lines(&result, o.requests));
     }
     if let Some(s) = &served {
@@ -125,7 +122,7 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         write_atomically(path, &log).with_context(|| format!("cannot write {}", path.display()))?;
     }
     if result.interrupted {
-        return Ok(EXIT_INTERRUPTED);
+        return Ok(exit::INTERRUPTED);
     }
     if result.conns_established == 0 {
         let why = result
@@ -133,10 +130,10 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
             .as_deref()
             .unwrap_or("no connection completed");
         eprintln!("tfw-bench: error: no connection could be established: {why}");
-        return Ok(2);
+        return Ok(exit::SETUP);
     }
     if o.fail_on_errors && result.totals.counters.total_errors() > 0 {
-        return Ok(1);
+        return Ok(exit::FAILED);
     }
     Ok(0)
 }

@@ -1,6 +1,9 @@
 //! Options -> validated engine plans. Every check of user input that is not pure syntax lives
 //! here, so bad input is a one-line error before anything starts.
 
+pub mod handshake;
+pub mod tls;
+
 use crate::cli::{IoArg, IoOpts, ServeOpts, StressOpts};
 use crate::parse;
 use anyhow::{bail, Context, Result};
@@ -90,7 +93,12 @@ fn protocol(o: &StressOpts, target: &Target) -> Result<(Protocol, u32, Option<Tl
     };
     let tls = if https {
         let alpn: &[u8] = if h2 { b"h2" } else { b"http/1.1" };
-        Some(o.tls.settings(&target.host, vec![alpn.to_vec()], true)?)
+        Some(tls::settings(
+            &o.tls,
+            &target.host,
+            vec![alpn.to_vec()],
+            true,
+        )?)
     } else {
         None
     };

@@ -1,7 +1,6 @@
 //! `tfw-bench regress`: the nightly performance regression job.
 //!
-//! Reads the matrix (or the built-in default), finds out which scenarios this binary can run,
-//! runs every scenario `repeats` times interleaved (round 1 of all scenarios, then round 2,
+//! Reads the matrix (or the built-in default), runs every scenario `repeats` times interleaved (round 1 of all scenarios, then round 2,
 //! ...: machine noise spreads over all of them instead of hitting one), stores each run in the
 //! history as it finishes (one transaction per run), compares each metric with the baseline
 //! (Mann–Whitney U plus a minimum effect, see tfw_reports::history::compare), and writes
@@ -11,12 +10,11 @@
 //! option, unwritable history or output, target unreachable, a scenario that could not run),
 //! 130 interrupted.
 //!
-//! Test-only: with `TFW_BENCH_TEST_PAUSE_IN_WRITE=N` in the environment, the N-th run's write
-//! prints `test-hook: paused inside the write of run N` on stdout and sleeps for up to 60 s
-//! inside its transaction, so a test can kill -9 the process mid-write.
+//! Built with the `test-hooks` feature (the tests' build only), a run's write can pause inside
+//! its transaction: see `test_hooks.rs`.
 
-use crate::caps::Capabilities;
-use crate::cli_history::RegressOpts;
+use crate::cli::exit;
+use crate::cli::history::RegressOpts;
 use crate::regress_out;
 use crate::regress_run::{self, Cpus, RunError};
 use anyhow::{bail, Context, Result};
@@ -34,14 +32,6 @@ use tfw_reports::history::summary::{Outcome, ScenarioOutcome, ScenarioStatus};
 
 /// The default matrix, for `regress` without `--matrix`.
 pub const DEFAULT_MATRIX: &str = include_str!("../matrix/default.toml");
-
-/// Exit codes.
-const EXIT_REGRESSED: i32 = 1;
-const EXIT_SETUP: i32 = 2;
-const EXIT_INTERRUPTED: i32 = crate::stress::EXIT_INTERRUPTED;
-
-/// The test hook's environment variable (see the module docs).
-const PAUSE_HOOK_ENV: &str = "TFW_BENCH_TEST_PAUSE_IN_WRITE";
 
 /// What the comparison is made against.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -75,12 +65,6 @@ impl Baseline {
             Baseline::Invocation(id) => format!("invocation {id}"),
         }
     }
-}
-
-/// A scenario and whether it can run here.
-struct Planned {
-    scenario: Scenario,
-    skip: Option<String>,
 }
 
 pub fn run(o: RegressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
@@ -124,15 +108,7 @@ pub fn run(o: RegressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
                 .with_context(|| format!("scenario {:?}: url {u:?}", s.name))?;
         }
     }
-    let caps = Capabilities::detect(&exe, &["stress", "serve", "handshake"]);
-    let plan: Vec<Planned> = matrix
-        .scenarios
-        .iter()
-        .map(|s| Planned {
-            scenario: s.clone(),
-            skip: caps.missing(&s.requirements()),
-        })
-        .collect();
+    let plan = matrix.scenarios.clone();
     print_plan(&plan, &source, o.dry_run);
     if o.dry_run {
         return Ok(0);
@@ -166,23 +142,14 @@ pub fn run(o: RegressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         o.history.display()
     );
 
-    let mut status: Vec<ScenarioStatus> = plan
-        .iter()
-        .map(|p| match &p.skip {
-            Some(why) => ScenarioStatus::Skipped(why.clone()),
-            None => ScenarioStatus::Ran(0),
-        })
-        .collect();
-    let pause_at: Option<u64> = std::env::var(PAUSE_HOOK_ENV)
-        .ok()
-        .and_then(|v| v.parse().ok());
+    let mut status = vec![ScenarioStatus::Ran(0); plan.len()];
+    #[cfg(feature = "test-hooks")]
     let mut stored = 0u64;
     let mut run_files: Vec<Vec<std::path::PathBuf>> = vec![Vec::new(); plan.len()];
     let mut interrupted = false;
-    let rounds = plan.iter().map(|p| p.scenario.repeats).max().unwrap_or(0);
+    let rounds = plan.iter().map(|sc| sc.repeats).max().unwrap_or(0);
     'rounds: for round in 1..=rounds {
-        for (i, p) in plan.iter().enumerate() {
-            let sc = &p.scenario;
+        for (i, sc) in plan.iter().enumerate() {
             if round > sc.repeats || !matches!(status[i], ScenarioStatus::Ran(_)) {
                 continue;
             }
@@ -192,7 +159,7 @@ pub fn run(o: RegressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
             }
             eprint!("[{round}/{}] {} ... ", sc.repeats, sc.name);
             let _ = std::io::stderr().flush();
-            let done = match regress_run::run_once(&exe, sc, round, cpus, &caps, &runs_dir, &stop) {
+            let done = match regress_run::run_once(&exe, sc, round, cpus, &runs_dir, &stop) {
                 Ok(d) => d,
                 Err(RunError::Interrupted) => {
                     eprintln!("interrupted");
@@ -224,15 +191,13 @@ pub fn run(o: RegressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
                 scenario_json: &scenario_json,
                 figures: &figures,
             };
-            stored += 1;
-            let n = stored;
-            history.insert_run_with_hook(&run, || {
-                if pause_at == Some(n) {
-                    println!("test-hook: paused inside the write of run {n}");
-                    let _ = std::io::stdout().flush();
-                    std::thread::sleep(Duration::from_secs(60));
-                }
-            })?;
+            #[cfg(feature = "test-hooks")]
+            {
+                stored += 1;
+                history.insert_run_with_hook(&run, || crate::test_hooks::pause_in_write(stored))?;
+            }
+            #[cfg(not(feature = "test-hooks"))]
+            history.insert_run(&run)?;
             if let ScenarioStatus::Ran(k) = &mut status[i] {
                 *k += 1;
             }
@@ -243,12 +208,11 @@ pub fn run(o: RegressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
     history.finish_invocation(invocation_id, now_s())?;
 
     let mut scenarios = Vec::with_capacity(plan.len());
-    for (p, mut st) in plan.iter().zip(status) {
+    for (sc, mut st) in plan.iter().zip(status) {
         if st == ScenarioStatus::Ran(0) {
             // Only an interrupted invocation leaves a runnable scenario without a run.
             st = ScenarioStatus::Skipped("interrupted before its first run".to_string());
         }
-        let sc = &p.scenario;
         let load_key = sc.load_key();
         let (baseline_ids, comparisons) = match st {
             ScenarioStatus::Ran(n) if n > 0 => {
@@ -281,19 +245,16 @@ pub fn run(o: RegressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         scenarios,
         interrupted,
     };
-    let with_files: Vec<(Scenario, Vec<std::path::PathBuf>)> = plan
-        .iter()
-        .map(|p| p.scenario.clone())
-        .zip(run_files)
-        .collect();
+    let with_files: Vec<(Scenario, Vec<std::path::PathBuf>)> =
+        plan.iter().cloned().zip(run_files).collect();
     regress_out::write_all(&o.out, &outcome, &history, &with_files, &exports)?;
 
     Ok(if outcome.failed() > 0 {
-        EXIT_SETUP
+        exit::SETUP
     } else if interrupted {
-        EXIT_INTERRUPTED
+        exit::INTERRUPTED
     } else if outcome.regressed() > 0 {
-        EXIT_REGRESSED
+        exit::REGRESSED
     } else {
         0
     })
@@ -330,31 +291,21 @@ fn describe_effects(m: &Matrix) -> String {
     s
 }
 
-fn print_plan(plan: &[Planned], source: &str, to_stdout: bool) {
-    let load: Duration = plan
-        .iter()
-        .filter(|p| p.skip.is_none())
-        .map(|p| p.scenario.duration * p.scenario.repeats)
-        .sum();
+fn print_plan(plan: &[Scenario], source: &str, to_stdout: bool) {
+    let load: Duration = plan.iter().map(|s| s.duration * s.repeats).sum();
     let mut text = format!(
-        "Matrix: {source}: {} scenario(s), {} to run, {} skipped; {:.0} s of load\n",
+        "Matrix: {source}: {} scenario(s); {:.0} s of load\n",
         plan.len(),
-        plan.iter().filter(|p| p.skip.is_none()).count(),
-        plan.iter().filter(|p| p.skip.is_some()).count(),
         load.as_secs_f64()
     );
-    for p in plan {
-        let s = &p.scenario;
-        let what = match &p.skip {
-            Some(why) => format!("skipped: {why}"),
-            None => format!(
-                "{} x {:.1} s, {}",
-                s.repeats,
-                s.duration.as_secs_f64(),
-                s.url.as_deref().unwrap_or("built-in target")
-            ),
-        };
-        text.push_str(&format!("  {:<20} {what}\n", s.name));
+    for s in plan {
+        text.push_str(&format!(
+            "  {:<20} {} x {:.1} s, {}\n",
+            s.name,
+            s.repeats,
+            s.duration.as_secs_f64(),
+            s.url.as_deref().unwrap_or("built-in target")
+        ));
     }
     if to_stdout {
         print!("{text}");
@@ -364,10 +315,10 @@ fn print_plan(plan: &[Planned], source: &str, to_stdout: bool) {
 }
 
 /// A real target that refuses connections is a broken setup: found before anything runs.
-fn preflight(plan: &[Planned]) -> Result<()> {
+fn preflight(plan: &[Scenario]) -> Result<()> {
     let mut seen = std::collections::HashSet::new();
-    for p in plan.iter().filter(|p| p.skip.is_none()) {
-        let Some(u) = &p.scenario.url else { continue };
+    for sc in plan {
+        let Some(u) = &sc.url else { continue };
         if !seen.insert(u.clone()) {
             continue;
         }

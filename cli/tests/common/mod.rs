@@ -156,6 +156,56 @@ pub fn kill(sig: &str, target: &str) {
     assert!(st.success(), "kill {sig} {target} failed");
 }
 
+/// Established TCP connections (IPv4 and IPv6) among the open files of process `pid`, read
+/// from /proc: its socket inodes, matched against the connection tables in state 01.
+pub fn established_tcp(pid: u32) -> usize {
+    let mut inodes = std::collections::HashSet::new();
+    if let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) {
+        for e in dir.flatten() {
+            let Ok(link) = std::fs::read_link(e.path()) else {
+                continue;
+            };
+            let inode = link
+                .to_str()
+                .and_then(|l| l.strip_prefix("socket:["))
+                .and_then(|l| l.strip_suffix(']'))
+                .map(str::to_string);
+            inodes.extend(inode);
+        }
+    }
+    let mut n = 0;
+    for table in ["tcp", "tcp6"] {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/net/{table}")).unwrap_or_default();
+        n += text
+            .lines()
+            .skip(1)
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .filter(|f| f.len() > 9 && f[3] == "01" && inodes.contains(f[9]))
+            .count();
+    }
+    n
+}
+
+/// Waits until process `pid` holds `n` established TCP connections (a client that connected
+/// them all); fails the test past `LIMIT` or when the process has exited.
+pub fn wait_established(child: &mut Child, n: usize) {
+    let end = Instant::now() + LIMIT;
+    loop {
+        let have = established_tcp(child.id());
+        if have >= n {
+            return;
+        }
+        if let Ok(Some(st)) = child.try_wait() {
+            panic!("the process exited ({st}) with {have} of {n} connections established");
+        }
+        assert!(
+            Instant::now() < end,
+            "{have} of {n} connections established after {LIMIT:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// A fresh path for a JSON result in the target's temp dir.
 pub fn tmp_json(name: &str) -> PathBuf {
     static N: AtomicU32 = AtomicU32::new(0);

@@ -23,7 +23,14 @@ fn response(s: &mut TcpStream) -> String {
     let mut head = Vec::new();
     let mut b = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
-        assert_eq!(s.read(&mut b).expect("response"), 1, "closed mid-head");
+        let n = loop {
+            // A signal to this test process (EINTR) is no answer: read again.
+            match s.read(&mut b) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                r => break r.expect("response"),
+            }
+        };
+        assert_eq!(n, 1, "closed mid-head");
         head.push(b[0]);
     }
     let head = String::from_utf8(head).unwrap();

@@ -9,7 +9,6 @@ mod common;
 use common::*;
 use serde_json::Value;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::Duration;
 
 /// Tests that put load on the machine hold this shared; the 10,000-connection test holds it
 /// alone, so no other run of this binary competes with its connects for the 2 CPUs.
@@ -513,9 +512,10 @@ fn fail_on_errors_clean_run() {
     assert_eq!(out.code(), Some(0), "{}", out.show());
 }
 
-/// SIGINT in the middle of a 10 s run: the run drains, writes its JSON marked interrupted,
-/// and exits 130; the counts are still honest. With `whole_group` the signal goes to the
-/// process group, as Ctrl-C at a terminal does, so the built-in target child gets it too.
+/// SIGINT in the middle of a 10 s run (once all its connections are established): the run
+/// drains, writes its JSON marked interrupted, and exits 130; the counts are still honest.
+/// With `whole_group` the signal goes to the process group, as Ctrl-C at a terminal does, so
+/// the built-in target child gets it too.
 fn sigint(whole_group: bool) {
     interrupt("-INT", whole_group)
 }
@@ -531,9 +531,9 @@ fn interrupt(signal: &str, whole_group: bool) {
         // Like Ctrl-C at a terminal: the signal reaches the built-in target child too.
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     }
-    let r = spawn_with(&mut cmd);
+    let mut r = spawn_with(&mut cmd);
     r.wait_line("Running ").expect("the run did not start");
-    std::thread::sleep(Duration::from_secs(1));
+    wait_established(&mut r.child, 50);
     let pid = r.child.id().to_string();
     if whole_group {
         kill(signal, &format!("-{pid}"));
@@ -551,10 +551,7 @@ fn interrupt(signal: &str, whole_group: bool) {
     let responses = count(&v, &["responses"]);
     let requests = count(&v, &["requests"]);
     let unanswered = count(&v, &["unanswered"]);
-    let errors: u64 = ["connect", "read", "write", "timeout", "parse"]
-        .iter()
-        .map(|k| count(&v, &["errors", k]))
-        .sum();
+    let errors = errors_total(&v);
     let show = format!(
         "{}\n{}",
         serde_json::to_string_pretty(&v).unwrap(),
@@ -591,6 +588,28 @@ fn sigint_to_process_group() {
 #[test]
 fn sigterm_mid_run() {
     interrupt("-TERM", false);
+}
+
+/// A second SIGINT ends a run at once, without its drain, and the exit status is still 130
+/// (interrupted), not the 2 of a setup error.
+#[test]
+fn second_sigint_exits_130() {
+    let _load = load_shared();
+    let json = tmp_json("sigint2");
+    let mut cmd = std::process::Command::new(bin());
+    cmd.args(["stress", "-d", "10s", "-c", "50", "-q", "--json"])
+        .arg(&json);
+    let mut r = spawn_with(&mut cmd);
+    r.wait_line("Running ").expect("the run did not start");
+    wait_established(&mut r.child, 50);
+    let pid = r.child.id().to_string();
+    kill("-INT", &pid);
+    kill("-INT", &pid);
+    let out = r.finish();
+    assert_eq!(out.code(), Some(130), "{}", out.show());
+    assert!(!out.stderr.contains("panicked"), "{}", out.show());
+    assert!(!out.stderr.contains("error:"), "{}", out.show());
+    let _ = std::fs::remove_file(json);
 }
 
 /// The checker itself: it must see what is wrong with a document.

@@ -1,10 +1,8 @@
-//! The TLS client options `stress` (https:// targets) and `handshake` share, and their
-//! translation into the engine's `TlsSettings`: one place for the names, defaults and checks.
+//! The TLS client options `stress` (https:// targets) and `handshake` share: one place for
+//! their names and defaults (`plan::tls` turns them into the engine's `TlsSettings`).
 
-use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
-use tfw_engine::proto::tls::{load_roots, TlsSettings, TlsVersions};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OnOff {
@@ -45,14 +43,6 @@ pub struct TlsOpts {
     pub keylog: Option<PathBuf>,
 }
 
-fn list(s: &Option<String>) -> Vec<String> {
-    s.iter()
-        .flat_map(|s| s.split(','))
-        .map(|x| x.trim().to_string())
-        .filter(|x| !x.is_empty())
-        .collect()
-}
-
 impl TlsOpts {
     /// Were any TLS options given (they need an https:// target for stress)?
     pub fn any(&self) -> bool {
@@ -68,38 +58,5 @@ impl TlsOpts {
     /// "1.2", "1.3" or "1.2+1.3" for summaries.
     pub fn versions_label(&self) -> &str {
         self.tls.as_deref().unwrap_or("1.2+1.3")
-    }
-
-    /// The settings for a target whose host is `host`, ALPN `alpn`; tickets default to
-    /// `tickets_default`. Every setting is checked (names, files, the config builds).
-    pub fn settings(
-        &self,
-        host: &str,
-        alpn: Vec<Vec<u8>>,
-        tickets_default: bool,
-    ) -> Result<TlsSettings> {
-        let versions = match self.tls.as_deref() {
-            None => TlsVersions::Both,
-            Some("1.2") => TlsVersions::Tls12,
-            Some("1.3") => TlsVersions::Tls13,
-            Some(v) => bail!("--tls {v:?}: expected 1.2 or 1.3"),
-        };
-        let roots = match &self.cacert {
-            Some(path) if self.verify => Some(load_roots(path)?),
-            _ => None,
-        };
-        let tls = TlsSettings {
-            versions,
-            ciphers: list(&self.ciphers),
-            curves: list(&self.curves),
-            tickets: self.tickets.map_or(tickets_default, |t| t == OnOff::On),
-            server_name: self.sni.clone().unwrap_or_else(|| host.to_string()),
-            roots,
-            alpn,
-            keylog: self.keylog.clone(),
-        };
-        // A one-line error now instead of a run of failures.
-        tfw_engine::proto::tls::client_config(&tls)?;
-        Ok(tls)
     }
 }

@@ -6,7 +6,6 @@
 //! the run before), the same code path users run, and its own fd table (10,000 connections on
 //! each side do not fit in one).
 
-use crate::caps::Capabilities;
 use crate::target::ChildTarget;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -61,7 +60,6 @@ pub fn run_once(
     sc: &Scenario,
     round: u32,
     cpus: Cpus,
-    caps: &Capabilities,
     dir: &Path,
     stop: &AtomicBool,
 ) -> Result<Done, RunError> {
@@ -74,13 +72,7 @@ pub fn run_once(
         None => Some(start_target(sc, cpus)?),
     };
     let dest = destination(sc, target.as_ref().map(|t| t.addr))?;
-    let args = client_args(
-        sc,
-        &dest,
-        &json_path,
-        target.is_some().then_some(cpus),
-        caps,
-    );
+    let args = client_args(sc, &dest, &json_path, target.is_some().then_some(cpus));
     let log = File::create(&log_path)
         .map_err(|e| RunError::Failed(format!("cannot write {}: {e}", log_path.display())))?;
     let log2 = log
@@ -153,26 +145,16 @@ fn destination(sc: &Scenario, builtin: Option<std::net::SocketAddr>) -> Result<S
 }
 
 /// The client's command line (after the executable).
-fn client_args(
-    sc: &Scenario,
-    dest: &str,
-    json: &Path,
-    pin: Option<Cpus>,
-    caps: &Capabilities,
-) -> Vec<String> {
+fn client_args(sc: &Scenario, dest: &str, json: &Path, pin: Option<Cpus>) -> Vec<String> {
     let command = match sc.kind {
         Kind::Load => "stress",
         Kind::Handshake => "handshake",
     };
     let mut a: Vec<String> = vec![command.into(), dest.into(), "--json".into()];
     a.push(json.display().to_string());
-    if caps.has(command, "--quiet") {
-        a.push("--quiet".into());
-    }
+    a.push("--quiet".into());
     if let Some(c) = pin {
-        if caps.has(command, "--cpus") {
-            a.extend(["--cpus".into(), c.client.to_string()]);
-        }
+        a.extend(["--cpus".into(), c.client.to_string()]);
     }
     a.extend(["--conns".into(), sc.connections.to_string()]);
     a.extend([

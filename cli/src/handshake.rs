@@ -1,0 +1,81 @@
+//! `tfw-bench handshake HOST:PORT`: the tls-perf replacement. Plan, run with a per-second
+//! line, print the summary, write the JSON document, exit code. The text and the JSON are
+//! `tfw_reports::handshake`'s.
+
+use crate::cli::exit;
+use crate::cli::handshake::HandshakeOpts;
+use crate::plan;
+use anyhow::{Context, Result};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use tfw_engine::handshake_run::{run_handshakes, HsInterval};
+use tfw_engine::plan::HandshakePlan;
+use tfw_reports::handshake::{header, interval_line, summary, to_json, HandshakeMeta};
+
+pub fn run(o: HandshakeOpts, stop: Arc<AtomicBool>) -> Result<i32> {
+    let plan = plan::handshake::plan(&o)?;
+    if let Some(path) = &o.json {
+        std::fs::write(path, b"").with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    print!(
+        "{}",
+        header(&plan, o.tls.versions_label(), o.request.as_deref())
+    );
+    let quiet = o.quiet;
+    let mut on_interval = |iv: &HsInterval| {
+        if !quiet {
+            print!("{}", interval_line(iv));
+        }
+    };
+    let started = std::time::SystemTime::now();
+    let r = run_handshakes(&plan, stop, &mut on_interval)?;
+    print!("{}", summary(&r, plan.request.is_some()));
+    if let Some(path) = &o.json {
+        let meta = HandshakeMeta {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            started_unix_s: started
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs_f64())
+                .unwrap_or(0.0),
+            target: plan.target_name.clone(),
+            address: plan.target.to_string(),
+            settings: settings_json(&o, &plan),
+            request_path: plan.request.as_ref().and(o.request.clone()),
+        };
+        let doc = to_json(&r, &meta);
+        std::fs::write(path, serde_json::to_vec_pretty(&doc)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if r.interrupted {
+        return Ok(exit::INTERRUPTED);
+    }
+    if r.totals.handshakes == 0 {
+        let why = r
+            .aborted
+            .clone()
+            .or_else(|| r.first_errors.iter().flatten().next().cloned())
+            .unwrap_or_else(|| "none completed".into());
+        eprintln!("tfw-bench: error: no TLS handshake succeeded: {why}");
+        return Ok(exit::FAILED);
+    }
+    Ok(0)
+}
+
+/// The run's settings for the JSON document: what was asked, in the user's terms.
+fn settings_json(o: &HandshakeOpts, plan: &HandshakePlan) -> serde_json::Value {
+    serde_json::json!({
+        "conns": plan.conns,
+        "threads": plan.cpus.len(),
+        "cpus": plan.cpus,
+        "duration": o.duration,
+        "handshakes": o.handshakes,
+        "tls": o.tls.tls,
+        "ciphers": plan.tls.ciphers,
+        "curves": plan.tls.curves,
+        "tickets": plan.tls.tickets,
+        "server_name": plan.tls.server_name,
+        "verify": plan.tls.roots.is_some(),
+        "timeout_s": plan.timeout.as_secs_f64(),
+        "io": format!("{:?}", plan.io),
+    })
+}

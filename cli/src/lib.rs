@@ -1,0 +1,60 @@
+//! tfw-bench, the binary: [`main`] parses the command line, installs signal handling, runs a
+//! subcommand, and turns errors into one line on stderr and a non-zero exit. (`src/main.rs`
+//! only calls it; the crate is a library too so that its tests can enable the `test-hooks`
+//! feature, see Cargo.toml.)
+//!
+//! Layers, each importing only from those below it: `cli` (clap options, exit statuses) ->
+//! `plan` (options -> validated engine plans; `parse` for values) -> the subcommand drivers
+//! (`stress`, `handshake`, `serve`, `regress`, `history`, `report`, with their helpers
+//! `progress`, `target`, `regress_run`, `regress_out`) -> [`main`]. Every printer is in
+//! `tfw_reports`.
+
+#![forbid(unsafe_code)]
+
+mod cli;
+mod handshake;
+mod history;
+mod parse;
+mod plan;
+mod progress;
+mod regress;
+mod regress_out;
+mod regress_run;
+mod report;
+mod serve;
+mod stress;
+mod target;
+#[cfg(feature = "test-hooks")]
+mod test_hooks;
+
+use clap::Parser;
+use cli::exit;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+/// The whole program: never returns.
+pub fn main() -> ! {
+    let cli = cli::Cli::parse();
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // A second signal ends the process at once, as interrupted.
+        let _ =
+            signal_hook::flag::register_conditional_shutdown(sig, exit::INTERRUPTED, stop.clone());
+        let _ = signal_hook::flag::register(sig, stop.clone());
+    }
+    let res = match cli.command {
+        cli::Command::Stress(o) => stress::run(o, stop),
+        cli::Command::Handshake(o) => handshake::run(o, stop),
+        cli::Command::Serve(o) => serve::run(o, stop),
+        cli::Command::Regress(o) => regress::run(o, stop),
+        cli::Command::History(o) => history::run(o),
+        cli::Command::Report(o) => report::run(o),
+    };
+    match res {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("tfw-bench: error: {e:#}");
+            std::process::exit(exit::SETUP);
+        }
+    }
+}
