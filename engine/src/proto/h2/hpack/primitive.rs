@@ -1,6 +1,7 @@
 //! What HPACK decoding and encoding share: the static table and lookups in it, our
-//! SETTINGS_HEADER_TABLE_SIZE, and the integer and string literal readers. A leaf of its own
-//! so that `decode` and `encode` can use these without importing the `hpack` parent.
+//! SETTINGS_HEADER_TABLE_SIZE, the integer and string literal readers, and reading a
+//! `:status` value. A leaf of its own so that `decode` and `encode` can use these without
+//! importing the `hpack` parent.
 
 use crate::proto::h2::error::H2Error;
 
