@@ -3,8 +3,8 @@
 //! The load worker sends what comes out with `send_copy`; no second runtime, no socket here.
 //! Receiving and encrypting are the shared `Session`'s; here is what only a client asks.
 
+use super::error::TlsError;
 use super::session::Session;
-use super::TlsError;
 use rustls::client::UnbufferedClientConnection;
 use rustls::pki_types::ServerName;
 use rustls::ClientConfig;

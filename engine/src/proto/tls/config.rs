@@ -3,7 +3,7 @@
 //! TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256; X25519, secp256r1) with OpenSSL aliases
 //! (ECDHE-ECDSA-AES128-GCM-SHA256; P-256, prime256v1), case-insensitive.
 
-use super::TlsError;
+use super::error::TlsError;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{ClientSessionMemoryCache, Resumption, Tls12Resumption};
 use rustls::crypto::{aws_lc_rs, WebPkiSupportedAlgorithms};

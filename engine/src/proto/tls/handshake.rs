@@ -3,7 +3,9 @@
 //! arrive after the handshake) and throws application data away. A thin view of
 //! `TlsClientConn` with the answers the storm needs.
 
-use super::{SessionStep, TlsClientConn, TlsError};
+use super::client_conn::TlsClientConn;
+use super::error::TlsError;
+use super::session::SessionStep;
 use rustls::pki_types::ServerName;
 use rustls::ClientConfig;
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! decrypted (Wireshark). rustls' own `KeyLogFile` only reads the SSLKEYLOGFILE variable;
 //! this one writes where it is told. Called once per secret of a handshake, never per request.
 
-use super::TlsError;
+use super::error::TlsError;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! start (ECDSA P-256, names 127.0.0.1 and localhost) or read from PEM files, TLS 1.2 and 1.3,
 //! ALPN h2 and http/1.1, and session resumption on or off.
 
-use super::TlsError;
+use super::error::TlsError;
 use rustls::crypto::aws_lc_rs;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};

@@ -3,8 +3,8 @@
 //! records out. No socket: the server worker passes bytes and sends with `send_copy`.
 //! Receiving and encrypting are the shared `Session`'s; here is what only a server asks.
 
+use super::error::TlsError;
 use super::session::{Session, SessionStep};
-use super::TlsError;
 use rustls::server::UnbufferedServerConnection;
 use rustls::ServerConfig;
 use std::sync::Arc;

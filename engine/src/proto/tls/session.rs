@@ -3,7 +3,8 @@
 //! decrypted, and encrypt application data once the handshake is done. The client and
 //! server connections differ only in which rustls type they wrap (`Records`).
 
-use super::{encode_record, encrypt_app, TlsError};
+use super::error::TlsError;
+use super::record::{encode_record, encrypt_app};
 use rustls::client::{ClientConnectionData, UnbufferedClientConnection};
 use rustls::server::{ServerConnectionData, UnbufferedServerConnection};
 use rustls::unbuffered::{ConnectionState, UnbufferedStatus};

@@ -8,8 +8,8 @@
 //! A connection's operations carry (op, generation, slot) in user_data; completions of a
 //! closed slot are recognised by generation and dropped (their buffers go back to the ring).
 //!
-//! Set-up is in `setup`, the slots and their registered files in `slots`, what completions
-//! mean in `complete`; this file issues the operations.
+//! The settings are in `config`, set-up is in `setup`, the slots and their registered files
+//! in `slots`, what completions mean in `complete`; this file issues the operations.
 
 use super::copies::Copies;
 use super::sys::{self, RawAddr};
@@ -24,10 +24,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod complete;
+mod config;
 mod setup;
 mod slots;
 
-pub use setup::UringConfig;
+pub use config::UringConfig;
 
 const OP_CONNECT: u64 = 1;
 const OP_RECV: u64 = 2;

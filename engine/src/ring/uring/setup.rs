@@ -1,6 +1,7 @@
 //! Setting up a ring: the best flags the kernel accepts, the operations and features the
 //! backend relies on, the provided buffer ring and the sparse registered file table.
 
+use super::config::UringConfig;
 use super::{UringBackend, BGID};
 use crate::buf::BufRing;
 use crate::result::IoInfo;
@@ -8,33 +9,6 @@ use crate::ring::copies::Copies;
 use crate::ring::sys;
 use io_uring::{cqueue, opcode, squeue, IoUring};
 use std::io;
-
-/// How to set up a ring.
-#[derive(Clone, Debug)]
-pub struct UringConfig {
-    pub sq_entries: u32,
-    pub cq_entries: u32,
-    /// Use multishot receive (false forces the plain one-shot path).
-    pub multishot: bool,
-    /// Provided buffers: count (power of two) and size.
-    pub buffers: u16,
-    pub buf_size: u32,
-    /// Register sockets in a sparse file table where the kernel allows.
-    pub registered_files: bool,
-}
-
-impl Default for UringConfig {
-    fn default() -> Self {
-        UringConfig {
-            sq_entries: 4096,
-            cq_entries: 16384,
-            multishot: true,
-            buffers: 4096,
-            buf_size: 4096,
-            registered_files: true,
-        }
-    }
-}
 
 impl UringBackend {
     /// Sets up a ring with the best flags the kernel accepts. Fails when io_uring or provided

@@ -7,6 +7,7 @@ use super::decode::HpackError;
 use super::huffman;
 use super::tests::{hex, C3, C4, C5, C6};
 use super::*;
+use crate::proto::h2::error::H2Error;
 
 type Fields = Vec<(Vec<u8>, Vec<u8>)>;
 

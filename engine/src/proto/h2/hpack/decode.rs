@@ -9,8 +9,8 @@
 //! reached their working sizes.
 
 use super::huffman::{self, HuffmanError};
+use super::primitive::{parse_status, read_int, read_string, STATIC_TABLE, TABLE_SIZE};
 use super::table::DynamicTable;
-use super::{parse_status, read_int, read_string, STATIC_TABLE};
 use crate::proto::h2::error::H2Error;
 
 /// Why a header block could not be decoded (all of them are COMPRESSION_ERROR).
@@ -61,7 +61,7 @@ pub struct HeaderDecoder {
 
 impl Default for HeaderDecoder {
     fn default() -> Self {
-        Self::new(super::TABLE_SIZE)
+        Self::new(TABLE_SIZE)
     }
 }
 

@@ -2,7 +2,9 @@
 //! each a sequence sharing one dynamic table), our encoders read back by the decoder, the
 //! `:status` path against the full decoder, and garbage.
 
+use super::primitive::read_int;
 use super::*;
+use crate::proto::h2::error::H2Error;
 
 pub(super) fn hex(s: &str) -> Vec<u8> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
