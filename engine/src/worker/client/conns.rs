@@ -1,9 +1,10 @@
 //! A client worker's connections: connecting within the window, reconnecting with backoff,
 //! timeouts, and the completions the backend hands over, passed on to the transport and the
 //! protocol. Nothing here depends on the pacing or the protocol in use: it asks them.
+//! Part of the loop: it implements `State` (`state.rs`).
 
 use super::session::Transport;
-use super::{ConnState, State, NO_CONN, RETRY_MAX_MS, RETRY_MIN_MS};
+use super::state::{ConnState, State, NO_CONN, RETRY_MAX_MS, RETRY_MIN_MS};
 use crate::ring::{Backend, Completion, Slot};
 use crate::stats::ErrorKind;
 use crate::worker::clock::ns;

@@ -4,14 +4,9 @@
 //! completes them, are matched to the oldest request in flight (HTTP/1.1 answers in order)
 //! and handed to the one recording path (`timing.rs`).
 
-use super::mix::EntryWire;
-use super::proto::{Ending, Fed, Proto, Written};
-use super::source::Jar;
-use super::timing::ConnTimes;
-use super::State;
+use super::cx::{Cx, Ending, Fed, Written};
 use crate::proto::h1::{ResponseDone, ResponseParser, ResponseSink};
 use crate::ring::Backend;
-use crate::stats::Stats;
 
 /// One connection's HTTP/1.1 state: the response parser and the position (in the
 /// connection's ring of send times) of the oldest request in flight.
@@ -42,45 +37,37 @@ impl H1Conn {
 }
 
 /// What the parser reports to: responses timed and counted, cookies kept.
-struct Sink<'s> {
-    stats: &'s mut Stats,
-    times: ConnTimes<'s>,
-    now: u64,
-    pipeline: u32,
+struct Sink<'s, 'c> {
+    cx: &'s mut Cx<'c>,
     head: &'s mut u32,
-    inflight: &'s mut u32,
-    /// The entries (to know which are HEAD).
-    wires: &'s [EntryWire],
-    /// Cookie replay: the connection's cookies, updated by `Set-Cookie`.
-    cookies: bool,
-    jar: &'s mut Jar,
     done: u32,
     close: bool,
     unsolicited: bool,
 }
 
-impl ResponseSink for Sink<'_> {
+impl ResponseSink for Sink<'_, '_> {
     fn wants_cookies(&self) -> bool {
-        self.cookies
+        self.cx.source.cookies
     }
 
     fn set_cookie(&mut self, name: &[u8], value: &[u8]) {
-        self.jar.set(name, value);
+        self.cx.at.jar.set(name, value);
     }
 
     fn next_is_head(&mut self) -> bool {
-        self.wires[self.times.entry(*self.head as usize)].head
+        self.cx.source.wires[self.cx.times.entry(*self.head as usize)].head
     }
 
     fn response(&mut self, d: ResponseDone) -> bool {
-        if *self.inflight == 0 {
+        let cx = &mut *self.cx;
+        if *cx.inflight == 0 {
             self.unsolicited = true;
             return false;
         }
         let pos = *self.head as usize;
-        *self.head = (*self.head + 1) % self.pipeline;
-        *self.inflight -= 1;
-        self.times.completed(self.stats, pos, d.status, self.now);
+        *self.head = (*self.head + 1) % cx.pipeline;
+        *cx.inflight -= 1;
+        cx.times.completed(cx.stats, pos, d.status, cx.now);
         self.done += 1;
         if d.close {
             self.close = true;
@@ -97,32 +84,21 @@ struct Seen {
     unsolicited: bool,
 }
 
-impl State<'_> {
-    /// Runs `f` with connection `ci`'s parser and a sink that times and counts its responses.
-    fn h1_parse<R>(
+impl H1Conn {
+    /// Runs `f` with the parser and a sink that times and counts its responses.
+    fn parse<R>(
         &mut self,
-        ci: usize,
-        f: impl FnOnce(&mut ResponseParser, &mut Sink<'_>) -> R,
+        cx: &mut Cx<'_>,
+        f: impl FnOnce(&mut ResponseParser, &mut Sink<'_, '_>) -> R,
     ) -> (R, Seen) {
-        let c = &mut self.conns[ci];
-        let Proto::H1(h) = &mut c.proto else {
-            unreachable!("an HTTP/1.1 parse on an HTTP/2 connection");
-        };
         let mut sink = Sink {
-            stats: &mut self.stats,
-            times: self.timings.conn(ci),
-            now: self.now,
-            pipeline: self.pipeline,
-            head: &mut h.head,
-            inflight: &mut c.inflight,
-            wires: &self.source.wires,
-            cookies: self.source.cookies,
-            jar: &mut c.source.jar,
+            cx,
+            head: &mut self.head,
             done: 0,
             close: false,
             unsolicited: false,
         };
-        let r = f(&mut h.parser, &mut sink);
+        let r = f(&mut self.parser, &mut sink);
         let seen = Seen {
             done: sink.done,
             close: sink.close,
@@ -131,15 +107,15 @@ impl State<'_> {
         (r, seen)
     }
 
-    /// Response bytes of HTTP/1.1 connection `ci`.
-    pub(super) fn h1_feed(&mut self, ci: usize, data: &[u8]) -> Fed {
-        let (parsed, seen) = self.h1_parse(ci, |parser, sink| parser.feed(data, sink));
+    /// Response bytes of the connection.
+    pub(super) fn feed(&mut self, data: &[u8], cx: &mut Cx<'_>) -> Fed {
+        let (parsed, seen) = self.parse(cx, |parser, sink| parser.feed(data, sink));
         let end = if parsed.is_err() || seen.unsolicited {
             Some(Ending::Broken)
         } else if seen.close {
             // Requests still in flight: the server closed with them unanswered.
             Some(Ending::Close {
-                lost: self.conns[ci].inflight > 0,
+                lost: *cx.inflight > 0,
             })
         } else {
             None
@@ -151,18 +127,15 @@ impl State<'_> {
         }
     }
 
-    /// The peer closed HTTP/1.1 connection `ci` (`error`: with a reset or a failed receive):
-    /// a response read until the close completes. Returns the responses completed and
+    /// The peer closed the connection (`error`: with a reset or a failed receive): a
+    /// response read until the close completes. Returns the responses completed and
     /// whether requests in flight were lost.
-    pub(super) fn h1_closed(&mut self, ci: usize, error: bool) -> (u32, bool) {
-        let mut lost = error && self.conns[ci].inflight > 0;
-        let Proto::H1(h) = &mut self.conns[ci].proto else {
-            unreachable!("an HTTP/1.1 close on an HTTP/2 connection");
-        };
-        let done = match h.parser.eof() {
-            Ok(Some(done)) => self.h1_parse(ci, |_, sink| sink.response(done)).1.done,
+    pub(super) fn closed(&mut self, error: bool, cx: &mut Cx<'_>) -> (u32, bool) {
+        let mut lost = error && *cx.inflight > 0;
+        let done = match self.parser.eof() {
+            Ok(Some(done)) => self.parse(cx, |_, sink| sink.response(done)).1.done,
             Ok(None) => {
-                lost |= self.conns[ci].inflight > 0;
+                lost |= *cx.inflight > 0;
                 0
             }
             Err(_) => {
@@ -173,65 +146,62 @@ impl State<'_> {
         (done, lost)
     }
 
-    /// Writes `k` requests on HTTP/1.1 connection `ci`, due at `intended` or now: sent from
-    /// their registered bytes on plain TCP, gathered into `plain_out` on TLS.
-    pub(super) fn h1_write<B: Backend>(
-        &mut self,
+    /// Writes `k` requests on the connection, due at `intended` or now: sent from their
+    /// registered bytes on plain TCP, gathered into `out` when the transport encrypts;
+    /// `scratch` puts a request with a `Cookie` field together.
+    pub(super) fn write<B: Backend>(
+        &self,
         io: &mut B,
-        ci: usize,
         k: u32,
         intended: Option<u64>,
+        cx: &mut Cx<'_>,
+        out: &mut Vec<u8>,
+        scratch: &mut Vec<u8>,
     ) -> Written {
-        let p = self.pipeline;
-        let c = &mut self.conns[ci];
-        let Proto::H1(h) = &c.proto else {
-            unreachable!("an HTTP/1.1 request on an HTTP/2 connection");
-        };
-        let first = h.head + c.inflight;
-        let tls = c.transport.is_tls();
-        let mut times = self.timings.conn(ci);
-        let out = &mut self.bufs.plain_out;
+        let p = cx.pipeline;
+        let first = self.head + *cx.inflight;
+        let (slot, gather) = (cx.slot, cx.gather);
         let mut bytes = 0usize;
         // Consecutive requests of the same entry go out in one send.
         let mut run: Option<(usize, usize)> = None;
         macro_rules! flush {
             ($re:expr, $n:expr) => {{
-                let w = &self.source.wires[$re];
-                if tls {
+                let w = &cx.source.wires[$re];
+                if gather {
                     for _ in 0..$n {
                         out.extend_from_slice(&w.wire);
                     }
                 } else {
-                    io.send(c.slot, w.payload, 0, $n * w.len, false);
+                    io.send(slot, w.payload, 0, $n * w.len, false);
                 }
             }};
         }
         for j in 0..k {
-            let e = self.source.next(&mut c.source);
-            times.sent(((first + j) % p) as usize, self.now, intended, e);
-            let cookie = c.source.jar.field();
+            let e = cx.source.next(cx.at);
+            cx.times
+                .sent(((first + j) % p) as usize, cx.now, intended, e);
+            let cookie = cx.at.jar.field();
             if !cookie.is_empty() {
                 // Cookie replay: this request goes out with the connection's cookies.
                 if let Some((re, n)) = run.take() {
                     flush!(re, n);
                 }
-                let w = &self.source.wires[e];
-                let scratch = &mut self.bufs.scratch;
+                let w = &cx.source.wires[e];
                 scratch.clear();
                 scratch.extend_from_slice(&w.wire[..w.head_end]);
                 scratch.extend_from_slice(b"Cookie: ");
                 scratch.extend_from_slice(cookie);
                 scratch.extend_from_slice(b"\r\n");
                 scratch.extend_from_slice(&w.wire[w.head_end..]);
-                if tls {
+                if gather {
                     out.extend_from_slice(scratch);
                 } else {
-                    io.send_copy(c.slot, scratch, false);
+                    io.send_copy(slot, scratch, false);
                 }
                 bytes += scratch.len();
                 continue;
             }
-            bytes += self.source.wires[e].len;
+            bytes += cx.source.wires[e].len;
             run = match run {
                 Some((re, n)) if re == e => Some((re, n + 1)),
                 Some((re, n)) => {

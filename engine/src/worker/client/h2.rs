@@ -4,14 +4,12 @@
 //! complete response is recorded like any other protocol's. A connection the server sent
 //! GOAWAY on is closed once its accepted streams are done and opened again.
 
-use super::proto::{Ending, Fed, Proto, Written};
+use super::cx::{Cx, Ending, Fed, Written};
 use super::timing::ConnTimes;
-use super::{ConnState, State};
 use crate::plan::{LoadPlan, Protocol};
 use crate::proto::h2::frame::code;
-use crate::proto::h2::{ClientSettings, H2Client, H2Error, H2Sink};
-use crate::ring::Backend;
-use crate::stats::{ErrorKind, Stats};
+use crate::proto::h2::{ClientSettings, H2Client, H2Sink};
+use crate::stats::ErrorKind;
 
 /// One connection's HTTP/2 session and the settings a new one starts with.
 pub(super) struct H2Conn {
@@ -40,8 +38,10 @@ impl H2Conn {
         }
     }
 
-    /// A new connection: a new session, its preface and SETTINGS written to `out`.
-    pub(super) fn restart(&mut self, out: &mut Vec<u8>) {
+    /// The connection is up (TCP, and TLS with ALPN h2): a new session, no stream in any
+    /// of its positions (`times`), its preface and SETTINGS written to `out`.
+    pub(super) fn start(&mut self, times: &mut ConnTimes<'_>, out: &mut Vec<u8>) {
+        times.release_all();
         self.client = H2Client::new(&self.settings);
         self.client.start(out);
     }
@@ -54,36 +54,34 @@ impl H2Conn {
 }
 
 /// Times and counts the stream ends one feed reports.
-struct StreamSink<'s> {
-    stats: &'s mut Stats,
-    /// This connection's positions: a slot is free when no stream occupies it.
-    times: ConnTimes<'s>,
-    now: u64,
-    inflight: &'s mut u32,
+struct StreamSink<'s, 'c> {
+    /// The connection's positions are its stream slots: a slot is free when no stream
+    /// occupies it.
+    cx: &'s mut Cx<'c>,
     /// Complete responses, and streams ended in any way (slots freed).
     done: u32,
     ended: u32,
 }
 
-impl StreamSink<'_> {
+impl StreamSink<'_, '_> {
     /// Stream `slot` ended; false when no stream of ours was there.
     fn end(&mut self, slot: u32) -> bool {
         let pos = slot as usize;
-        if !self.times.in_use(pos) {
+        if !self.cx.times.in_use(pos) {
             return false;
         }
-        self.times.release(pos);
-        *self.inflight = self.inflight.saturating_sub(1);
+        self.cx.times.release(pos);
+        *self.cx.inflight = self.cx.inflight.saturating_sub(1);
         self.ended += 1;
         true
     }
 }
 
-impl H2Sink for StreamSink<'_> {
+impl H2Sink for StreamSink<'_, '_> {
     fn response(&mut self, slot: u32, status: u16, _body_len: u64) {
-        if self.times.in_use(slot as usize) {
-            self.times
-                .completed(self.stats, slot as usize, status, self.now);
+        let cx = &mut *self.cx;
+        if cx.times.in_use(slot as usize) {
+            cx.times.completed(cx.stats, slot as usize, status, cx.now);
             self.end(slot);
             self.done += 1;
         }
@@ -93,42 +91,41 @@ impl H2Sink for StreamSink<'_> {
         if self.end(slot) {
             if code == code::REFUSED_STREAM {
                 // Not processed: sent again, not an error (RFC 9113 section 8.7).
-                self.stats.refused();
+                self.cx.stats.refused();
             } else {
-                self.stats.error(ErrorKind::Reset);
+                self.cx.stats.error(ErrorKind::Reset);
             }
         }
     }
 
     fn refused(&mut self, slot: u32) {
         if self.end(slot) {
-            self.stats.refused();
+            self.cx.stats.refused();
         }
     }
 
     fn goaway(&mut self, _last_stream: u32, _code: u32) {
-        self.stats.goaway();
+        self.cx.stats.goaway();
     }
 }
 
-impl State<'_> {
-    /// Opens up to `k` streams on HTTP/2 connection `ci` (fewer when the server's
-    /// MAX_CONCURRENT_STREAMS or a GOAWAY says so), due at `intended` or now; the frames go
-    /// to `plain_out`.
-    pub(super) fn h2_write(&mut self, ci: usize, k: u32, intended: Option<u64>) -> Written {
-        let c = &mut self.conns[ci];
-        let Proto::H2(h2) = &mut c.proto else {
-            unreachable!("an HTTP/2 request on an HTTP/1.1 connection");
-        };
-        let mut times = self.timings.conn(ci);
-        let out = &mut self.bufs.plain_out;
+impl H2Conn {
+    /// Opens up to `k` streams (fewer when the server's MAX_CONCURRENT_STREAMS or a GOAWAY
+    /// says so), due at `intended` or now; the frames go to `out`.
+    pub(super) fn write(
+        &mut self,
+        k: u32,
+        intended: Option<u64>,
+        cx: &mut Cx<'_>,
+        out: &mut Vec<u8>,
+    ) -> Written {
         let mut n = 0u32;
         let mut failed = None;
-        while n < k && h2.client.can_open() {
-            let e = self.source.next(&mut c.source);
-            match h2.client.open(self.source.h2(e), out) {
+        while n < k && self.client.can_open() {
+            let e = cx.source.next(cx.at);
+            match self.client.open(cx.source.h2(e), out) {
                 Ok(slot) => {
-                    times.sent(slot as usize, self.now, intended, e);
+                    cx.times.sent(slot as usize, cx.now, intended, e);
                     n += 1;
                 }
                 Err(err) => {
@@ -144,33 +141,20 @@ impl State<'_> {
         }
     }
 
-    /// HTTP/2 bytes of connection `ci` (as received on h2c, or as TLS decrypted them); the
+    /// HTTP/2 bytes of the connection (as received on h2c, or as TLS decrypted them); the
     /// frames the session answers with (acks, window updates, queued request bodies, a
-    /// GOAWAY after an error) are sent at once.
-    pub(super) fn h2_feed<B: Backend>(&mut self, io: &mut B, ci: usize, data: &[u8]) -> Fed {
-        let c = &mut self.conns[ci];
-        let Proto::H2(h2) = &mut c.proto else {
-            unreachable!("an HTTP/2 feed on an HTTP/1.1 connection");
-        };
+    /// GOAWAY after an error) are added to `out`, to be sent at once.
+    pub(super) fn feed(&mut self, data: &[u8], cx: &mut Cx<'_>, out: &mut Vec<u8>) -> Fed {
         let mut sink = StreamSink {
-            stats: &mut self.stats,
-            times: self.timings.conn(ci),
-            now: self.now,
-            inflight: &mut c.inflight,
+            cx,
             done: 0,
             ended: 0,
         };
-        let out = &mut self.bufs.h2_out;
-        out.clear();
-        let fed = h2.client.feed(data, out, &mut sink);
+        let fed = self.client.feed(data, out, &mut sink);
         let (done, ended) = (sink.done, sink.ended);
-        let closing = h2.client.closing() && h2.client.inflight() == 0;
-        let sealed = c.transport.send(io, c.slot, out, &mut self.bufs.wire_out);
         let end = if let Err(e) = fed {
             Some(Ending::H2(e))
-        } else if !sealed {
-            Some(Ending::Seal("TLS could not encrypt HTTP/2 frames"))
-        } else if closing {
+        } else if self.client.closing() && self.client.inflight() == 0 {
             // GOAWAY (or stream ids used up) and every accepted stream is done: a new
             // connection takes over.
             Some(Ending::Close { lost: false })
@@ -178,27 +162,5 @@ impl State<'_> {
             None
         };
         Fed { done, ended, end }
-    }
-
-    /// Connection `ci` is up (TCP, and TLS with ALPN h2): a new session sends its preface
-    /// and SETTINGS.
-    pub(super) fn h2_start(&mut self, ci: usize) {
-        let Proto::H2(h2) = &mut self.conns[ci].proto else {
-            return;
-        };
-        self.timings.conn(ci).release_all();
-        h2.restart(&mut self.bufs.plain_out);
-    }
-
-    /// The server broke the protocol (or a request could not be framed): counted, the first
-    /// reason kept, the connection closed and opened again after a backoff.
-    pub(super) fn h2_failed<B: Backend>(&mut self, io: &mut B, ci: usize, e: &H2Error) {
-        self.stats.error(ErrorKind::Parse);
-        if self.first_connect_error.is_none() {
-            self.first_connect_error = Some(format!("HTTP/2 with {}: {e}", self.plan.target));
-        }
-        if self.conns[ci].state == ConnState::Open {
-            self.drop_conn(io, ci, true);
-        }
     }
 }

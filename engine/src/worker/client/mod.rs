@@ -9,8 +9,18 @@
 //! plain or TLS), the request source (`source.rs`, `mix.rs`), and the one place latency is
 //! recorded (`timing.rs`). Each is an enum or a plain type, statically dispatched; the
 //! backend is a type parameter, so the io_uring and epoll paths run the same code.
+//!
+//! Layers, so no file imports one that imports it back: the components above import none
+//! of the loop; what a protocol is handed and hands back (`cx.rs`) is a leaf they share;
+//! `state.rs` holds the loop-level `State`, `Conn` and `Bufs` built from the components'
+//! types; the loop is this file (`run`), `conns.rs` (the connection table: connects,
+//! backoff, timeouts, completions) and `exchange.rs` (starting the transport and protocol,
+//! sending, settling feeds), which implement `State` and are imported by nothing. A
+//! component gets the pieces it works with (`State::parts`), never the `State`.
 
 mod conns;
+mod cx;
+mod exchange;
 mod h1;
 mod h2;
 mod mix;
@@ -18,31 +28,28 @@ mod pacing;
 mod proto;
 mod session;
 mod source;
+mod state;
 mod stop;
 mod timing;
 
 use super::clock::{ns, thread_cpu_s, Clock};
 use super::{Report, Workload};
 use crate::plan::LoadPlan;
-use crate::ring::{Backend, Slot};
+use crate::ring::Backend;
 use crate::stats::{ErrorKind, Snapshot, Stats, WorkerEnd};
 use pacing::Pacing;
-use proto::Proto;
-use session::Transport;
-use source::{ConnSource, RequestSource};
-use std::collections::VecDeque;
+use session::TlsSetup;
+use source::RequestSource;
+use state::{Bufs, Conn, ConnState, State};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 use stop::Stop;
 use timing::Timings;
 
-const NO_CONN: u32 = u32::MAX;
 const MAX_WAIT: Duration = Duration::from_millis(50);
 /// Completions waited for in one kernel entry at most.
 const MAX_BATCH: usize = 256;
-const RETRY_MIN_MS: u32 = 1;
-const RETRY_MAX_MS: u32 = 1000;
 
 /// Everything a client worker needs.
 pub struct ClientSetup {
@@ -70,77 +77,6 @@ impl Workload for ClientSetup {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum ConnState {
-    /// Not connected; (re)connects when `retry_at` has passed and the connect window allows.
-    Waiting,
-    Connecting,
-    /// TCP is up; the TLS handshake is in progress.
-    Handshaking,
-    Open,
-}
-
-struct Conn {
-    slot: Slot,
-    state: ConnState,
-    /// HTTP/1.1 parser state or HTTP/2 session, over plain TCP or TLS.
-    proto: Proto,
-    transport: Transport,
-    inflight: u32,
-    retry_at: u64,
-    retry_ms: u32,
-    connect_started: u64,
-    /// Counted in `State::ramping`.
-    ramping: bool,
-    queued: bool,
-    /// Its place in the request source (sequence position, cookies); reset on reconnect.
-    source: ConnSource,
-    ever_connected: bool,
-}
-
-/// Buffers reused for every send and receive.
-#[derive(Default)]
-struct Bufs {
-    /// Bytes to send on a wrapped (TLS) connection, and what TLS decrypted.
-    wire_out: Vec<u8>,
-    plain_in: Vec<u8>,
-    /// What a protocol writes before the transport sends it (TLS-encrypted or not).
-    plain_out: Vec<u8>,
-    /// HTTP/2 frames a feed answers with (acks, window updates, queued bodies).
-    h2_out: Vec<u8>,
-    /// Where a request with a `Cookie` field is put together before `send_copy`.
-    scratch: Vec<u8>,
-}
-
-struct State<'a> {
-    plan: &'a LoadPlan,
-    conns: Vec<Conn>,
-    by_slot: Vec<u32>,
-    pipeline: u32,
-    pacing: Pacing,
-    stop: Stop,
-    source: RequestSource,
-    /// Send times of the requests in flight, `pipeline` per connection.
-    timings: Timings,
-    stats: Stats,
-    connect_queue: VecDeque<u32>,
-    /// Connections opened whose first response has not arrived: the connect window bounds
-    /// these, not just handshakes in flight, because a handshake completes in the kernel
-    /// before the target accepts; counting until the first response keeps the target's
-    /// accept queue from overflowing (dropped ACKs turn into multi-second retransmits).
-    ramping: u32,
-    inflight_total: u64,
-    now: u64,
-    established: u32,
-    first_connect_error: Option<String>,
-    source_next: usize,
-    /// TLS: this worker's client configuration (its own session cache) and server name.
-    tls: Option<session::TlsSetup>,
-    /// TLS: what the first handshake negotiated.
-    tls_negotiated: Option<String>,
-    bufs: Bufs,
-}
-
 fn run<B: Backend>(
     mut io: B,
     setup: &ClientSetup,
@@ -159,22 +95,7 @@ fn run<B: Backend>(
     };
     let mut st = State {
         plan,
-        conns: (0..n)
-            .map(|_| Conn {
-                slot: 0,
-                state: ConnState::Waiting,
-                proto: Proto::new(plan),
-                transport: Transport::Plain,
-                inflight: 0,
-                retry_at: 0,
-                retry_ms: RETRY_MIN_MS,
-                connect_started: 0,
-                ramping: false,
-                queued: true,
-                source: ConnSource::default(),
-                ever_connected: false,
-            })
-            .collect(),
+        conns: (0..n).map(|_| Conn::new(plan)).collect(),
         by_slot: Vec::with_capacity(n),
         pipeline,
         timings: Timings::new(n, pipeline, pacing.corrected()),
@@ -200,7 +121,7 @@ fn run<B: Backend>(
         st.first_connect_error = Some(format!("HTTP/2 request: {e}"));
         st.cannot_run();
     }
-    match session::TlsSetup::new(plan) {
+    match TlsSetup::new(plan) {
         Ok(t) => st.tls = t,
         Err(e) => {
             // Checked when the plan was made; a failure here still ends the worker cleanly.

@@ -6,12 +6,18 @@
 //! payload of `MAX_BATCH` copies (with `--tls`, encrypted from the plaintext of that batch).
 //! The last response on a connection (`Connection: close` from the client, or `--close-after`)
 //! is the `Connection: close` variant.
+//!
+//! This file holds a connection's HTTP/1.1 state and what connections share; the loop's side
+//! (when to answer, sending) is in `respond.rs`.
 
-use super::{emit, Due, Rec, Server, MAX_BATCH};
+use super::rec::Rec;
 use crate::plan::ServePlan;
-use crate::proto::h1::{RequestDone, RequestHead, RequestParser, RequestSink};
-use crate::ring::{Backend, PayloadId, Slot};
+use crate::proto::h1::{ParseError, RequestDone, RequestHead, RequestParser, RequestSink};
+use crate::ring::{Backend, PayloadId};
 use std::collections::VecDeque;
+
+/// Responses sent in one go at most.
+pub(super) const MAX_BATCH: usize = 64;
 
 /// Which prebuilt response a request gets: the full one, or its head alone (for HEAD).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,12 +28,12 @@ pub(super) enum Kind {
 
 /// Responses owed on a connection, in order, as runs of one kind.
 #[derive(Default)]
-struct Owed {
-    runs: VecDeque<(Kind, u64)>,
+pub(super) struct Owed {
+    pub(super) runs: VecDeque<(Kind, u64)>,
 }
 
 impl Owed {
-    fn push(&mut self, kind: Kind, n: u64) {
+    pub(super) fn push(&mut self, kind: Kind, n: u64) {
         if n == 0 {
             return;
         }
@@ -37,7 +43,7 @@ impl Owed {
         }
     }
 
-    fn take(&mut self, n: u64) {
+    pub(super) fn take(&mut self, n: u64) {
         if let Some((_, m)) = self.runs.front_mut() {
             *m -= n;
             if *m == 0 {
@@ -54,8 +60,8 @@ pub(super) struct H1Conn {
     recorded: u64,
     head: Option<RequestHead>,
     parser: RequestParser,
-    owed: Owed,
-    served: u64,
+    pub(super) owed: Owed,
+    pub(super) served: u64,
 }
 
 impl H1Conn {
@@ -72,22 +78,22 @@ impl H1Conn {
 /// A prebuilt response: `MAX_BATCH` copies for batched sends, and its `Connection: close`
 /// variant for the last one on a connection.
 #[derive(Clone, Copy)]
-struct Payload {
-    batch: PayloadId,
-    len: usize,
-    close: PayloadId,
+pub(super) struct Payload {
+    pub(super) batch: PayloadId,
+    pub(super) len: usize,
+    pub(super) close: PayloadId,
 }
 
 /// What the worker's HTTP/1.1 connections share.
 pub(super) struct H1Shared {
     /// Indexed by `Kind`.
-    payloads: [Payload; 2],
+    pub(super) payloads: [Payload; 2],
     /// A response with its `Set-Cookie` field, being built.
-    scratch: Vec<u8>,
+    pub(super) scratch: Vec<u8>,
     /// Runs of request kinds parsed from one chunk of data.
-    parsed: Vec<(Kind, u64)>,
+    pub(super) parsed: Vec<(Kind, u64)>,
     /// `--tls` only: the plaintext of the batch payloads (indexed by `Kind`).
-    tls_batch: [Vec<u8>; 2],
+    pub(super) tls_batch: [Vec<u8>; 2],
 }
 
 impl H1Shared {
@@ -109,7 +115,7 @@ impl H1Shared {
 }
 
 /// The head of a complete response (up to and including the blank line).
-fn head_of(resp: &[u8]) -> &[u8] {
+pub(super) fn head_of(resp: &[u8]) -> &[u8] {
     match resp.windows(4).position(|w| w == b"\r\n\r\n") {
         Some(i) => &resp[..i + 4],
         None => resp,
@@ -168,7 +174,7 @@ impl RequestSink for Chunk<'_> {
 
 /// `base` (a complete response) with `Set-Cookie: name=c<conn>` added to its head; the head
 /// alone when `head_only`.
-fn with_cookie(out: &mut Vec<u8>, base: &[u8], head_only: bool, name: &str, conn: u64) {
+pub(super) fn with_cookie(out: &mut Vec<u8>, base: &[u8], head_only: bool, name: &str, conn: u64) {
     use std::io::Write;
     let head = head_of(base);
     out.clear();
@@ -180,141 +186,32 @@ fn with_cookie(out: &mut Vec<u8>, base: &[u8], head_only: bool, name: &str, conn
     }
 }
 
-impl Server<'_> {
-    /// HTTP/1.1 request bytes (decrypted, with `--tls`) for a connection.
-    pub(super) fn on_h1<B: Backend>(&mut self, io: &mut B, slot: Slot, data: &[u8]) {
-        let due = self.due();
-        let Some(c) = self.conns.get_mut(slot as usize) else {
-            return;
-        };
-        if !c.open || c.closing {
-            return;
-        }
-        let parsed = &mut self.h1.parsed;
-        parsed.clear();
-        let rec = self.record.map(|_| {
+impl H1Conn {
+    /// Request bytes (decrypted, with `--tls`): the runs of request kinds they completed
+    /// go to `parsed`, each request recorded through `rec` (`--record`). Ok(true) when a
+    /// request asked to close the connection.
+    pub(super) fn feed(
+        &mut self,
+        data: &[u8],
+        parsed: &mut Vec<(Kind, u64)>,
+        rec: Option<(&mut Vec<u8>, usize, u64)>,
+    ) -> Result<bool, ParseError> {
+        let rec = rec.map(|(lines, worker, conn)| {
             let rec = Rec {
-                lines: &mut self.lines,
-                worker: self.worker,
-                conn: c.id,
-                recorded: &mut c.h1.recorded,
+                lines,
+                worker,
+                conn,
+                recorded: &mut self.recorded,
             };
-            (rec, &mut c.h1.head)
+            (rec, &mut self.head)
         });
         let mut chunk = Chunk {
             runs: parsed,
             close: false,
             rec,
         };
-        let res = c.h1.parser.feed_sink(data, &mut chunk);
-        let close = chunk.close;
-        self.requests += parsed.iter().map(|&(_, n)| n).sum::<u64>();
-        if res.is_err() {
-            self.parse_errors += 1;
-            self.close(io, slot);
-            return;
-        }
-        if close {
-            c.closing = true;
-        }
-        match due {
-            None => {
-                for &(kind, n) in parsed.iter() {
-                    c.h1.owed.push(kind, n);
-                }
-                self.flush_h1(io, slot);
-            }
-            Some(due) => {
-                for &(kind, n) in parsed.iter() {
-                    self.delayed
-                        .push_back((due, slot, c.epoch, Due::H1(kind, n)));
-                }
-            }
-        }
-    }
-
-    /// Delayed responses that fell due.
-    pub(super) fn release_h1<B: Backend>(&mut self, io: &mut B, slot: Slot, kind: Kind, n: u64) {
-        if let Some(c) = self.conns.get_mut(slot as usize) {
-            c.h1.owed.push(kind, n);
-            self.flush_h1(io, slot);
-        }
-    }
-
-    /// Sends what the connection is owed, in order: runs of one kind in batches, and the
-    /// `Connection: close` variant last when the client asked to close or `close_after` is
-    /// reached. One send is in flight per connection.
-    pub(super) fn flush_h1<B: Backend>(&mut self, io: &mut B, slot: Slot) {
-        let close_after = self.plan.close_after;
-        let Some(c) = self.conns.get_mut(slot as usize) else {
-            return;
-        };
-        if !c.open || c.sending || c.final_sent {
-            return;
-        }
-        let Some(&(kind, n)) = c.h1.owed.runs.front() else {
-            if c.closing && !self.delayed.iter().any(|d| d.1 == slot && d.2 == c.epoch) {
-                self.close(io, slot);
-            }
-            return;
-        };
-        let p = self.h1.payloads[kind as usize];
-        let until_close = if close_after > 0 {
-            close_after - c.h1.served
-        } else {
-            u64::MAX
-        };
-        // The last response owed on a connection that is closing carries `Connection: close`.
-        let last_run = c.closing && c.h1.owed.runs.len() == 1;
-        let last = until_close == 1 || (last_run && n == 1);
-        // The first response on a connection carries its cookie, sent alone.
-        let cookie = self.plan.set_cookie.as_deref().filter(|_| c.h1.served == 0);
-        if last || cookie.is_some() {
-            c.h1.owed.take(1);
-            c.h1.served += 1;
-            c.sending = true;
-            if last {
-                c.final_sent = true;
-                c.closing = true;
-            }
-            self.responses += 1;
-            let plan = self.plan;
-            match cookie {
-                Some(name) => {
-                    let base = if last {
-                        &plan.response_close
-                    } else {
-                        &plan.response
-                    };
-                    let scratch = &mut self.h1.scratch;
-                    with_cookie(scratch, base, kind == Kind::Head, name, c.id);
-                    emit(io, slot, c, scratch);
-                }
-                None if c.tls.is_some() => {
-                    let close = &plan.response_close;
-                    let bytes = match kind {
-                        Kind::Full => close,
-                        Kind::Head => head_of(close),
-                    };
-                    emit(io, slot, c, bytes);
-                }
-                None => io.send(slot, p.close, 0, usize::MAX, true),
-            }
-            return;
-        }
-        let mut k = n.min(MAX_BATCH as u64).min(until_close - 1);
-        if last_run && k == n {
-            k -= 1;
-        }
-        c.h1.owed.take(k);
-        c.h1.served += k;
-        c.sending = true;
-        self.responses += k;
-        if c.tls.is_some() {
-            let batch = &self.h1.tls_batch[kind as usize][..k as usize * p.len];
-            emit(io, slot, c, batch);
-        } else {
-            io.send(slot, p.batch, 0, k as usize * p.len, true);
-        }
+        self.parser
+            .feed_sink(data, &mut chunk)
+            .map(|()| chunk.close)
     }
 }

@@ -5,19 +5,22 @@
 //! a stall); `--close-after N` is a GOAWAY after N streams, and the connection closes once
 //! the accepted streams are answered. `--set-cookie` adds the field to the connection's first
 //! response; `--record` writes the same line as for HTTP/1.1 with `"protocol":"h2"`.
+//!
+//! This file holds a connection's HTTP/2 state and what connections share; the loop's side
+//! (when to answer, sending) is in `respond.rs`.
 
-use super::{emit, Due, Rec, Server};
+use super::rec::Rec;
 use crate::plan::ServePlan;
 use crate::proto::h1::RequestHead;
 use crate::proto::h2::hpack;
 use crate::proto::h2::server::{response_from_h1, Fields, H2RequestSink, H2Response, H2Server};
-use crate::ring::{Backend, Slot};
+use crate::proto::h2::H2Error;
 
 /// A connection's HTTP/2 state.
 pub(super) struct H2Conn {
-    server: H2Server,
+    pub(super) server: H2Server,
     /// Frames to send once the send in flight completes.
-    out: Vec<u8>,
+    pub(super) out: Vec<u8>,
     /// Requests recorded so far (`--record` only).
     recorded: u64,
     /// The connection's cookie went out (`--set-cookie` only).
@@ -29,7 +32,7 @@ pub(super) struct H2Shared {
     resp: H2Response,
     max_streams: u32,
     /// Streams whose requests completed in one chunk of data.
-    done: Vec<u32>,
+    pub(super) done: Vec<u32>,
     /// An encoded Set-Cookie field.
     extra: Vec<u8>,
 }
@@ -89,100 +92,15 @@ impl H2RequestSink for Sink<'_> {
     }
 }
 
-impl Server<'_> {
-    /// HTTP/2 bytes (decrypted, with `--tls`) for a connection.
-    pub(super) fn on_h2<B: Backend>(&mut self, io: &mut B, slot: Slot, data: &[u8]) {
-        let due = self.due();
-        let Some(c) = self.conns.get_mut(slot as usize) else {
-            return;
-        };
-        if !c.open || c.closing {
-            return;
-        }
-        let Some(h2) = c.h2.as_deref_mut() else {
-            return;
-        };
-        let mut done = std::mem::take(&mut self.h2.done);
-        done.clear();
-        let rec = self.record.map(|_| Rec {
-            lines: &mut self.lines,
-            worker: self.worker,
-            conn: c.id,
-            recorded: &mut h2.recorded,
-        });
-        let mut sink = Sink {
-            done: &mut done,
-            rec,
-        };
-        let res = h2.server.feed(data, &mut h2.out, &mut sink);
-        self.requests += done.len() as u64;
-        if res.is_err() {
-            // The GOAWAY saying why is in `out`: send it, then close.
-            self.parse_errors += 1;
-            c.closing = true;
-        }
-        match due {
-            None => {
-                for &stream in done.iter() {
-                    self.responses += answer(&mut self.h2, self.plan, c.id, h2, stream);
-                }
-            }
-            Some(due) => {
-                for &stream in done.iter() {
-                    self.delayed
-                        .push_back((due, slot, c.epoch, Due::H2(stream)));
-                }
-            }
-        }
-        self.h2.done = done;
-        self.flush_h2(io, slot);
-    }
-
-    /// A delayed response fell due.
-    pub(super) fn respond_h2<B: Backend>(&mut self, io: &mut B, slot: Slot, stream: u32) {
-        let Some(c) = self.conns.get_mut(slot as usize) else {
-            return;
-        };
-        let Some(h2) = c.h2.as_deref_mut() else {
-            return;
-        };
-        self.responses += answer(&mut self.h2, self.plan, c.id, h2, stream);
-        self.flush_h2(io, slot);
-    }
-
-    /// Sends the frames waiting unless a send is in flight; closes the connection once it is
-    /// done (GOAWAY either way and every accepted stream answered, or a connection error).
-    pub(super) fn flush_h2<B: Backend>(&mut self, io: &mut B, slot: Slot) {
-        let Some(c) = self.conns.get_mut(slot as usize) else {
-            return;
-        };
-        if !c.open || c.sending || c.final_sent {
-            return;
-        }
-        let Some(h2) = c.h2.as_deref_mut() else {
-            return;
-        };
-        let last = c.closing || h2.server.is_done();
-        if h2.out.is_empty() {
-            if last {
-                self.close(io, slot);
-            }
-            return;
-        }
-        let out = std::mem::take(&mut h2.out);
-        c.sending = true;
-        c.final_sent = last;
-        emit(io, slot, c, &out);
-        if let Some(h2) = c.h2.as_deref_mut() {
-            h2.out = out;
-            h2.out.clear();
-        }
-    }
-}
-
 /// Answers `stream` (with the connection's cookie on its first response); 1 if it was
 /// answered, 0 if the stream is gone (reset by the client).
-fn answer(shared: &mut H2Shared, plan: &ServePlan, conn: u64, h2: &mut H2Conn, stream: u32) -> u64 {
+pub(super) fn answer(
+    shared: &mut H2Shared,
+    plan: &ServePlan,
+    conn: u64,
+    h2: &mut H2Conn,
+    stream: u32,
+) -> u64 {
     let cookie = plan.set_cookie.as_deref().filter(|_| !h2.cookie_sent);
     let sent = match cookie {
         Some(name) => {
@@ -198,4 +116,25 @@ fn answer(shared: &mut H2Shared, plan: &ServePlan, conn: u64, h2: &mut H2Conn, s
         None => h2.server.respond(stream, &shared.resp, &mut h2.out),
     };
     sent as u64
+}
+
+impl H2Conn {
+    /// HTTP/2 bytes (decrypted, with `--tls`): the streams whose requests completed go to
+    /// `done`, each recorded through `rec` (`--record`); the frames to answer with, to `out`
+    /// (on an error, the GOAWAY saying why).
+    pub(super) fn feed(
+        &mut self,
+        data: &[u8],
+        done: &mut Vec<u32>,
+        rec: Option<(&mut Vec<u8>, usize, u64)>,
+    ) -> Result<(), H2Error> {
+        let rec = rec.map(|(lines, worker, conn)| Rec {
+            lines,
+            worker,
+            conn,
+            recorded: &mut self.recorded,
+        });
+        let mut sink = Sink { done, rec };
+        self.server.feed(data, &mut self.out, &mut sink)
+    }
 }

@@ -13,21 +13,30 @@
 //! bytes are decrypted before parsing, and responses are encrypted and sent with `send_copy`
 //! (still one send in flight per connection; handshake records produced meanwhile wait for
 //! it). Without `--tls` none of this runs.
+//!
+//! Layers, so no file imports one that imports it back: the protocols' connection state
+//! (`h1.rs`, `h2.rs`) and the record of a request (`rec.rs`) import none of the loop;
+//! `state.rs` holds the loop-level `Server` and `Conn` built from their types; the loop is
+//! this file (`serve`, events, TLS, sniffing) and `respond.rs` (answering and sending per
+//! protocol), which implement `Server` and are imported by nothing.
 
 mod h1;
 mod h2;
+mod rec;
+mod respond;
+mod state;
 
 use super::clock::{ns, Clock};
-use super::record::{Record, Recorder};
+use super::record::Recorder;
 use super::{OnBackend, Started};
 use crate::plan::ServePlan;
-use crate::proto::h1::RequestHead;
 use crate::proto::h2::frame::PREFACE;
 use crate::proto::tls::{ServerStep, TlsServerConn};
 use crate::result::IoInfo;
 use crate::ring::{Backend, Completion, Slot};
-use h1::{H1Conn, H1Shared, Kind};
-use h2::{H2Conn, H2Shared};
+use h1::H1Shared;
+use h2::H2Shared;
+use state::{Conn, Due, Proto, Server};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -35,8 +44,6 @@ use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Responses sent in one go at most.
-const MAX_BATCH: usize = 64;
 const MAX_WAIT: Duration = Duration::from_millis(50);
 
 /// Counters the server shares with whoever started it (read after it stops, or for display;
@@ -88,91 +95,6 @@ impl OnBackend for Serve<'_> {
     fn run<B: Backend>(self, io: B) {
         serve(io, self.setup, self.info)
     }
-}
-
-/// Which protocol a connection speaks.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-enum Proto {
-    /// Not known yet: the bytes so far are a prefix of the HTTP/2 preface (or none came).
-    #[default]
-    Sniffing,
-    H1,
-    H2,
-}
-
-#[derive(Default)]
-struct Conn {
-    open: bool,
-    /// Changes on every accept into this slot; delayed responses check it.
-    epoch: u32,
-    /// Unique within the run (see `record::Record::conn`).
-    id: u64,
-    proto: Proto,
-    /// While sniffing: the first bytes, a prefix of the HTTP/2 preface.
-    sniffed: Vec<u8>,
-    h1: H1Conn,
-    /// The HTTP/2 state, once the preface came.
-    h2: Option<Box<H2Conn>>,
-    sending: bool,
-    /// Read nothing more; close once everything owed is sent.
-    closing: bool,
-    /// Close when the send in flight completes.
-    final_sent: bool,
-    /// The TLS session (`--tls` only), and records waiting for the send in flight.
-    tls: Option<Box<TlsServerConn>>,
-    tls_out: Vec<u8>,
-}
-
-/// Where a connection's requests are recorded (`--record`): the worker's lines not yet
-/// written, and the connection's count of requests.
-struct Rec<'a> {
-    lines: &'a mut Vec<u8>,
-    worker: usize,
-    conn: u64,
-    recorded: &'a mut u64,
-}
-
-impl Rec<'_> {
-    /// Records the connection's next request (a head that could not be parsed takes its
-    /// index but writes no line).
-    fn write(&mut self, head: Option<RequestHead>, body_len: u64, protocol: Option<&str>) {
-        if let Some(head) = head {
-            let mut line = Record::new(self.worker, self.conn, *self.recorded, head, body_len);
-            line.protocol = protocol.map(str::to_string);
-            line.write_line(self.lines);
-        }
-        *self.recorded += 1;
-    }
-}
-
-/// A response waiting for its due time: HTTP/1.1 runs of one kind, or one HTTP/2 stream.
-#[derive(Clone, Copy, Debug)]
-enum Due {
-    H1(Kind, u64),
-    H2(u32),
-}
-
-struct Server<'a> {
-    plan: &'a ServePlan,
-    /// This worker's index, and how many there are (for connection ids).
-    worker: usize,
-    workers: usize,
-    conns: Vec<Conn>,
-    /// `--record` only: the record, and lines not yet written to it.
-    record: Option<&'a Recorder>,
-    lines: Vec<u8>,
-    /// (due, slot, epoch, what) in due order (the delay is fixed; a stall only moves dues to
-    /// its end).
-    delayed: VecDeque<(u64, Slot, u32, Due)>,
-    h1: H1Shared,
-    h2: H2Shared,
-    /// `--tls` only: decrypted request bytes of one chunk.
-    tls_plain: Vec<u8>,
-    now: u64,
-    requests: u64,
-    responses: u64,
-    accepted: u64,
-    parse_errors: u64,
 }
 
 fn serve<B: Backend>(mut io: B, setup: &ServerSetup, info: IoInfo) {
@@ -420,21 +342,4 @@ impl Server<'_> {
             }
         }
     }
-}
-
-/// Sends `bytes` (acknowledged) on a connection, encrypted when it has a TLS session; a
-/// session that cannot encrypt closes the connection.
-fn emit<B: Backend>(io: &mut B, slot: Slot, c: &mut Conn, bytes: &[u8]) {
-    let Some(t) = c.tls.as_mut() else {
-        return io.send_copy(slot, bytes, true);
-    };
-    if t.encrypt(bytes, &mut c.tls_out).is_err() {
-        c.tls_out.clear();
-        c.sending = false;
-        c.open = false;
-        io.close(slot, false);
-        return;
-    }
-    io.send_copy(slot, &c.tls_out, true);
-    c.tls_out.clear();
 }
