@@ -97,7 +97,8 @@ fn assert_no_import_circle(src: &str) {
         })
         .collect();
     assert!(!sources.is_empty(), "no Rust files in {src}");
-    let circles = Circles::of(&ImportGraph::new(&sources));
+    let graph = ImportGraph::new(&sources);
+    let circles = Circles::of(&graph);
     assert!(circles.is_empty(), "{src}: {}", circles.report());
 }
 
