@@ -11,7 +11,7 @@
 mod common;
 
 use common::regress::{matrix, regress, row, s, tmp_dir, verdict, write};
-use common::{assert_setup_error, read_json, run, spawn_with, Out};
+use common::{read_json, run, spawn_with};
 use serde_json::Value;
 use std::process::Command;
 use tfw_reports::history::compare::{compare, Metric, Verdict};

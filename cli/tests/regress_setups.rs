@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::regress::{matrix, regress, s, tmp_dir, verdict, write};
-use common::{assert_setup_error, read_json};
+use common::regress::{regress, s, tmp_dir, verdict, write};
+use common::{assert_setup_error, read_json, run};
 
 /// Every kind of scenario runs: closed loop, fixed rate, and a handshake storm over TLS 1.3
 /// against the built-in target; none is skipped, in the plan or in the summary.

@@ -10,10 +10,8 @@
 
 pub mod nginx;
 pub mod regress;
-mod schema;
+pub mod schema;
 pub mod tls_nginx;
-
-pub use schema::{run_schema, schema_violations};
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};

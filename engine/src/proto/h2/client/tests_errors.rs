@@ -2,10 +2,10 @@
 //! GOAWAY, the first frame must be SETTINGS, and random garbage never panics or overruns the
 //! stream limit.
 
-use super::tests::{connected, exchange, fails, get, Recorder};
+use super::tests::{connected, exchange, fails, get, head_block, Recorder};
 use super::*;
 use crate::proto::h1::build_request;
-use crate::proto::h2::frame::{flag, Head};
+use crate::proto::h2::frame::flag;
 use crate::proto::h2::hpack;
 
 fn bad(peer_frames: impl FnOnce(&mut Vec<u8>)) -> H2Error {
