@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::schema::{run_schema, schema_violations};
 use common::*;
 use serde_json::Value;
 

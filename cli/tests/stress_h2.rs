@@ -8,10 +8,8 @@
 mod common;
 
 use common::nginx::Nginx;
-use common::{
-    assert_setup_error, count, run_schema, schema_violations, serve, served_requests, FaultServer,
-    Running,
-};
+use common::schema::{run_schema, schema_violations};
+use common::{assert_setup_error, count, serve, served_requests, FaultServer, Running};
 use serde_json::Value;
 
 use common::errors_total as errors;

@@ -1,8 +1,8 @@
 //! The options of `tfw-bench handshake HOST:PORT` as clap sees them (`plan::handshake` checks
 //! them).
 
+use super::io::IoOpts;
 use super::tls::TlsOpts;
-use super::IoOpts;
 use clap::Args;
 use std::path::PathBuf;
 

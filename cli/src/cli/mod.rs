@@ -5,10 +5,12 @@
 pub mod exit;
 pub mod handshake;
 pub mod history;
+pub mod io;
 pub mod report;
 pub mod tls;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+pub use io::{IoArg, IoOpts};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -41,34 +43,11 @@ pub enum Command {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum IoArg {
-    /// io_uring with multishot receive where the kernel has it; epoll where io_uring is blocked
-    Auto,
-    /// io_uring with one-shot (poll-first) receives only
-    UringPlain,
-    /// epoll
-    Epoll,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum SummaryArg {
     /// tfw-bench's summary
     Tfw,
     /// tfw-bench's summary followed by h2load's requests and status code lines
     H2load,
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct IoOpts {
-    /// Worker threads, one per CPU, chosen from the CPUs this process may run on.
-    #[arg(short = 't', long)]
-    pub threads: Option<usize>,
-    /// CPUs to pin workers to, e.g. 1,3-5 (one worker per CPU).
-    #[arg(long, conflicts_with = "threads")]
-    pub cpus: Option<String>,
-    /// I/O path.
-    #[arg(long, value_enum, default_value_t = IoArg::Auto)]
-    pub io: IoArg,
 }
 
 #[derive(Args, Debug)]

@@ -16,6 +16,8 @@ mod request;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_errors;
+#[cfg(test)]
 mod tests_flow;
 
 use std::collections::VecDeque;
