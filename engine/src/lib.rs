@@ -4,7 +4,8 @@
 //! connections, buffers, histograms and counters; one coordinator (`coordinator`), generic
 //! over what the workers measure, starts them together and merges their interval snapshots
 //! (`run` for load, `handshake_run` for handshake storms).
-//! The engine never sees clap, files or terminals. See ARCHITECTURE.md for the picture.
+//! The engine never sees clap or terminals; the files it touches are the ones a plan names for
+//! TLS, the record sink it is handed, and /proc facts. See ARCHITECTURE.md for the picture.
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
