@@ -1,6 +1,6 @@
 //! What the `regress` job says while it works, apart from its summary ([`super::summary`]):
 //! the plan of the matrix, the invocation it opened, one progress line per run ("[2/5] h1-small
-
+//! ... requests/s 181,235, ..."), the exports written, and the phrases the summary quotes (what
 //! the baseline is, the minimum effects). Pure functions, so that the exact text is pinned by
 //! tests here; the binary only prints them (the progress on stderr, the plan on stdout for
 //! `--dry-run`).
