@@ -45,7 +45,9 @@ fn parse_baseline(s: &str) -> Result<Baseline> {
     }
     match s.parse::<i64>() {
         Ok(id) if id > 0 => Ok(Baseline::Invocation(id)),
-        _ => bail!("--baseline {s:?}: expected last:K or an invocation id (tfw-bench history list)"),
+        _ => {
+            bail!("--baseline {s:?}: expected last:K or an invocation id (tfw-bench history list)")
+        }
     }
 }
 

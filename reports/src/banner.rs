@@ -1,11 +1,13 @@
 //! The lines `stress` and `serve` print around a run: the stress header ("Running 10s test @
-//! URL" and the settings under it), the built-in target's start and counts, and `serve`'s
+//! URL" and the settings under it), the live progress message, the built-in target's start and
+//! counts, and `serve`'s
 //! banners and its final "served ..." line. Pure functions, so that the exact text is pinned by
 //! tests here; the binary only prints them.
 //!
 //! The "served ..." line and the "listening ADDR" announcement are also read back by the
 //! parent `stress` (and by tests): [`Served::from_line`] parses what [`served_line`] prints.
 
+use crate::units::format_time_us;
 use std::fmt::Write;
 use std::net::SocketAddr;
 
@@ -100,6 +102,13 @@ fn pacing_phrase(h: &StressHeader) -> String {
         let _ = write!(s, ", {r} ramp-up");
     }
     s
+}
+
+/// The message of `stress`'s live progress bar after an interval: its responses/s, its errors
+/// and its p99 latency in µs (None: no response in the interval).
+pub fn progress_message(rps: f64, errors: u64, p99_us: Option<f64>) -> String {
+    let p99 = p99_us.map_or("-".to_string(), format_time_us);
+    format!("{rps:>10.0} req/s  {errors:>6} errors  p99 {p99:>8}")
 }
 
 /// What a built-in target counted: `serve`'s final line, read back by the parent `stress`.
@@ -269,6 +278,18 @@ mod tests {
             stress_header(&h),
             "Running 500 requests / 2s test @ http://127.0.0.1:8080/\n  \
              2 connections, HTTP/2, 3 streams each (h2c), 1 worker(s) on CPU 1\n"
+        );
+    }
+
+    #[test]
+    fn progress() {
+        assert_eq!(
+            progress_message(181_234.4, 3, Some(1830.0)),
+            "    181234 req/s       3 errors  p99   1.83ms"
+        );
+        assert_eq!(
+            progress_message(0.0, 0, None),
+            "         0 req/s       0 errors  p99        -"
         );
     }
 

@@ -208,10 +208,7 @@ mod tests {
             "BMF export: out/bench.json\n"
         );
         assert_eq!(
-            gab_written(
-                Path::new("out/gab.json"),
-                Path::new("out/gab.bigger.json")
-            ),
+            gab_written(Path::new("out/gab.json"), Path::new("out/gab.bigger.json")),
             "github-action-benchmark export: out/gab.json (customSmallerIsBetter), \
              out/gab.bigger.json (customBiggerIsBetter)\n"
         );

@@ -197,7 +197,11 @@ mod tests {
         assert_eq!(html.matches("<svg").count(), PLOTS.len());
         assert!(html.contains("Δ % vs a"));
         assert_eq!(
-            written_line(std::path::Path::new("out/report.html"), &files, Size::DEFAULT),
+            written_line(
+                std::path::Path::new("out/report.html"),
+                &files,
+                Size::DEFAULT
+            ),
             format!(
                 "wrote out/report.html ({} plots as SVG and PNG, 1000x600)\n",
                 PLOTS.len()
