@@ -1,12 +1,13 @@
 //! Live progress of a stress run on a terminal (indicatif): elapsed time, requests/s, errors
 //! and the p99 of the last interval, redrawn once per interval. Nothing is drawn when stdout is
-//! not a terminal or with `--quiet`, so logs and pipes get only the summary.
+//! not a terminal or with `--quiet`, so logs and pipes get only the summary. The message is
+//! `tfw_reports::banner::progress_message`.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::Duration;
 use tfw_engine::result::Interval;
-use tfw_reports::units::format_time_us;
+use tfw_reports::banner::progress_message;
 
 pub struct Progress {
     bar: Option<ProgressBar>,
@@ -61,16 +62,12 @@ impl Progress {
         let len = (iv.t_s - self.last_t).max(1e-3);
         self.last_t = iv.t_s;
         self.responses += c.responses;
-        let p99 = if iv.snapshot.latency.is_empty() {
-            "-".to_string()
-        } else {
-            format_time_us(iv.snapshot.latency.value_at_quantile(0.99) as f64)
-        };
-        bar.set_message(format!(
-            "{:>10.0} req/s  {:>6} errors  p99 {:>8}",
+        let p99 = (!iv.snapshot.latency.is_empty())
+            .then(|| iv.snapshot.latency.value_at_quantile(0.99) as f64);
+        bar.set_message(progress_message(
             c.responses as f64 / len,
             c.total_errors(),
-            p99
+            p99,
         ));
         if self.count.is_some() {
             bar.set_position(self.responses);

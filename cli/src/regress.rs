@@ -4,7 +4,8 @@
 //! ...: machine noise spreads over all of them instead of hitting one), stores each run in the
 //! history as it finishes (one transaction per run), compares each metric with the baseline
 //! (Mann–Whitney U plus a minimum effect, see tfw_reports::history::compare), and writes
-//! summary.md (also printed), report.html and the exports.
+//! summary.md (also printed), report.html and the exports. What it prints is
+//! `tfw_reports::history`'s (`job` for the plan and the progress lines, `summary`).
 //!
 //! Exit status: 0 nothing regressed, 1 something regressed, 2 broken setup (bad matrix or
 //! option, unwritable history or output, target unreachable, a scenario that could not run),
@@ -26,6 +27,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tfw_reports::history::compare::{compare, Comparison, Metric};
 use tfw_reports::history::db::{History, NewInvocation, NewRun};
 use tfw_reports::history::host::HostFacts;
+use tfw_reports::history::job::{self, Baseline};
 use tfw_reports::history::matrix::{Matrix, Scenario};
 use tfw_reports::history::run::RunFigures;
 use tfw_reports::history::summary::{Outcome, ScenarioOutcome, ScenarioStatus};
@@ -33,36 +35,18 @@ use tfw_reports::history::summary::{Outcome, ScenarioOutcome, ScenarioStatus};
 /// The default matrix, for `regress` without `--matrix`.
 pub const DEFAULT_MATRIX: &str = include_str!("../matrix/default.toml");
 
-/// What the comparison is made against.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Baseline {
-    /// The runs of the last K invocations that ran the scenario (same load settings).
-    Last(usize),
-    /// The runs of one invocation.
-    Invocation(i64),
-}
-
-impl Baseline {
-    fn parse(s: &str) -> Result<Baseline> {
-        if let Some(k) = s.strip_prefix("last:") {
-            match k.parse::<usize>() {
-                Ok(k) if k > 0 => return Ok(Baseline::Last(k)),
-                _ => bail!("--baseline {s:?}: expected last:K with K at least 1"),
-            }
-        }
-        match s.parse::<i64>() {
-            Ok(id) if id > 0 => Ok(Baseline::Invocation(id)),
-            _ => bail!(
-                "--baseline {s:?}: expected last:K or an invocation id (tfw-bench history list)"
-            ),
+/// `--baseline last:K|ID`.
+fn parse_baseline(s: &str) -> Result<Baseline> {
+    if let Some(k) = s.strip_prefix("last:") {
+        match k.parse::<usize>() {
+            Ok(k) if k > 0 => return Ok(Baseline::Last(k)),
+            _ => bail!("--baseline {s:?}: expected last:K with K at least 1"),
         }
     }
-
-    fn describe(self) -> String {
-        match self {
-            Baseline::Last(1) => "the last invocation that ran the scenario".to_string(),
-            Baseline::Last(k) => format!("the last {k} invocations that ran the scenario"),
-            Baseline::Invocation(id) => format!("invocation {id}"),
+    match s.parse::<i64>() {
+        Ok(id) if id > 0 => Ok(Baseline::Invocation(id)),
+        _ => {
+            bail!("--baseline {s:?}: expected last:K or an invocation id (tfw-bench history list)")
         }
     }
 }
@@ -100,7 +84,7 @@ pub fn run(o: RegressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         matrix.thresholds.min_effect = e;
         matrix.thresholds.per_metric.clear();
     }
-    let baseline = Baseline::parse(&o.baseline)?;
+    let baseline = parse_baseline(&o.baseline)?;
     let exports = regress_out::parse_exports(&o.export)?;
     for s in &matrix.scenarios {
         if let Some(u) = &s.url {
@@ -109,7 +93,12 @@ pub fn run(o: RegressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         }
     }
     let plan = matrix.scenarios.clone();
-    print_plan(&plan, &source, o.dry_run);
+    let plan_text = job::plan_text(&plan, &source);
+    if o.dry_run {
+        print!("{plan_text}");
+    } else {
+        eprint!("{plan_text}");
+    }
     if o.dry_run {
         return Ok(0);
     }
@@ -137,10 +126,7 @@ pub fn run(o: RegressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         host: host_facts(),
         matrix: matrix_text,
     })?;
-    eprintln!(
-        "invocation {invocation_id}; history {}",
-        o.history.display()
-    );
+    eprint!("{}", job::invocation_started(invocation_id, &o.history));
 
     let mut status = vec![ScenarioStatus::Ran(0); plan.len()];
     #[cfg(feature = "test-hooks")]
@@ -157,17 +143,17 @@ pub fn run(o: RegressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
                 interrupted = true;
                 break 'rounds;
             }
-            eprint!("[{round}/{}] {} ... ", sc.repeats, sc.name);
+            eprint!("{}", job::run_started(round, sc.repeats, &sc.name));
             let _ = std::io::stderr().flush();
             let done = match regress_run::run_once(&exe, sc, round, cpus, &runs_dir, &stop) {
                 Ok(d) => d,
                 Err(RunError::Interrupted) => {
-                    eprintln!("interrupted");
+                    eprint!("{}", job::RUN_INTERRUPTED);
                     interrupted = true;
                     break 'rounds;
                 }
                 Err(RunError::Failed(why)) => {
-                    eprintln!("failed: {why}");
+                    eprint!("{}", job::run_failed(&why));
                     status[i] = ScenarioStatus::Failed(why);
                     continue;
                 }
@@ -176,7 +162,7 @@ pub fn run(o: RegressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
                 Ok(f) => f,
                 Err(e) => {
                     let why = format!("{}: {e}", done.json_path.display());
-                    eprintln!("failed: {why}");
+                    eprint!("{}", job::run_failed(&why));
                     status[i] = ScenarioStatus::Failed(why);
                     continue;
                 }
@@ -202,7 +188,7 @@ pub fn run(o: RegressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
                 *k += 1;
             }
             run_files[i].push(done.json_path.clone());
-            eprintln!("{}", one_line(&figures));
+            eprint!("{}", job::run_figures_line(&figures));
         }
     }
     history.finish_invocation(invocation_id, now_s())?;
@@ -241,7 +227,7 @@ pub fn run(o: RegressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         target_version: o.target_version.clone(),
         baseline: baseline.describe(),
         alpha: matrix.thresholds.alpha,
-        min_effect: describe_effects(&matrix),
+        min_effect: job::describe_effects(&matrix.thresholds),
         scenarios,
         interrupted,
     };
@@ -275,43 +261,6 @@ fn compare_scenario(
         out.push(compare(&sc.name, m, &base, &cur, &matrix.thresholds));
     }
     Ok(out)
-}
-
-fn describe_effects(m: &Matrix) -> String {
-    let t = &m.thresholds;
-    let mut s = format!("{} %", t.min_effect * 100.0);
-    let extra: Vec<String> = t
-        .per_metric
-        .iter()
-        .map(|(k, v)| format!("{} {} %", k.key(), v * 100.0))
-        .collect();
-    if !extra.is_empty() {
-        s.push_str(&format!(" ({})", extra.join(", ")));
-    }
-    s
-}
-
-fn print_plan(plan: &[Scenario], source: &str, to_stdout: bool) {
-    let load: Duration = plan.iter().map(|s| s.duration * s.repeats).sum();
-    let mut text = format!(
-        "Matrix: {source}: {} scenario(s); {:.0} s of load\n",
-        plan.len(),
-        load.as_secs_f64()
-    );
-    for s in plan {
-        text.push_str(&format!(
-            "  {:<20} {} x {:.1} s, {}\n",
-            s.name,
-            s.repeats,
-            s.duration.as_secs_f64(),
-            s.url.as_deref().unwrap_or("built-in target")
-        ));
-    }
-    if to_stdout {
-        print!("{text}");
-    } else {
-        eprint!("{text}");
-    }
 }
 
 /// A real target that refuses connections is a broken setup: found before anything runs.
@@ -353,30 +302,18 @@ fn now_s() -> f64 {
         .unwrap_or(0.0)
 }
 
-fn one_line(f: &RunFigures) -> String {
-    use tfw_reports::history::summary::format_value;
-    Metric::ALL
-        .iter()
-        .filter_map(|&m| {
-            f.get(m.key())
-                .map(|v| format!("{} {}", m.label(), format_value(m, v)))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn baselines() {
-        assert_eq!(Baseline::parse("last:3").unwrap(), Baseline::Last(3));
-        assert_eq!(Baseline::parse("17").unwrap(), Baseline::Invocation(17));
-        assert!(Baseline::parse("last:0").is_err());
-        assert!(Baseline::parse("last:x").is_err());
-        assert!(Baseline::parse("yesterday").is_err());
-        assert!(Baseline::parse("-1").is_err());
+        assert_eq!(parse_baseline("last:3").unwrap(), Baseline::Last(3));
+        assert_eq!(parse_baseline("17").unwrap(), Baseline::Invocation(17));
+        assert!(parse_baseline("last:0").is_err());
+        assert!(parse_baseline("last:x").is_err());
+        assert!(parse_baseline("yesterday").is_err());
+        assert!(parse_baseline("-1").is_err());
     }
 
     #[test]

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use tfw_reports::history::compare::{Direction, Metric};
 use tfw_reports::history::db::History;
 use tfw_reports::history::matrix::Scenario;
-use tfw_reports::history::summary::{html_page, markdown, Outcome};
-use tfw_reports::history::{export, trend};
+use tfw_reports::history::summary::{self, html_page, markdown, Outcome};
+use tfw_reports::history::{export, job, trend};
 use tfw_reports::report::{self, html, line_chart, LineChart, Run, Size};
 
 /// An `--export FORMAT FILE`.
@@ -70,7 +70,7 @@ pub fn write_all(
         match e {
             Export::Bmf(p) => {
                 write(p, &serde_json::to_vec_pretty(&export::bmf(&comparisons))?)?;
-                eprintln!("BMF export: {}", p.display());
+                eprint!("{}", job::bmf_written(p));
             }
             Export::Gab(p) => {
                 let bigger = gab_bigger_path(p);
@@ -78,11 +78,7 @@ pub fn write_all(
                 let big = export::gab(&comparisons, Direction::BiggerIsBetter);
                 write(p, &serde_json::to_vec_pretty(&smaller)?)?;
                 write(&bigger, &serde_json::to_vec_pretty(&big)?)?;
-                eprintln!(
-                    "github-action-benchmark export: {} (customSmallerIsBetter), {} (customBiggerIsBetter)",
-                    p.display(),
-                    bigger.display()
-                );
+                eprint!("{}", job::gab_written(p, &bigger));
             }
         }
     }
@@ -143,13 +139,9 @@ fn scenario_sections(
                     for f in files {
                         write(&dir.join(&f.name), &f.bytes)?;
                     }
-                    inner.push_str(&format!(
-                        "<p>All plots of these runs: <a href=\"scenarios/{0}/{1}\">scenarios/{0}/{1}</a></p>\n",
-                        html::escape(&sc.name),
-                        report::HTML_FILE
-                    ));
+                    inner.push_str(&summary::runs_link(&sc.name));
                 }
-                Err(e) => inner.push_str(&html::note(&format!("No run plots: {e}"))),
+                Err(e) => inner.push_str(&summary::no_run_plots(&e)),
             }
         }
         html.push_str(&html::section(&sc.name, &inner));
@@ -175,7 +167,7 @@ fn figure(save: Option<(&Path, &str)>, chart: &LineChart) -> String {
         }
         Err(e) => {
             eprintln!("tfw-bench: warning: plot {:?}: {e}", chart.title);
-            html::note(&format!("{}: not drawn ({e})", chart.title))
+            summary::not_drawn(&chart.title, &e)
         }
     }
 }

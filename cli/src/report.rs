@@ -28,13 +28,8 @@ pub fn run(o: ReportOpts) -> anyhow::Result<i32> {
         std::fs::write(&path, &f.bytes)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    println!(
-        "wrote {} ({} plots as SVG and PNG, {}x{})",
-        o.out.join(report::HTML_FILE).display(),
-        (files.len() - 1) / 2,
-        Size::DEFAULT.width,
-        Size::DEFAULT.height
-    );
+    let page = o.out.join(report::HTML_FILE);
+    print!("{}", report::written_line(&page, &files, Size::DEFAULT));
     Ok(0)
 }
 

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use tfw_engine::plan::ServePlan;
 use tfw_engine::proto::tls::{server_config, ServerTlsSettings};
 use tfw_engine::worker::record::Recorder;
+use tfw_reports::banner::{self, Served};
 
 pub fn run(o: ServeOpts, stop: Arc<AtomicBool>) -> Result<i32> {
     let mut plan = plan::serve_plan(&o)?;
@@ -25,19 +26,17 @@ pub fn run(o: ServeOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         None => tfw_engine::start_server(&plan)?,
     };
     if o.announce {
-        println!("listening {}", server.addr);
+        print!("{}", banner::announce_line(server.addr));
     } else {
-        let cpus: Vec<String> = plan.cpus.iter().map(|c| c.to_string()).collect();
-        println!(
-            "tfw-bench serve: listening on {} ({} worker(s) on CPU {}, {})",
-            server.addr,
-            plan.cpus.len(),
-            cpus.join(","),
-            server.io.backend
+        print!(
+            "{}",
+            banner::serve_banner(
+                server.addr,
+                &plan.cpus,
+                server.io.backend,
+                plan.tls.is_some()
+            )
         );
-        if plan.tls.is_some() {
-            println!("tfw-bench serve: HTTPS (TLS 1.2 and 1.3, ALPN h2, http/1.1)");
-        }
     }
     std::io::stdout().flush()?;
     if o.exit_on_stdin_eof {
@@ -56,11 +55,13 @@ pub fn run(o: ServeOpts, stop: Arc<AtomicBool>) -> Result<i32> {
     // Nobody may read this any more (a parent that ended at once on a second Ctrl-C): a
     // closed stdout is no error.
     let mut out = std::io::stdout();
-    let _ = writeln!(
-        out,
-        "served requests={} responses={} connections={} parse_errors={}",
-        t.requests, t.responses, t.connections, t.parse_errors
-    );
+    let served = Served {
+        requests: t.requests,
+        responses: t.responses,
+        connections: t.connections,
+        parse_errors: t.parse_errors,
+    };
+    let _ = out.write_all(banner::served_line(&served).as_bytes());
     let _ = out.flush();
     if let Some(rec) = &record {
         rec.finish()

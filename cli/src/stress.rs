@@ -9,6 +9,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use tfw_engine::cpu;
 use tfw_engine::plan::{LoadPlan, Protocol};
+use tfw_reports::banner::{self, stress_header, StressHeader, TlsLine};
 use tfw_reports::json::{to_json, Meta};
 
 pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
@@ -36,7 +37,7 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
             avoid.push(server_cpu);
             let scheme = if https { "https" } else { "http" };
             let url = format!("{scheme}://{}/", t.addr);
-            eprintln!("built-in target on {} (CPU {})", t.addr, t.cpu);
+            eprint!("{}", banner::builtin_target_started(t.addr, t.cpu));
             target = Some(t);
             url
         }
@@ -46,33 +47,7 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         // Find out now, not after the run, that the results cannot be written.
         write_atomically(path, b"").with_context(|| format!("cannot write {}", path.display()))?;
     }
-    let cpus: Vec<String> = plan.cpus.iter().map(|c| c.to_string()).collect();
-    let length = match (&o.duration, o.requests) {
-        (Some(d), Some(n)) => format!("{n} requests / {d}"),
-        (None, Some(n)) => format!("{n} requests"),
-        (Some(d), None) => d.clone(),
-        (None, None) => "10s".to_string(),
-    };
-    let mut pacing = match plan.pacing.rate() {
-        Some(r) => format!(", open loop at {r} requests/s"),
-        None => String::new(),
-    };
-    if let Some(w) = &o.warmup {
-        pacing.push_str(&format!(", {w} warmup"));
-    }
-    if let Some(r) = &o.ramp_up {
-        pacing.push_str(&format!(", {r} ramp-up"));
-    }
-    println!(
-        "Running {} test @ {}\n  {} connections{}, {} worker(s) on CPU {}{}",
-        length,
-        plan.target_name,
-        plan.conns,
-        protocol_line(&o, &plan),
-        plan.cpus.len(),
-        cpus.join(","),
-        pacing
-    );
+    print!("{}", stress_header(&header(&o, &plan)));
     let duration = o.duration.is_some() || o.requests.is_none();
     let mut progress = Progress::new(
         o.quiet,
@@ -93,10 +68,7 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         print!("{}", tfw_reports::h2load::h2load_lines(&result, o.requests));
     }
     if let Some(s) = &served {
-        println!(
-            "  Built-in target counted {} requests, {} responses, {} connections",
-            s.requests, s.responses, s.connections
-        );
+        print!("{}", banner::builtin_target_counted(s));
     }
     if let Some(path) = &o.json {
         let meta = Meta {
@@ -168,22 +140,24 @@ fn settings_json(o: &StressOpts, plan: &LoadPlan) -> serde_json::Value {
     })
 }
 
-/// ", HTTP/2 over TLS, 10 streams each (certificates not verified)" and the like.
-fn protocol_line(o: &StressOpts, plan: &LoadPlan) -> String {
-    let mut s = match plan.protocol {
-        Protocol::Http1 if plan.pipeline > 1 => format!(", HTTP/1.1 pipelined x{}", plan.pipeline),
-        Protocol::Http1 => ", HTTP/1.1".to_string(),
-        Protocol::Http2(_) => format!(", HTTP/2, {} streams each", plan.pipeline),
-    };
-    if let Some(t) = &plan.tls {
-        s.push_str(&format!(", TLS {}", o.tls.versions_label()));
-        if t.roots.is_none() {
-            s.push_str(" (certificates not verified)");
-        }
-    } else if matches!(plan.protocol, Protocol::Http2(_)) {
-        s.push_str(" (h2c)");
+/// The plan's settings for the header, the lengths in the user's words.
+fn header<'a>(o: &'a StressOpts, plan: &'a LoadPlan) -> StressHeader<'a> {
+    StressHeader {
+        target: &plan.target_name,
+        duration: o.duration.as_deref(),
+        requests: o.requests,
+        conns: plan.conns,
+        http2: matches!(plan.protocol, Protocol::Http2(_)),
+        pipeline: plan.pipeline,
+        tls: plan.tls.as_ref().map(|t| TlsLine {
+            versions: o.tls.versions_label(),
+            verified: t.roots.is_some(),
+        }),
+        cpus: &plan.cpus,
+        rate: plan.pacing.rate(),
+        warmup: o.warmup.as_deref(),
+        ramp_up: o.ramp_up.as_deref(),
     }
-    s
 }
 
 fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {

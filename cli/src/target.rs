@@ -9,6 +9,7 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
+use tfw_reports::banner::Served;
 
 pub struct ChildTarget {
     child: Child,
@@ -16,14 +17,6 @@ pub struct ChildTarget {
     stdout: BufReader<ChildStdout>,
     pub addr: SocketAddr,
     pub cpu: usize,
-}
-
-/// What the child counted, from its last line.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Served {
-    pub requests: u64,
-    pub responses: u64,
-    pub connections: u64,
 }
 
 impl ChildTarget {
@@ -73,8 +66,9 @@ impl ChildTarget {
         })
     }
 
-    /// Asks the child to exit (closes its stdin), reads its counts, and reaps it; kills it if
-    /// it does not exit within 5 s.
+    /// Asks the child to exit (closes its stdin), reads its counts (its last line, see
+    /// `tfw_reports::banner::served_line`), and reaps it; kills it if it does not exit within
+    /// 5 s.
     pub fn stop(mut self) -> Result<Served> {
         drop(self.stdin.take());
         let deadline = Instant::now() + Duration::from_secs(5);
@@ -92,18 +86,8 @@ impl ChildTarget {
         let mut served = Served::default();
         let mut line = String::new();
         while self.stdout.read_line(&mut line).unwrap_or(0) > 0 {
-            if let Some(rest) = line.trim().strip_prefix("served ") {
-                for kv in rest.split_whitespace() {
-                    if let Some((k, v)) = kv.split_once('=') {
-                        let v = v.parse().unwrap_or(0);
-                        match k {
-                            "requests" => served.requests = v,
-                            "responses" => served.responses = v,
-                            "connections" => served.connections = v,
-                            _ => {}
-                        }
-                    }
-                }
+            if let Some(s) = Served::from_line(&line) {
+                served = s;
             }
             line.clear();
         }

@@ -2,7 +2,9 @@
 //! summary ([`summary`]), h2load's summary lines ([`h2load`]) and the JSON run document
 //! ([`to_json`]) described by the committed JSON Schema [`RUN_SCHEMA`]
 //! (`schema/run.schema.json`); from a handshake run to its text and JSON ([`handshake`]); and
-//! from run documents read back to plots and an HTML page ([`report`]).
+//! from run documents read back to plots and an HTML page ([`report`]); the lines `stress` and
+//! `serve` print around a run ([`banner`]); and the regression job's history, its tables and
+//! its progress lines ([`history`]).
 //!
 //! Nothing here does I/O: the binary prints the strings and writes the files. Field names of
 //! the JSON document are a committed contract; fields are only ever added.
@@ -11,6 +13,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod banner;
 pub mod h2load;
 pub mod handshake;
 pub mod hdrlog;

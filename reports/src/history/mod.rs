@@ -2,7 +2,7 @@
 //! statistics that decide what regressed, the summaries and the exports for dashboards.
 //!
 //! The binary (`cli/src/regress.rs`, `cli/src/history.rs`) runs processes and writes
-//! files; everything it decides with lives here, where it is unit-tested without sockets.
+//! files; everything it decides with, and everything it prints, lives here, where it is unit-tested without sockets.
 //!
 //! - [`matrix`]: the TOML matrix → checked [`matrix::Scenario`]s
 //! - [`stats`]: Mann–Whitney U with exact and normal-approximation p-values
@@ -12,11 +12,14 @@
 //! - [`host`], [`when`]: host facts and dates
 //! - [`summary`]: Markdown and HTML tables; [`trend`]: charts across the history;
 //!   [`export`]: BMF and github-action-benchmark JSON
+//! - [`job`]: the regress job's plan and progress lines; [`listing`]: `history list|show`
 
 pub mod compare;
 pub mod db;
 pub mod export;
 pub mod host;
+pub mod job;
+pub mod listing;
 pub mod matrix;
 pub mod run;
 pub mod stats;

@@ -5,7 +5,7 @@
 //! so nothing is silently dropped.
 
 use super::compare::{Comparison, Metric, Verdict};
-use crate::report::html::{escape, kv_table, page, section, table, Cell};
+use crate::report::html::{escape, kv_table, note, page, section, table, Cell};
 use crate::units::format_time_us;
 
 /// What happened to one scenario.
@@ -262,6 +262,26 @@ pub fn html_page(o: &Outcome, extra: &str) -> String {
     page(&title, &body)
 }
 
+/// The page's link to a scenario's full run plots (`tfw-bench report`'s, in
+/// `scenarios/NAME/`).
+pub fn runs_link(scenario: &str) -> String {
+    format!(
+        "<p>All plots of these runs: <a href=\"scenarios/{0}/{1}\">scenarios/{0}/{1}</a></p>\n",
+        escape(scenario),
+        crate::report::HTML_FILE
+    )
+}
+
+/// The note standing in for a scenario's run plots that could not be made.
+pub fn no_run_plots(why: &dyn std::fmt::Display) -> String {
+    note(&format!("No run plots: {why}"))
+}
+
+/// The note standing in for a plot that could not be drawn.
+pub fn not_drawn(title: &str, why: &dyn std::fmt::Display) -> String {
+    note(&format!("{title}: not drawn ({why})"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,6 +292,23 @@ mod tests {
         assert_eq!(group_thousands(999.0), "999");
         assert_eq!(group_thousands(75884.4), "75,884");
         assert_eq!(group_thousands(1234567.0), "1,234,567");
+    }
+
+    #[test]
+    fn page_pieces() {
+        assert_eq!(
+            runs_link("h1-small"),
+            "<p>All plots of these runs: <a href=\"scenarios/h1-small/report.html\">\
+             scenarios/h1-small/report.html</a></p>\n"
+        );
+        assert_eq!(
+            no_run_plots(&"no runs to report"),
+            "<p class=\"note\">No run plots: no runs to report</p>\n"
+        );
+        assert_eq!(
+            not_drawn("h1-small: requests/s", &"no data"),
+            "<p class=\"note\">h1-small: requests/s: not drawn (no data)</p>\n"
+        );
     }
 
     #[test]

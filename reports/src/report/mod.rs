@@ -160,6 +160,18 @@ pub fn build(runs: &[Run], size: Size) -> Result<Vec<OutFile>, ReportError> {
     Ok(files)
 }
 
+/// `tfw-bench report`'s line after writing the `files` [`build`] made: where the page is
+/// (`page`, the [`HTML_FILE`] in the output directory), how many plots, of what size.
+pub fn written_line(page: &std::path::Path, files: &[OutFile], size: Size) -> String {
+    format!(
+        "wrote {} ({} plots as SVG and PNG, {}x{})\n",
+        page.display(),
+        files.len().saturating_sub(1) / 2,
+        size.width,
+        size.height
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,6 +196,17 @@ mod tests {
         let html = String::from_utf8(files.last().unwrap().bytes.clone()).unwrap();
         assert_eq!(html.matches("<svg").count(), PLOTS.len());
         assert!(html.contains("Δ % vs a"));
+        assert_eq!(
+            written_line(
+                std::path::Path::new("out/report.html"),
+                &files,
+                Size::DEFAULT
+            ),
+            format!(
+                "wrote out/report.html ({} plots as SVG and PNG, 1000x600)\n",
+                PLOTS.len()
+            )
+        );
     }
 
     #[test]
