@@ -13,6 +13,8 @@
 // comment; every other module forbids it (proto/ does so in its own mod.rs).
 pub mod buf;
 #[forbid(unsafe_code)]
+pub mod check;
+#[forbid(unsafe_code)]
 pub mod coordinator;
 #[forbid(unsafe_code)]
 pub mod cpu;
