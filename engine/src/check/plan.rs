@@ -117,7 +117,10 @@ pub enum Step {
     /// Send bytes as they are (malformed input); after TLS when the client has it.
     SendRaw { client: ClientId, bytes: Vec<u8> },
     /// HTTP/2 only: send these frames, in order, in one write before segmenting.
-    SendFrames { client: ClientId, frames: Vec<Frame> },
+    SendFrames {
+        client: ClientId,
+        frames: Vec<Frame>,
+    },
     /// From now on `backend` answers this case's requests with `responses`: the n-th request
     /// gets the n-th response, the last one repeating. Before any script: 200, empty body.
     Script {
@@ -292,9 +295,15 @@ pub enum Subject {
     /// A response the case's `client` received, over all the case's connections of that
     /// client: `index` from 0 in arrival order; None = the one after the last response an
     /// expectation of the case looked at (the first: 0).
-    Response { client: ClientId, index: Option<usize> },
+    Response {
+        client: ClientId,
+        index: Option<usize>,
+    },
     /// A request `backend` received for this case (same indexing).
-    BackendRequest { backend: BackendId, index: Option<usize> },
+    BackendRequest {
+        backend: BackendId,
+        index: Option<usize>,
+    },
     /// The forwarded-message check: request `index` the backend received equals request
     /// `sent` of `client` as the case's profile says the proxy transforms it.
     Forwarded {
@@ -315,9 +324,15 @@ pub enum Subject {
     /// A GOAWAY frame arrived (its error code is checked by `Check::ErrorCode`).
     Goaway { client: ClientId },
     /// A RST_STREAM arrived (on `stream` when given).
-    RstStream { client: ClientId, stream: Option<u32> },
+    RstStream {
+        client: ClientId,
+        stream: Option<u32>,
+    },
     /// Nothing arrives on the client's connection for this long.
-    Silence { client: ClientId, duration: Duration },
+    Silence {
+        client: ClientId,
+        duration: Duration,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -335,7 +350,10 @@ pub enum Check {
     Target(String),
     Version(String),
     /// The field `name` (case-insensitive; several fields joined with ", ") satisfies `pred`.
-    Header { name: String, pred: Pred },
+    Header {
+        name: String,
+        pred: Pred,
+    },
     /// No field `name`.
     HeaderAbsent(String),
     Body(Pred),
