@@ -30,8 +30,10 @@ declare -A PKG_OF=(
     [wrk]=wrk
     [ab]=apache2-utils
     [h2load]=nghttp2-client
+    [nghttp]=nghttp2-client
+    [python3]=python3
 )
-NEED=(nginx openssl curl taskset flock runuser ps wrk ab h2load)
+NEED=(nginx openssl curl taskset flock runuser ps wrk ab h2load nghttp python3)
 
 install_packages() {
     local SUDO=() missing=() cmd pkg

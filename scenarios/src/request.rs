@@ -268,7 +268,8 @@ mod tests {
             vec![RequestDone {
                 head: true,
                 close: true,
-                body_len: 0
+                body_len: 0,
+                keep_alive: false
             }]
         );
 

@@ -19,11 +19,17 @@
 #      H2C_PORT    optional: HTTP/2 over plain TCP (prior knowledge), same docroot
 #      RSA_PORT    optional: TLS 1.2/1.3 + HTTP/2 with an RSA 2048 certificate (rsa-cert.pem,
 #                  signed by the same CA)
+#      BACKEND     optional: host:port; also runs nginx as a reverse proxy to it (the
+#                  functional checker's `--profile nginx`), from nginx-proxy.conf, rendered
+#                  into proxy-servers.conf. The benchmark ports above are served as well.
+#      PROXY_PORT      with BACKEND: plain HTTP/1.1 proxy port (default 8081)
+#      PROXY_TLS_PORT  with BACKEND: TLS proxy port, ALPN h2 and http/1.1 (default 8444)
 #      SERVER_CPU  CPU list for taskset (default 0)
 #      NGINX       nginx binary (default: nginx from PATH, else /usr/sbin/nginx)
 #
 # Locations (both ports): /  -> 200, 2-byte body "ok";  /1k.bin, /64k.bin static
-# files (1024 x 'a', 65536 x 'b');  /status  stub_status.
+# files (1024 x 'a', 65536 x 'b');  /status  stub_status.  Proxy ports: everything to BACKEND
+# (which need not be up at start: nothing is sent to it before a client does).
 # Needs Debian packages: nginx openssl curl util-linux (taskset, flock, runuser).
 # Diagnostics go to stderr; stdout carries only the master pid (start) or the
 # status line (status), so callers can capture it.
@@ -96,6 +102,17 @@ start() {
     local extra_ports=""
     [ -z "${TLS_TICKETS_PORT:-}" ] || { check_port TLS_TICKETS_PORT "$TLS_TICKETS_PORT"; extra_ports+=" $TLS_TICKETS_PORT"; }
     [ -z "${TLS13_PORT:-}" ] || { check_port TLS13_PORT "$TLS13_PORT"; extra_ports+=" $TLS13_PORT"; }
+    local proxy_port="" proxy_tls_port=""
+    if [ -n "${BACKEND:-}" ]; then
+        [[ "$BACKEND" =~ ^[A-Za-z0-9.:_-]+:[0-9]+$|^\[[0-9A-Fa-f:.]+\]:[0-9]+$ ]] \
+            || die "BACKEND=$BACKEND is not host:port"
+        proxy_port="${PROXY_PORT:-8081}"
+        proxy_tls_port="${PROXY_TLS_PORT:-8444}"
+        check_port PROXY_PORT "$proxy_port"
+        check_port PROXY_TLS_PORT "$proxy_tls_port"
+        [ "$proxy_port" != "$proxy_tls_port" ] || die "PROXY_PORT and PROXY_TLS_PORT are both $proxy_port"
+        extra_ports+=" $proxy_port $proxy_tls_port"
+    fi
     for p in "$HTTP_PORT" "$TLS_PORT" $extra_ports; do
         port_busy "$p" && die "127.0.0.1:$p is already in use by something else"
     done
@@ -204,6 +221,11 @@ EOC
     }
 EOC
     fi
+    : > "$RUN/proxy-servers.conf"
+    if [ -n "$proxy_port" ]; then
+        sed -e "s|@RUN@|$RUN|g" -e "s|@BACKEND@|$BACKEND|g" -e "s|@PROXY_PORT@|$proxy_port|g" \
+            -e "s|@PROXY_TLS_PORT@|$proxy_tls_port|g" "$HERE/nginx-proxy.conf" > "$RUN/proxy-servers.conf"
+    fi
     ulimit -n "$rlimit" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
     "$nginx" -t -q -p "$RUN" -e "$RUN/error.log" -c "$CONF" 9>&- \
         || die "nginx -t failed for $CONF"
@@ -228,11 +250,23 @@ EOC
     if ! "${c[@]}" -k --http2 "https://127.0.0.1:$TLS_PORT/"; then
         stop_master "$m"; die "127.0.0.1:$TLS_PORT not answering; nginx stopped again"
     fi
+    # The proxy ports accept connections (no request: it would reach the backend).
+    local p
+    for p in $proxy_port $proxy_tls_port; do
+        if ! port_busy "$p"; then
+            stop_master "$m"; die "127.0.0.1:$p not accepting connections; nginx stopped again"
+        fi
+    done
     printf 'HTTP_PORT=%s\nTLS_PORT=%s\nSERVER_CPU=%s\nMASTER_PID=%s\n' \
         "$HTTP_PORT" "$TLS_PORT" "$SERVER_CPU" "$m" > "$RUN/instance.env"
+    if [ -n "$proxy_port" ]; then
+        printf 'BACKEND=%s\nPROXY_PORT=%s\nPROXY_TLS_PORT=%s\n' \
+            "$BACKEND" "$proxy_port" "$proxy_tls_port" >> "$RUN/instance.env"
+    fi
     local w1; w1="$(echo "$ws" | awk '{print $1}')"
     say "started master $m workers $(echo "$ws" | xargs) affinity $(taskset -pc "$w1" | awk '{print $NF}')" \
-        "http 127.0.0.1:$HTTP_PORT tls 127.0.0.1:$TLS_PORT run $RUN"
+        "http 127.0.0.1:$HTTP_PORT tls 127.0.0.1:$TLS_PORT" \
+        "${proxy_port:+proxy 127.0.0.1:$proxy_port proxy-tls 127.0.0.1:$proxy_tls_port -> $BACKEND }run $RUN"
     echo "$m"
 }
 
@@ -263,7 +297,7 @@ status() {
     local m; m="$(our_master)" || { echo "not running ($RUN)"; return 1; }
     local ports=""
     if [ -r "$RUN/instance.env" ]; then
-        ports="$(. "$RUN/instance.env"; echo "http 127.0.0.1:$HTTP_PORT tls 127.0.0.1:$TLS_PORT cpu $SERVER_CPU ")"
+        ports="$(. "$RUN/instance.env"; echo "http 127.0.0.1:$HTTP_PORT tls 127.0.0.1:$TLS_PORT ${PROXY_PORT:+proxy 127.0.0.1:$PROXY_PORT proxy-tls 127.0.0.1:$PROXY_TLS_PORT -> $BACKEND }cpu $SERVER_CPU ")"
     fi
     echo "master $m workers $(workers_of "$m" | tr '\n' ' ')${ports}run $RUN"
 }
@@ -272,5 +306,5 @@ case "${1:-}" in
     start) start ;;
     stop) stop ;;
     status) status ;;
-    *) echo "usage: $0 start|stop|status   (env: PEERS_RUN HTTP_PORT TLS_PORT SERVER_CPU)" >&2; exit 2 ;;
+    *) echo "usage: $0 start|stop|status   (env: PEERS_RUN HTTP_PORT TLS_PORT SERVER_CPU BACKEND PROXY_PORT PROXY_TLS_PORT)" >&2; exit 2 ;;
 esac

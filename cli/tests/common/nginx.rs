@@ -1,7 +1,8 @@
 //! A real nginx for the tests (tools/peers/nginx-ctl.sh): plain HTTP/1.1, TLS 1.2 + 1.3 with
 //! HTTP/2 (ECDSA P-256 signed by a throw-away CA, ca.pem in the run folder), the same with an
 //! RSA 2048 certificate, a tickets-on TLS port, a TLS 1.3-only port and an h2c port, all on free loopback ports; stub_status counts
-//! requests. Each test starts its own instance and it is stopped (by its pid file) on drop.
+//! requests; with `start_proxy`, also the reverse proxy to a backend (HTTP/1.1 and TLS ports).
+//! Each test starts its own instance and it is stopped (by its pid file) on drop.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -19,6 +20,9 @@ pub struct Nginx {
     pub h2c: u16,
     /// TLS 1.2/1.3 + HTTP/2 with an RSA 2048 certificate (same CA).
     pub rsa: u16,
+    /// `start_proxy` only (else 0): the reverse proxy's HTTP/1.1 and TLS (h2, http/1.1) ports.
+    pub proxy: u16,
+    pub proxy_tls: u16,
 }
 
 pub fn free_port() -> u16 {
@@ -31,14 +35,29 @@ pub fn free_port() -> u16 {
 
 impl Nginx {
     pub fn start(name: &str) -> Nginx {
+        Nginx::start_with(name, None)
+    }
+
+    /// `start`, with the reverse proxy to `backend` (host:port) as well.
+    pub fn start_proxy(name: &str, backend: &str) -> Nginx {
+        Nginx::start_with(name, Some(backend))
+    }
+
+    fn start_with(name: &str, backend: Option<&str>) -> Nginx {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let ctl = root.join("tools/peers/nginx-ctl.sh");
         let run = std::env::temp_dir().join(format!("tfw-ng-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&run);
         // A port just released by the kernel can be taken again before nginx binds it; retry.
         for _ in 0..5 {
-            let p: [u16; 6] = std::array::from_fn(|_| free_port());
-            let out = Command::new("bash")
+            let p: [u16; 8] = std::array::from_fn(|_| free_port());
+            let mut cmd = Command::new("bash");
+            if let Some(b) = backend {
+                cmd.env("BACKEND", b)
+                    .env("PROXY_PORT", p[6].to_string())
+                    .env("PROXY_TLS_PORT", p[7].to_string());
+            }
+            let out = cmd
                 .arg(&ctl)
                 .arg("start")
                 .env("PEERS_RUN", &run)
@@ -62,6 +81,8 @@ impl Nginx {
                     tls13: p[3],
                     h2c: p[4],
                     rsa: p[5],
+                    proxy: if backend.is_some() { p[6] } else { 0 },
+                    proxy_tls: if backend.is_some() { p[7] } else { 0 },
                 };
             }
             eprintln!(

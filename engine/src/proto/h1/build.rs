@@ -198,7 +198,8 @@ mod tests {
             vec![RequestDone {
                 head: false,
                 close: false,
-                body_len: 0
+                body_len: 0,
+                keep_alive: false
             }]
         );
     }

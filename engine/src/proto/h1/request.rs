@@ -20,6 +20,9 @@ pub struct RequestDone {
     pub close: bool,
     /// Payload bytes (chunk framing not included).
     pub body_len: u64,
+    /// An HTTP/1.0 request that asked to keep the connection (`Connection: keep-alive`):
+    /// its response must say `Connection: keep-alive` too, or the client waits for a close.
+    pub keep_alive: bool,
 }
 
 /// Where the request parser reports, for callers that want more than `RequestDone` (the
@@ -73,8 +76,7 @@ impl RequestHead {
 /// Parses a stream of (possibly pipelined) requests on one connection.
 #[derive(Debug, Default)]
 pub struct RequestParser {
-    /// Carries whether the request in progress is a HEAD.
-    stream: Stream<bool, Head>,
+    stream: Stream<Meta, Head>,
 }
 
 impl RequestParser {
@@ -124,6 +126,15 @@ struct Head {
     fields: Fields,
 }
 
+/// What is carried from a request's head to its end.
+#[derive(Clone, Copy, Debug, Default)]
+struct Meta {
+    /// The method is HEAD.
+    head: bool,
+    /// HTTP/1.0 (a kept connection must be confirmed in the response).
+    http10: bool,
+}
+
 /// `feed`'s closure as a sink that ignores heads.
 struct OnDone<F>(F);
 
@@ -154,7 +165,7 @@ struct Requests<S>(S);
 
 impl<S: RequestSink> Messages for Requests<S> {
     type Head = Head;
-    type Meta = bool;
+    type Meta = Meta;
 
     #[inline]
     fn parse_head(buf: &[u8]) -> Result<Option<Parsed<Head>>, ParseError> {
@@ -184,22 +195,26 @@ impl<S: RequestSink> Messages for Requests<S> {
     }
 
     #[inline]
-    fn head(&mut self, head: Head, bytes: &[u8]) -> Result<Option<Start<bool>>, ParseError> {
+    fn head(&mut self, head: Head, bytes: &[u8]) -> Result<Option<Start<Meta>>, ParseError> {
         let framing = head.fields.request_framing(head.minor)?;
         self.0.head(bytes);
         Ok(Some(Start {
-            meta: head.head,
+            meta: Meta {
+                head: head.head,
+                http10: head.minor == 0,
+            },
             framing,
             close: head.fields.closes(head.minor),
         }))
     }
 
     #[inline]
-    fn done(&mut self, head: bool, close: bool, body_len: u64) -> bool {
+    fn done(&mut self, meta: Meta, close: bool, body_len: u64) -> bool {
         self.0.request(RequestDone {
-            head,
+            head: meta.head,
             close,
             body_len,
+            keep_alive: meta.http10 && !close,
         })
     }
 }
@@ -264,6 +279,7 @@ mod tests {
             head,
             close,
             body_len,
+            keep_alive: false,
         }
     }
 
@@ -310,7 +326,18 @@ mod tests {
         let wire = testdata!("req_http10.http");
         assert_eq!(check_splits(wire), (vec![req(false, true, 0)], Ok(())));
         let wire = b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
-        assert_eq!(check_splits(wire), (vec![req(false, false, 0)], Ok(())));
+        let kept = RequestDone {
+            keep_alive: true,
+            ..req(false, false, 0)
+        };
+        assert_eq!(check_splits(wire), (vec![kept], Ok(())));
+        // Pipelined, with a body length, a HEAD, the token in any case.
+        let wire = b"GET / HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\nHEAD / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n";
+        let kept_head = RequestDone {
+            keep_alive: true,
+            ..req(true, false, 0)
+        };
+        assert_eq!(check_splits(wire), (vec![kept, kept_head], Ok(())));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! what the connection is owed sent one acknowledged send at a time. Part of the loop: it
 //! implements `Server` (`state.rs`) and is imported by nothing.
 
-use super::h1::{head_of, with_cookie, Kind, MAX_BATCH};
+use super::h1::{head_of, with_cookie, Kind};
 use super::h2::answer;
 use super::state::{emit, Due, Server};
 use crate::ring::{Backend, Slot};
@@ -23,20 +23,20 @@ impl Server<'_> {
         let rec = self.record.map(|_| (&mut self.lines, self.worker, c.id));
         let res = c.h1.feed(data, parsed, rec);
         self.requests += parsed.iter().map(|&(_, n)| n).sum::<u64>();
-        let Ok(close) = res else {
-            self.parse_errors += 1;
-            self.close(io, slot);
-            return;
-        };
-        if close {
-            c.closing = true;
+        match res {
+            Ok(close) => c.closing |= close,
+            Err(e) => {
+                // Answered (after what the requests before it are owed), then closed.
+                self.parse_errors += 1;
+                c.h1.failed = Some(e);
+                c.closing = true;
+            }
         }
         match due {
             None => {
                 for &(kind, n) in parsed.iter() {
                     c.h1.owed.push(kind, n);
                 }
-                self.flush_h1(io, slot);
             }
             Some(due) => {
                 for &(kind, n) in parsed.iter() {
@@ -45,6 +45,7 @@ impl Server<'_> {
                 }
             }
         }
+        self.flush_h1(io, slot);
     }
 
     /// Delayed responses that fell due.
@@ -57,7 +58,8 @@ impl Server<'_> {
 
     /// Sends what the connection is owed, in order: runs of one kind in batches, and the
     /// `Connection: close` variant last when the client asked to close or `close_after` is
-    /// reached. One send is in flight per connection.
+    /// reached, or the error response after everything else when a request could not be
+    /// parsed. One send is in flight per connection.
     pub(super) fn flush_h1<B: Backend>(&mut self, io: &mut B, slot: Slot) {
         let close_after = self.plan.close_after;
         let Some(c) = self.conns.get_mut(slot as usize) else {
@@ -68,7 +70,15 @@ impl Server<'_> {
         }
         let Some(&(kind, n)) = c.h1.owed.runs.front() else {
             if c.closing && !self.delayed.iter().any(|d| d.1 == slot && d.2 == c.epoch) {
-                self.close(io, slot);
+                match c.h1.failed.take() {
+                    Some(e) => {
+                        c.sending = true;
+                        c.final_sent = true;
+                        self.responses += 1;
+                        emit(io, slot, c, self.h1.error_response(e));
+                    }
+                    None => self.close(io, slot),
+                }
             }
             return;
         };
@@ -78,8 +88,9 @@ impl Server<'_> {
         } else {
             u64::MAX
         };
-        // The last response owed on a connection that is closing carries `Connection: close`.
-        let last_run = c.closing && c.h1.owed.runs.len() == 1;
+        // The last response owed on a connection that is closing carries `Connection: close`
+        // (unless an error response follows it).
+        let last_run = c.closing && c.h1.failed.is_none() && c.h1.owed.runs.len() == 1;
         let last = until_close == 1 || (last_run && n == 1);
         // The first response on a connection carries its cookie, sent alone.
         let cookie = self.plan.set_cookie.as_deref().filter(|_| c.h1.served == 0);
@@ -95,20 +106,21 @@ impl Server<'_> {
             let plan = self.plan;
             match cookie {
                 Some(name) => {
-                    let base = if last {
-                        &plan.response_close
-                    } else {
-                        &plan.response
+                    let base = match kind {
+                        _ if last => &plan.response_close,
+                        Kind::Full | Kind::Head => &plan.response,
+                        Kind::FullKeepAlive | Kind::HeadKeepAlive => &self.h1.keep_alive[..],
                     };
                     let scratch = &mut self.h1.scratch;
-                    with_cookie(scratch, base, kind == Kind::Head, name, c.id);
+                    with_cookie(scratch, base, kind.is_head(), name, c.id);
                     emit(io, slot, c, scratch);
                 }
                 None if c.tls.is_some() => {
                     let close = &plan.response_close;
-                    let bytes = match kind {
-                        Kind::Full => close,
-                        Kind::Head => head_of(close),
+                    let bytes = if kind.is_head() {
+                        head_of(close)
+                    } else {
+                        close
                     };
                     emit(io, slot, c, bytes);
                 }
@@ -116,7 +128,7 @@ impl Server<'_> {
             }
             return;
         }
-        let mut k = n.min(MAX_BATCH as u64).min(until_close - 1);
+        let mut k = n.min(p.copies as u64).min(until_close - 1);
         if last_run && k == n {
             k -= 1;
         }
