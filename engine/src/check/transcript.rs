@@ -72,6 +72,8 @@ pub enum Closed {
 #[derive(Clone, Debug, Default)]
 pub struct ClientLog {
     pub client: usize,
+    /// The connection's local address (the proxy sees it as the client: X-Forwarded-For).
+    pub local: Option<std::net::SocketAddr>,
     /// What was sent, in order: structured requests as messages (with the marker header).
     pub sent: Vec<Message>,
     /// Raw bytes sent by `SendRaw` / frames, for the report (capped).
