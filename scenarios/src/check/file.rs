@@ -9,8 +9,8 @@ use tfw_engine::check::{CheckPlan, Profile};
 use toml::de::DeTable;
 
 use super::case::{cases, CaseCx};
-use super::load::LoadOptions;
 use super::node::{Cx, Res, Tab};
+use super::options::LoadOptions;
 use super::peers::{backends, clients, Peers};
 use super::source::Source;
 use super::units;
