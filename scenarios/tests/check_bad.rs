@@ -600,3 +600,11 @@ fn bad_testbed_files() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn body_size_too_large() {
+    check(
+        "[[case]]\nname = \"x\"\n[[case.step]]\nclient = \"c\"\nsend = { body_size = \"1GiB\" }\n",
+        "dir/bad.toml:12: x.step[1].send.body_size: 1073741824 bytes is more than the 67108864 a body may have",
+    );
+}
