@@ -31,7 +31,7 @@ pub fn evaluate(
             let log = current(t, client)?;
             let why = match (&log.parse_error, &log.closed) {
                 (Some(e), _) => format!("a malformed response: {e}"),
-                (None, Some(c)) => format!("{}", closed_text(c)),
+                (None, Some(c)) => closed_text(c),
                 (None, None) => return None,
             };
             let n = all.len();
