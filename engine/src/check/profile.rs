@@ -145,12 +145,13 @@ fn fields(
     } else {
         Vec::new()
     };
+    let valid = |n: &str| n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     let kept = |n: &str| {
         !n.starts_with(':')
             && !SPECIAL.contains(&n)
             && !r.drop.contains(&n)
             && !named.iter().any(|x| x == n)
-            && !(r.drop_invalid_names && !n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+            && (!r.drop_invalid_names || valid(n))
     };
     let mut want: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for (n, v) in &sent.headers {
