@@ -7,7 +7,7 @@ use super::super::plan::{Check, CloseHow, Expectation, Subject};
 use super::super::profile;
 use super::super::transcript::{ClientLog, Closed, FrameEvent, Got, Message, Transcript};
 use super::checks::{self, Miss};
-use super::{Ctx, Cursors};
+use super::state::{Ctx, Cursors};
 
 const GOAWAY: u8 = 0x7;
 const RST_STREAM: u8 = 0x3;
