@@ -276,6 +276,24 @@ fn expire_says_what_came_instead() {
             got: Got::Nothing("1 response(s) on 1 connection(s), 17 byte(s) received".into()),
         }]
     );
+    // HTTP/2: the frames that ended the stream are named.
+    let mut h2 = t.clone();
+    h2.clients[0].frames = vec![frame(4, 0, None, 1), frame(3, 1, Some(7), 2)];
+    let f = expire(
+        "3",
+        &exp(next_response(0), vec![]),
+        &h2,
+        &cur,
+        &cx(&p, 1000, 0),
+    );
+    assert_eq!(
+        f[0].got,
+        Got::Nothing(
+            "1 response(s) on 1 connection(s), 17 byte(s) received; \
+             RST_STREAM(stream 1, REFUSED_STREAM (0x7))"
+                .into()
+        )
+    );
     let next = Subject::BackendRequest {
         backend: 0,
         index: Some(4),
