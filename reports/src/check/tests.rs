@@ -159,7 +159,7 @@ fn report_of_an_http1_failure() {
             Got::Nothing("1 response(s) on 1 connection(s)".into()),
         ),
         failure(
-            "5",
+            "cleanup 1",
             "response 0 of client h1: status",
             "200",
             Got::Text("404".into()),
@@ -175,7 +175,7 @@ fn report_of_an_http1_failure() {
   step 4: response 1 of client h1
     expected: a response
     got:      nothing (1 response(s) on 1 connection(s))
-  step 5: response 0 of client h1: status
+  cleanup 1: response 0 of client h1: status
     expected: 200
     got:      404
   exchange:
