@@ -16,6 +16,7 @@
 
 pub mod plan;
 pub mod transcript;
+pub mod wire;
 
 pub use plan::*;
 pub use transcript::*;
