@@ -1,7 +1,7 @@
 //! The recording backend's side of one accepted connection: HTTP/1.1 requests in (via
 //! `proto::h1::OwnedRequestParser`), as transcript messages with the case marker they carry.
 
-use super::WireError;
+use super::error::WireError;
 use crate::check::transcript::Message;
 use crate::check::MARKER_HEADER;
 use crate::proto::h1::{OwnedMessage, OwnedRequestParser};

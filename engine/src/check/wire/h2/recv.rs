@@ -5,9 +5,11 @@
 
 use std::time::Duration;
 
-use super::{Block, H2Client, Stream};
+use super::state::{Block, H2Client, Stream};
 use crate::check::transcript::{ClientLog, FrameEvent, Message};
-use crate::proto::h2::frame::{self, flag, setting, Head, Kind};
+use crate::proto::h2::frame::{
+    self, flag, setting, Head, Kind, DEFAULT_MAX_FRAME, MAX_FRAME_LIMIT,
+};
 use crate::proto::h2::hpack::parse_status;
 use crate::proto::h2::H2Error;
 
@@ -121,7 +123,9 @@ impl H2Client {
                     s.window += delta;
                 }
             }
-            setting::MAX_FRAME_SIZE => self.peer_max_frame = value as usize,
+            setting::MAX_FRAME_SIZE => {
+                self.peer_max_frame = value.clamp(DEFAULT_MAX_FRAME, MAX_FRAME_LIMIT) as usize;
+            }
             setting::HEADER_TABLE_SIZE if (value as usize) < self.peer_table => {
                 self.peer_table = value as usize;
                 self.table_update = Some(value as usize);

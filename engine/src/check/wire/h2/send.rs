@@ -1,7 +1,7 @@
 //! What the HTTP/2 client sends: structured requests (HEADERS, CONTINUATION, DATA within the
 //! peer's windows, trailers) and frames exactly as a case writes them.
 
-use super::{H2Client, Stream};
+use super::state::{H2Client, Stream};
 use crate::check::plan::{Frame, HeaderBlock, Indexing, Request};
 use crate::check::transcript::Message;
 use crate::check::MARKER_HEADER;
@@ -68,6 +68,23 @@ impl H2Client {
             trailers: trailers.unwrap_or_default(),
             stream: Some(id),
             ..Message::default()
+        }
+    }
+
+    /// Frames as they are (see `write_frame`).
+    pub fn send_frames(&mut self, frames: &[Frame], out: &mut Vec<u8>) {
+        for f in frames {
+            if let Frame::Settings { ack: false, params } = f {
+                self.advertised(params);
+            }
+            let stream = match f {
+                Frame::Headers { stream, .. } => Some(*stream),
+                _ => None,
+            };
+            if let Some(id) = stream.filter(|id| id % 2 == 1 && *id >= self.next_stream) {
+                self.next_stream = id.saturating_add(2);
+            }
+            write_frame(f, &mut self.table_update, out);
         }
     }
 
@@ -275,7 +292,7 @@ pub(super) fn write_frame(f: &Frame, table_update: &mut Option<usize>, out: &mut
 }
 
 /// Frames written with no connection state (a plain HTTP/1.1 connection sending frames).
-pub(in crate::check::wire) fn write_frames_stateless(frames: &[Frame], out: &mut Vec<u8>) {
+pub(crate) fn write_frames_stateless(frames: &[Frame], out: &mut Vec<u8>) {
     for f in frames {
         write_frame(f, &mut None, out);
     }
