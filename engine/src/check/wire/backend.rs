@@ -21,6 +21,7 @@ pub struct Arrival {
 pub struct BackendWire {
     parser: OwnedRequestParser,
     done: Vec<OwnedMessage>,
+    close: bool,
 }
 
 impl BackendWire {
@@ -34,8 +35,16 @@ impl BackendWire {
     /// close (`Connection: close`, HTTP/1.0 without keep-alive), further bytes are ignored.
     pub fn on_data(&mut self, data: &[u8], out: &mut Vec<Arrival>) -> Result<(), WireError> {
         let res = self.parser.feed(data, &mut self.done);
+        self.close |= self.done.iter().any(|m| m.close);
         out.extend(self.done.drain(..).map(arrival));
         Ok(res?)
+    }
+
+    /// A request asked to close the connection after its response (`Connection: close`,
+    /// HTTP/1.0 without keep-alive, Transfer-Encoding with Content-Length): nothing after it
+    /// is read, and the backend should close once it answered.
+    pub fn close_requested(&self) -> bool {
+        self.close
     }
 
     /// Nothing of a request is buffered (the peer may close without losing one).

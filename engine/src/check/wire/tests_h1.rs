@@ -339,7 +339,17 @@ fn backend_reads_pipelined_requests_with_markers() {
         );
         assert_eq!(got[3].marker, None);
         assert_eq!(got[2].message.version, "HTTP/1.1");
+        assert!(!b.close_requested());
     }
+    let mut b = BackendWire::new();
+    let mut got = vec![];
+    b.on_data(
+        b"GET / HTTP/1.0\r\n\r\nGET /ignored HTTP/1.1\r\n\r\n",
+        &mut got,
+    )
+    .unwrap();
+    assert_eq!(got.len(), 1);
+    assert!(b.close_requested());
 }
 
 #[test]
