@@ -18,6 +18,7 @@ pub mod expect;
 pub mod plan;
 pub mod profile;
 pub mod transcript;
+pub mod wire;
 
 pub use plan::*;
 pub use transcript::*;
