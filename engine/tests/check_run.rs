@@ -136,7 +136,10 @@ fn refused_port_fails_the_case_with_a_reason(io: IoMode) {
     let p = plan(
         vec![],
         vec![client("h1", nobody, ClientProto::H1)],
-        vec![case("refused", vec![send(0, vec![request("GET", "/", b"")])])],
+        vec![case(
+            "refused",
+            vec![send(0, vec![request("GET", "/", b"")])],
+        )],
         io,
     );
     let results = run(&p);
@@ -176,7 +179,10 @@ fn silent_peer_is_bounded_by_the_timeout(io: IoMode) {
     let f = failures(&results[0]);
     assert_eq!(f.len(), 1, "{f:?}");
     assert_eq!(f[0].step, "step 2", "{f:?}");
-    assert!(matches!(f[0].got, tfw_engine::check::Got::Nothing(_)), "{f:?}");
+    assert!(
+        matches!(f[0].got, tfw_engine::check::Got::Nothing(_)),
+        "{f:?}"
+    );
     // The request did arrive; nothing was answered.
     assert_eq!(results[0].transcript.backends[0].requests.len(), 1);
     assert!(results[0].transcript.clients[0].responses.is_empty());
@@ -189,7 +195,10 @@ fn stop_flag_interrupts_and_skips(io: IoMode) {
     let quick = case("quick", vec![send(0, vec![request("GET", "/", b"")])]);
     let mut slow = case(
         "slow",
-        vec![script(0, vec![hang]), send(0, vec![request("GET", "/", b"")])],
+        vec![
+            script(0, vec![hang]),
+            send(0, vec![request("GET", "/", b"")]),
+        ],
     );
     slow.timeout = Duration::from_secs(30);
     let last = case("last", vec![send(0, vec![request("GET", "/", b"")])]);

@@ -146,7 +146,10 @@ pub fn expect_response(client: ClientId, status: u16, body: &str) -> Step {
             client,
             index: None,
         },
-        vec![Check::Status(status), Check::Body(Pred::Equals(body.into()))],
+        vec![
+            Check::Status(status),
+            Check::Body(Pred::Equals(body.into())),
+        ],
     )
 }
 
@@ -185,7 +188,12 @@ pub fn assert_all_passed(results: &[CaseResult]) {
     let bad: Vec<String> = results
         .iter()
         .filter(|r| r.outcome != Outcome::Passed)
-        .map(|r| format!("{}: {:?}\n  transcript: {:?}", r.name, r.outcome, r.transcript))
+        .map(|r| {
+            format!(
+                "{}: {:?}\n  transcript: {:?}",
+                r.name, r.outcome, r.transcript
+            )
+        })
         .collect();
     assert!(bad.is_empty(), "cases did not pass:\n{}", bad.join("\n"));
 }
