@@ -8,7 +8,7 @@ mod check_support;
 use check_support::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use tfw_engine::check::{Check, ClientProto, Outcome, Pred, Segmenting, Step, Subject};
+use tfw_engine::check::{run_checks, Check, ClientProto, Outcome, Pred, Segmenting, Step, Subject};
 use tfw_engine::plan::IoMode;
 
 macro_rules! on_both {
@@ -211,16 +211,8 @@ fn stop_flag_interrupts_and_skips(io: IoMode) {
     p.parallel = 1;
     let stop = AtomicBool::new(false);
     // Raised once the first case reported: the second is running (or about to start).
-    let (results, _) = std::thread::scope(|s| {
-        let watcher = s.spawn(|| {
-            while !stop.load(Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        });
-        let r = run_with_stop_after_first(&p, &stop);
-        watcher.join().unwrap();
-        r
-    });
+    let results =
+        run_checks(&p, &stop, &mut |_| stop.store(true, Ordering::Relaxed)).expect("run_checks");
     assert_eq!(results[0].outcome, Outcome::Passed);
     match &results[1].outcome {
         Outcome::Failed(f) => assert!(format!("{f:?}").contains("interrupted"), "{f:?}"),
@@ -228,16 +220,6 @@ fn stop_flag_interrupts_and_skips(io: IoMode) {
         Outcome::Passed => panic!("the hanging case cannot pass"),
     }
     assert_eq!(results[2].outcome, Outcome::Skipped("interrupted".into()));
-}
-
-/// `run_checks` whose `on_result` raises `stop` after the first result.
-fn run_with_stop_after_first(
-    p: &tfw_engine::check::CheckPlan,
-    stop: &AtomicBool,
-) -> (Vec<tfw_engine::check::CaseResult>, ()) {
-    let r = tfw_engine::check::run_checks(p, stop, &mut |_| stop.store(true, Ordering::Relaxed))
-        .expect("run_checks");
-    (r, ())
 }
 
 fn segments_of_one_byte_both_ways(io: IoMode) {
