@@ -9,7 +9,7 @@ use check_support::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tfw_engine::check::run::run_checks;
-use tfw_engine::check::{Check, ClientProto, Outcome, Pred, Segmenting, Step, Subject};
+use tfw_engine::check::{Check, ClientProto, CloseHow, Outcome, Pred, Segmenting, Step, Subject};
 use tfw_engine::plan::IoMode;
 
 macro_rules! on_both {
@@ -50,12 +50,14 @@ fn scripted_answer_reaches_the_client(io: IoMode) {
             vec![],
         ),
     ];
-    let p = plan(
+    let mut p = plan(
         vec![backend("origin", addr)],
         vec![client("h1", addr, ClientProto::H1)],
         vec![case("one", steps)],
         io,
     );
+    // Pinned, as `--cpu` asks.
+    p.cpu = Some(tfw_engine::cpu::allowed_cpus()[0]);
     let results = run(&p);
     assert_all_passed(&results);
     let t = &results[0].transcript;
@@ -127,6 +129,31 @@ fn request_without_a_case_is_answered_502(io: IoMode) {
         vec![backend("origin", addr)],
         vec![client("h1", addr, ClientProto::H1)],
         vec![case("stray", steps)],
+        io,
+    );
+    assert_all_passed(&run(&p));
+}
+
+fn malformed_request_is_answered_400_and_closed(io: IoMode) {
+    let addr = free_addr();
+    let steps = vec![
+        Step::SendRaw {
+            client: 0,
+            bytes: b"NOT HTTP AT ALL\r\n\r\n".to_vec(),
+        },
+        expect_response(0, 400, ""),
+        expect(
+            Subject::Closed {
+                client: 0,
+                how: CloseHow::Fin,
+            },
+            vec![],
+        ),
+    ];
+    let p = plan(
+        vec![backend("origin", addr)],
+        vec![client("h1", addr, ClientProto::H1)],
+        vec![case("malformed", steps)],
         io,
     );
     assert_all_passed(&run(&p));
@@ -253,6 +280,7 @@ on_both!(
     scripted_answer_reaches_the_client,
     parallel_cases_are_told_apart_by_marker,
     request_without_a_case_is_answered_502,
+    malformed_request_is_answered_400_and_closed,
     refused_port_fails_the_case_with_a_reason,
     silent_peer_is_bounded_by_the_timeout,
     stop_flag_interrupts_and_skips,
