@@ -4,6 +4,8 @@
 
 mod escape;
 mod exchange;
+#[cfg(test)]
+mod tests;
 
 use tfw_engine::check::{CaseResult, CheckPlan, Failure, Got, Outcome};
 
@@ -55,7 +57,13 @@ const AFTER: usize = 48;
 const LABEL: usize = 10;
 
 fn failure(f: &Failure, out: &mut String) {
-    out.push_str(&format!("  step {}: {}\n", f.step, f.what));
+    // Steps of the case's list are numbers ("step 3"); setup and cleanup name themselves.
+    let step = if f.step.bytes().all(|b| b.is_ascii_digit()) {
+        format!("step {}", f.step)
+    } else {
+        f.step.clone()
+    };
+    out.push_str(&format!("  {step}: {}\n", f.what));
     let expected = f.expected.as_bytes();
     let got: &[u8] = match &f.got {
         Got::Nothing(came) => {

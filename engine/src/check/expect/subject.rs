@@ -7,7 +7,7 @@ use super::super::plan::{Check, CloseHow, Expectation, Subject};
 use super::super::profile;
 use super::super::transcript::{ClientLog, Closed, FrameEvent, Got, Message, Transcript};
 use super::checks::{self, Miss};
-use super::{Ctx, Cursors};
+use super::state::{Ctx, Cursors};
 
 const GOAWAY: u8 = 0x7;
 const RST_STREAM: u8 = 0x3;
@@ -123,13 +123,11 @@ pub fn evaluate(
         }
         Subject::Silence { client, duration } => {
             let desc = silence_desc(cx, client, duration);
-            let log = current(t, client);
-            if let Some(at) = log
-                .and_then(|l| l.last_at)
-                .filter(|at| *at > cx.step_started)
-            {
-                let got = arrived_text(log.expect("a time implies a log"), cx.step_started, at);
-                return Some(vec![(desc, "nothing received".into(), Got::Text(got))]);
+            if let Some(log) = current(t, client) {
+                if let Some(at) = log.last_at.filter(|at| *at > cx.step_started) {
+                    let got = arrived_text(log, cx.step_started, at);
+                    return Some(vec![(desc, "nothing received".into(), Got::Text(got))]);
+                }
             }
             if cx.now < cx.step_started + duration {
                 return None;
@@ -146,14 +144,25 @@ pub fn expired(exp: &Expectation, t: &Transcript, cur: &Cursors, cx: &Ctx) -> Ve
             let idx = index.unwrap_or_else(|| Cursors::get(&cur.responses, client));
             let logs = logs(t, client);
             let bytes: u64 = logs.iter().map(|l| l.received_len).sum();
+            let mut came = format!(
+                "{} response(s) on {} connection(s), {bytes} byte(s) received",
+                responses(t, client).len(),
+                logs.len()
+            );
+            // HTTP/2: a reset stream or GOAWAY is why a response never came.
+            let ends: Vec<String> = logs
+                .iter()
+                .flat_map(|l| l.frames.iter())
+                .filter(|f| f.kind == RST_STREAM || f.kind == GOAWAY)
+                .map(frame_text)
+                .collect();
+            if !ends.is_empty() {
+                came.push_str(&format!("; {}", ends.join(", ")));
+            }
             (
                 format!("response {idx} of client {}", client_name(cx, client)),
                 "a response",
-                format!(
-                    "{} response(s) on {} connection(s), {bytes} byte(s) received",
-                    responses(t, client).len(),
-                    logs.len()
-                ),
+                came,
             )
         }
         Subject::BackendRequest { backend, index } => {
@@ -255,6 +264,11 @@ fn on_frames(
     };
     if picked.iter().any(|f| misses_of(f).is_empty()) {
         return Some(Vec::new());
+    }
+    // A check other than the error code can never pass on a frame: decide at once.
+    let only_codes = exp.checks.iter().all(|c| matches!(c, Check::ErrorCode(_)));
+    if let (false, Some(f)) = (only_codes, picked.last()) {
+        return Some(misses_of(f));
     }
     let closed = log.closed.as_ref()?;
     Some(match picked.last() {
