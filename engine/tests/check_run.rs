@@ -286,3 +286,25 @@ on_both!(
     stop_flag_interrupts_and_skips,
     segments_of_one_byte_both_ways,
 );
+
+/// A backend address another socket holds: the run does not start, and says why.
+#[test]
+fn taken_backend_address_is_an_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+    let p = plan(
+        vec![backend("origin", addr)],
+        vec![client("h1", addr, ClientProto::H1)],
+        vec![case("never", vec![send(0, vec![request("GET", "/", b"")])])],
+        IoMode::Auto,
+    );
+    let stop = AtomicBool::new(false);
+    let mut seen = 0;
+    let e = run_checks(&p, &stop, &mut |_| seen += 1).expect_err("the address is taken");
+    assert!(
+        matches!(e, tfw_engine::check::run::CheckError::Listen { .. }),
+        "{e}"
+    );
+    assert!(e.to_string().contains("origin"), "{e}");
+    assert_eq!(seen, 0, "no case ran");
+}
