@@ -17,6 +17,7 @@
 pub mod expect;
 pub mod plan;
 pub mod profile;
+pub mod run;
 pub mod transcript;
 pub mod wire;
 
