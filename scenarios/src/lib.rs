@@ -10,6 +10,7 @@
 pub mod error;
 pub mod mix;
 pub mod request;
+pub mod smoke;
 pub mod url;
 
 #[cfg(test)]
