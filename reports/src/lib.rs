@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 pub mod banner;
+pub mod check;
 pub mod h2load;
 pub mod handshake;
 pub mod hdrlog;

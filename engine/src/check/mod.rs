@@ -14,8 +14,11 @@
 //!   control, backend HTTP/1.1 with scripted responses), segmentation.
 //! - `run`: the event loop, cases' step machines, waits and deadlines, routing.
 
+pub mod expect;
 pub mod plan;
+pub mod profile;
 pub mod transcript;
+pub mod wire;
 
 pub use plan::*;
 pub use transcript::*;

@@ -1,0 +1,101 @@
+//! The entry points: check files (paths or in-memory texts) in, one validated `CheckPlan`
+//! out, with the run-wide overrides (`-T`, `--profile`, `--timeout`) applied.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tfw_engine::check::{CheckPlan, Profile, Segmenting};
+use tfw_engine::plan::IoMode;
+
+use super::error::CheckFileError;
+use super::vars::Vars;
+
+/// How many cases run at once unless the caller says otherwise.
+pub const DEFAULT_PARALLEL: usize = 32;
+
+/// What the run sets over every file.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Template values (`Vars::defaults()` or a test-bed file, plus what the caller sets).
+    pub vars: Vars,
+    /// `-T/--segment-size` (and `--segment-gap`): replaces every client's and backend's.
+    pub segmenting: Option<Segmenting>,
+    /// `--profile`: replaces every case's.
+    pub profile: Option<Profile>,
+    /// `--timeout`: replaces every case's.
+    pub timeout: Option<Duration>,
+}
+
+/// Loads check files and directories (a directory: its `*.toml` files, sorted by name) into
+/// one plan: `parallel` 32, not pinned, the default I/O mode (the caller may change them).
+pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Result<CheckPlan, CheckFileError> {
+    let mut sources = Vec::new();
+    for path in paths {
+        for file in files_of(path)? {
+            let name = file.display().to_string();
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| CheckFileError::new(&name, 0, "file", format!("cannot read: {e}")))?;
+            sources.push((name, text));
+        }
+    }
+    load_sources(&sources, opts)
+}
+
+/// `path` itself, or a directory's `*.toml` files sorted.
+fn files_of(path: &Path) -> Result<Vec<PathBuf>, CheckFileError> {
+    let name = path.display().to_string();
+    let meta = std::fs::metadata(path)
+        .map_err(|e| CheckFileError::new(&name, 0, "file", format!("cannot read: {e}")))?;
+    if !meta.is_dir() {
+        return Ok(vec![path.to_owned()]);
+    }
+    let entries = std::fs::read_dir(path).map_err(|e| {
+        CheckFileError::new(&name, 0, "file", format!("cannot read the directory: {e}"))
+    })?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let p = entry
+            .map_err(|e| {
+                CheckFileError::new(&name, 0, "file", format!("cannot read the directory: {e}"))
+            })?
+            .path();
+        if p.extension().is_some_and(|x| x == "toml") && !p.is_dir() {
+            files.push(p);
+        }
+    }
+    if files.is_empty() {
+        return Err(CheckFileError::new(
+            &name,
+            0,
+            "file",
+            "the directory has no *.toml check files",
+        ));
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Loads check files given as (file name, text) pairs (the embedded smoke pack, tests). The
+/// name's stem (without directories and `.toml`) starts its cases' names.
+pub fn load_sources(
+    sources: &[(String, String)],
+    opts: &LoadOptions,
+) -> Result<CheckPlan, CheckFileError> {
+    let _ = opts;
+    if let Some((name, _)) = sources.first() {
+        return Err(CheckFileError::new(
+            name,
+            0,
+            "file",
+            "check files are not supported yet",
+        ));
+    }
+    Ok(CheckPlan {
+        backends: Vec::new(),
+        clients: Vec::new(),
+        cases: Vec::new(),
+        parallel: DEFAULT_PARALLEL,
+        cpu: None,
+        io: IoMode::default(),
+    })
+}

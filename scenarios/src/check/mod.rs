@@ -1,0 +1,18 @@
+//! Check files (`tfw-bench check`, format in docs/check.md): TOML read into the engine's
+//! validated `CheckPlan` — templates resolved, matrices expanded into stably named cases,
+//! every step, frame and expectation typed, every error one line naming file, line and key.
+//!
+//! The TOML is walked as the parser's spanned tree (`toml::de::DeTable`), not derived with
+//! serde, so that every key's line is known and a template can fill a number or a boolean
+//! (`body_size = "${size}"`) before it is typed.
+
+mod error;
+mod load;
+#[allow(dead_code)] // used as the loader fills in
+mod source;
+#[allow(dead_code)]
+mod vars;
+
+pub use error::CheckFileError;
+pub use load::{load_paths, load_sources, LoadOptions, DEFAULT_PARALLEL};
+pub use vars::Vars;
