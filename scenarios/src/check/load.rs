@@ -1,6 +1,7 @@
 //! The entry points: check files (paths or in-memory texts) in, one validated `CheckPlan`
 //! out, with the run-wide overrides (`-T`, `--profile`, `--timeout`) applied.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use tfw_engine::check::{CheckPlan, Profile, Segmenting};
 use tfw_engine::plan::IoMode;
 
 use super::error::CheckFileError;
+use super::file::add_file;
 use super::vars::Vars;
 
 /// How many cases run at once unless the caller says otherwise.
@@ -81,21 +83,17 @@ pub fn load_sources(
     sources: &[(String, String)],
     opts: &LoadOptions,
 ) -> Result<CheckPlan, CheckFileError> {
-    let _ = opts;
-    if let Some((name, _)) = sources.first() {
-        return Err(CheckFileError::new(
-            name,
-            0,
-            "file",
-            "check files are not supported yet",
-        ));
-    }
-    Ok(CheckPlan {
+    let mut plan = CheckPlan {
         backends: Vec::new(),
         clients: Vec::new(),
         cases: Vec::new(),
         parallel: DEFAULT_PARALLEL,
         cpu: None,
         io: IoMode::default(),
-    })
+    };
+    let mut names = HashMap::new();
+    for (name, text) in sources {
+        add_file(name, text, opts, &mut plan, &mut names)?;
+    }
+    Ok(plan)
 }

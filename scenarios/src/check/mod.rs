@@ -6,13 +6,23 @@
 //! serde, so that every key's line is known and a template can fill a number or a boolean
 //! (`body_size = "${size}"`) before it is typed.
 
+mod case;
 mod error;
+mod expectation;
+mod file;
+mod frame;
 mod load;
-#[allow(dead_code)] // used as the loader fills in
+mod matrix;
+mod message;
+mod node;
+mod peers;
 mod source;
-#[allow(dead_code)]
+mod step;
+mod units;
 mod vars;
 
 pub use error::CheckFileError;
+pub use file::DEFAULT_TIMEOUT;
 pub use load::{load_paths, load_sources, LoadOptions, DEFAULT_PARALLEL};
+pub use units::{error_code, setting_id, ERROR_CODES, SETTINGS};
 pub use vars::Vars;

@@ -8,7 +8,6 @@ use super::error::CheckFileError;
 /// One file being loaded: its name as the user wrote it and its text.
 pub(crate) struct Source<'t> {
     pub name: &'t str,
-    pub text: &'t str,
     /// Byte offset of the start of each line.
     line_starts: Vec<usize>,
 }
@@ -17,11 +16,7 @@ impl<'t> Source<'t> {
     pub fn new(name: &'t str, text: &'t str) -> Source<'t> {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Source {
-            name,
-            text,
-            line_starts,
-        }
+        Source { name, line_starts }
     }
 
     /// The 1-based line holding byte `offset`.
