@@ -56,6 +56,41 @@ mod tests {
         assert_eq!(on_disk, packed);
     }
 
+    fn vars(tls: bool) -> crate::check::Vars {
+        let mut v = crate::check::Vars::defaults();
+        v.set("proxy", "127.0.0.1:8081");
+        v.set("backend", "127.0.0.1:8000");
+        v.set("tls", if tls { "true" } else { "false" });
+        v.set("h2", if tls { "true" } else { "false" });
+        v
+    }
+
+    /// The pack loads, over http and https, into at least 40 cases; over http the HTTP/2
+    /// ones are skipped with the reason.
+    #[test]
+    fn pack_loads() {
+        for tls in [false, true] {
+            let opts = crate::check::LoadOptions {
+                vars: vars(tls),
+                ..Default::default()
+            };
+            let plan = crate::check::load_sources(&pack(), &opts).unwrap_or_else(|e| panic!("{e}"));
+            assert!(plan.cases.len() >= 40, "{} cases", plan.cases.len());
+            let skipped = plan.cases.iter().filter(|c| c.skip.is_some()).count();
+            if tls {
+                assert_eq!(skipped, 0);
+            } else {
+                assert!(skipped > 0);
+                assert!(plan
+                    .cases
+                    .iter()
+                    .filter_map(|c| c.skip.as_deref())
+                    .all(|r| r.contains("https://")));
+            }
+            assert_eq!(plan.backends.len(), 1, "one backend address");
+        }
+    }
+
     /// The pack uses exactly the documented variables (and the per-case ones).
     #[test]
     fn pack_uses_the_smoke_vars() {
