@@ -2,11 +2,20 @@
 //! exists and whether it satisfies its checks. Pure functions the event loop calls after
 //! every event of the case (`evaluate`), when the case's deadline passes (`expire`), and to
 //! know when time alone may change the answer (`wake_at`).
+//!
+//! Peers are named in failures by their names in the plan, indexes are those of the check
+//! file (from 0): "response 2 of client h2: header content-type".
+
+mod checks;
+mod subject;
 
 use std::time::Duration;
 
-use super::plan::{CasePlan, CheckPlan, Expectation};
+use super::plan::{CasePlan, CheckPlan, Expectation, Subject};
 use super::transcript::{Failure, Transcript};
+
+pub use checks::code_text;
+pub use subject::{frame_name, frame_text};
 
 /// The next unread response per client id and request per backend id: where a subject
 /// without an index (`None`) reads from. Grows on demand.
@@ -14,6 +23,20 @@ use super::transcript::{Failure, Transcript};
 pub struct Cursors {
     pub responses: Vec<usize>,
     pub requests: Vec<usize>,
+}
+
+impl Cursors {
+    fn get(v: &[usize], id: usize) -> usize {
+        v.get(id).copied().unwrap_or(0)
+    }
+
+    /// Marks everything up to `index` of `v[id]` as read.
+    fn advance(v: &mut Vec<usize>, id: usize, index: usize) {
+        if v.len() <= id {
+            v.resize(id + 1, 0);
+        }
+        v[id] = v[id].max(index + 1);
+    }
 }
 
 /// What an expectation needs besides the transcript: the plan (peer names, profile), the
@@ -34,29 +57,58 @@ pub enum Verdict {
     Done(Vec<Failure>),
 }
 
-/// Called after every event of the case while the step waits; decides when the subject exists.
+/// Called after every event of the case while the step waits; decides when the subject
+/// exists. A subject that can no longer come (the connection it would arrive on is closed)
+/// is decided at once rather than at the deadline.
 pub fn evaluate(
-    _step: &str,
-    _exp: &Expectation,
-    _t: &Transcript,
-    _cur: &mut Cursors,
-    _cx: &Ctx,
+    step: &str,
+    exp: &Expectation,
+    t: &Transcript,
+    cur: &mut Cursors,
+    cx: &Ctx,
 ) -> Verdict {
-    Verdict::Wait
+    match subject::evaluate(exp, t, cur, cx) {
+        None => Verdict::Wait,
+        Some(misses) => Verdict::Done(
+            misses
+                .into_iter()
+                .map(|(what, expected, got)| Failure {
+                    step: step.to_string(),
+                    what,
+                    expected,
+                    got,
+                })
+                .collect(),
+        ),
+    }
 }
 
-/// The case's deadline passed while waiting: the failures to report (Got::Nothing with what did come).
+/// The case's deadline passed while waiting: the failures to report (Got::Nothing with what
+/// did come).
 pub fn expire(
-    _step: &str,
-    _exp: &Expectation,
-    _t: &Transcript,
-    _cur: &Cursors,
-    _cx: &Ctx,
+    step: &str,
+    exp: &Expectation,
+    t: &Transcript,
+    cur: &Cursors,
+    cx: &Ctx,
 ) -> Vec<Failure> {
-    Vec::new()
+    subject::expired(exp, t, cur, cx)
+        .into_iter()
+        .map(|(what, expected, got)| Failure {
+            step: step.to_string(),
+            what,
+            expected,
+            got,
+        })
+        .collect()
 }
 
-/// The earliest `now` at which evaluate may change its answer without a new event (Silence, BackendCount settle).
-pub fn wake_at(_exp: &Expectation, _t: &Transcript, _cx: &Ctx) -> Option<Duration> {
-    None
+/// The earliest `now` at which evaluate may change its answer without a new event (Silence,
+/// BackendCount settle).
+pub fn wake_at(exp: &Expectation, _t: &Transcript, cx: &Ctx) -> Option<Duration> {
+    match exp.subject {
+        Subject::Silence { duration, .. } => Some(cx.step_started + duration),
+        Subject::BackendCount { settle, .. } => Some(cx.step_started + settle),
+        _ => None,
+    }
 }

@@ -17,10 +17,12 @@
 pub mod expect;
 pub mod plan;
 pub mod profile;
+pub mod run;
 pub mod transcript;
 pub mod wire;
 
 pub use plan::*;
+pub use run::{run_checks, CheckError};
 pub use transcript::*;
 
 /// The header every structured request carries so the backend knows its case (value: the

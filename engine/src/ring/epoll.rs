@@ -76,6 +76,8 @@ struct Conn {
     handed: u64,
     /// For each acknowledged send still (partly) pending: the `handed` count that completes it.
     acks: VecDeque<u64>,
+    /// The listener that accepted it (None: an outgoing connection).
+    accepted_by: Option<usize>,
 }
 
 impl Conn {
@@ -184,6 +186,7 @@ impl EpollBackend {
         let c = &mut self.conns[slot as usize];
         c.generation = c.generation.wrapping_add(1) & GEN_MASK;
         (c.fd, c.state, c.queued, c.handed) = (fd, state, 0, 0);
+        c.accepted_by = None;
         (slot, c.generation)
     }
 
@@ -390,7 +393,7 @@ impl EpollBackend {
     }
 
     fn on_listener_event(&mut self, index: usize, f: &mut impl Callback) {
-        let Some(&lfd) = self.listeners.get(index) else {
+        let Some(&lfd) = self.listeners.get(index).filter(|&&fd| fd >= 0) else {
             return;
         };
         // Edge-triggered: take every waiting connection. On an error (EMFILE, ENOBUFS) the
@@ -399,6 +402,7 @@ impl EpollBackend {
             let _ = sys::set_nodelay(fd);
             match self.adopt(fd, State::Open) {
                 Ok((slot, generation)) if self.settle(slot, generation, f) => {
+                    self.conns[slot as usize].accepted_by = Some(index);
                     f(Completion::Accepted { slot }, self);
                 }
                 Ok(_) => {}
@@ -512,6 +516,25 @@ impl Backend for EpollBackend {
         self.release(slot);
     }
 
+    fn accepted_by(&self, slot: Slot) -> Option<usize> {
+        let c = self.conns.get(slot as usize).filter(|c| c.owns_fd())?;
+        c.accepted_by
+    }
+
+    /// Closing the only descriptor of the listening socket stops it listening and removes it
+    /// from the epoll set.
+    fn close_listener(&mut self, listener: usize) {
+        if let Some(fd) = self.listeners.get_mut(listener).filter(|fd| **fd >= 0) {
+            sys::close(*fd);
+            *fd = -1;
+        }
+    }
+
+    fn local_addr(&self, slot: Slot) -> Option<SocketAddr> {
+        let c = self.conns.get(slot as usize).filter(|c| c.owns_fd())?;
+        sys::local_addr(c.fd).ok()
+    }
+
     /// `want` is not used: epoll_wait returns as soon as anything is ready. Returns at once when
     /// completions are queued or collected events are not drained yet.
     fn wait(&mut self, _want: usize, _batch_wait: Duration, timeout: Duration) -> io::Result<()> {
@@ -547,7 +570,7 @@ impl Drop for EpollBackend {
         for c in self.conns.iter().filter(|c| c.owns_fd()) {
             sys::close(c.fd);
         }
-        for &fd in &self.listeners {
+        for &fd in self.listeners.iter().filter(|&&fd| fd >= 0) {
             sys::close(fd);
         }
         sys::close(self.epfd);

@@ -103,6 +103,20 @@ pub trait Backend {
     /// With `reset` the peer gets an RST (SO_LINGER 0) instead of a FIN.
     fn close(&mut self, slot: Slot, reset: bool);
 
+    /// Which listener accepted the connection in `slot`: listeners are numbered from 0 in
+    /// the order `listen` was called (a closed one keeps its number). None for outgoing
+    /// connections and slots that are not open.
+    fn accepted_by(&self, slot: Slot) -> Option<usize>;
+
+    /// Stops listener `listener` (numbered as for `accepted_by`): it accepts no more, and new
+    /// connections to its address are refused; connections it accepted stay. Closing it again
+    /// is harmless. `listen` on the same address starts a new listener (with a new number).
+    fn close_listener(&mut self, listener: usize);
+
+    /// The local address of the connection in `slot` (what the peer sees as its peer), None
+    /// when the slot is not open.
+    fn local_addr(&self, slot: Slot) -> Option<SocketAddr>;
+
     /// Submits queued operations and waits up to `timeout` for completions. Returns once
     /// `want` are ready, or once at least one is ready after `batch_wait` (a backend without
     /// batched waits returns on the first); it may also return early, e.g. on a signal.

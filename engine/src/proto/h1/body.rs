@@ -2,7 +2,9 @@
 //! read-until-close framing, decoded from fed bytes with no buffering at all.
 //!
 //! The chunked decoder is a byte-level state machine, so chunk-size lines, CRLFs and trailer
-//! lines may be split across feeds at any byte. Bodies are counted, never stored.
+//! lines may be split across feeds at any byte. Bodies are counted, never stored here; a
+//! caller that keeps them (the checker, `message`) is handed the payload and trailer bytes
+//! through `BodyOut`, which the load's parsers leave as a no-op.
 
 use super::error::{ParseError, MAX_CHUNK_LINE, MAX_HEAD};
 
@@ -69,6 +71,18 @@ pub(crate) struct Body {
     len: u64,
 }
 
+/// Where a decoder hands the bytes it decodes: payload (chunk framing removed) and the
+/// trailer section's bytes (every byte after the last chunk's size line, the closing empty
+/// line included). The defaults drop them.
+pub(crate) trait BodyOut {
+    #[inline]
+    fn payload(&mut self, _bytes: &[u8]) {}
+    #[inline]
+    fn trailer_byte(&mut self, _b: u8) {}
+}
+
+impl BodyOut for () {}
+
 const CHUNK_START: BodyState = BodyState::ExpectChunkSize {
     size: 0,
     part: SizeLine::Start,
@@ -100,8 +114,18 @@ impl Body {
 
     /// Consumes body bytes from the start of `data`. `Ok(Some(n))`: the body ended after
     /// `data[..n]`. `Ok(None)`: all of `data` was body and more is expected.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn decode(&mut self, data: &[u8]) -> Result<Option<usize>, ParseError> {
+        self.decode_into(data, &mut ())
+    }
+
+    /// `decode`, handing payload and trailer bytes to `out`.
+    #[inline]
+    pub(crate) fn decode_into(
+        &mut self,
+        data: &[u8],
+        out: &mut impl BodyOut,
+    ) -> Result<Option<usize>, ParseError> {
         let mut pos = 0;
         loop {
             let rest = (data.len() - pos) as u64;
@@ -110,6 +134,7 @@ impl Body {
                     let n = rest.min(*remaining);
                     *remaining -= n;
                     self.len += n;
+                    out.payload(&data[pos..pos + n as usize]);
                     pos += n as usize;
                     return Ok((*remaining == 0).then_some(pos));
                 }
@@ -117,6 +142,7 @@ impl Body {
                     let n = rest.min(*remaining);
                     *remaining -= n;
                     self.len += n;
+                    out.payload(&data[pos..pos + n as usize]);
                     pos += n as usize;
                     if *remaining > 0 {
                         return Ok(None);
@@ -125,6 +151,7 @@ impl Body {
                 }
                 BodyState::ReadUntilClose => {
                     self.len += rest;
+                    out.payload(&data[pos..]);
                     return Ok(None);
                 }
                 _ => {
@@ -132,6 +159,9 @@ impl Body {
                         return Ok(None);
                     };
                     pos += 1;
+                    if matches!(self.state, BodyState::ExpectTrailers { .. }) {
+                        out.trailer_byte(b);
+                    }
                     if self.framing_byte(b)? {
                         return Ok(Some(pos));
                     }

@@ -10,6 +10,7 @@ pub mod build;
 mod cookie;
 pub mod error;
 mod head;
+pub mod message;
 pub mod request;
 pub mod response;
 mod stream;
@@ -18,5 +19,6 @@ mod test_support;
 
 pub use build::{build_request, build_response, reason_phrase};
 pub use error::{ParseError, MAX_HEAD};
+pub use message::{OwnedMessage, OwnedRequestParser, OwnedResponseParser};
 pub use request::{RequestDone, RequestHead, RequestParser, RequestSink};
 pub use response::{ResponseDone, ResponseParser, ResponseSink};

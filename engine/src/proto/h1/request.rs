@@ -6,6 +6,7 @@
 
 use std::mem::MaybeUninit;
 
+use super::body::Framing;
 use super::error::ParseError;
 use super::head::{span_in, Fields, Parsed, MAX_HEADERS};
 use super::stream::{Messages, Start, Stream};
@@ -120,9 +121,9 @@ impl RequestParser {
 
 /// The fields of a request head the parser acts on (the head cache keeps them).
 #[derive(Clone, Copy, Debug)]
-struct Head {
-    minor: u8,
-    head: bool,
+pub(super) struct Head {
+    pub minor: u8,
+    pub head: bool,
     fields: Fields,
 }
 
@@ -169,29 +170,7 @@ impl<S: RequestSink> Messages for Requests<S> {
 
     #[inline]
     fn parse_head(buf: &[u8]) -> Result<Option<Parsed<Head>>, ParseError> {
-        let mut headers = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
-        let mut req = httparse::Request::new(&mut []);
-        let n = match httparse::ParserConfig::default().parse_request_with_uninit_headers(
-            &mut req,
-            buf,
-            &mut headers,
-        ) {
-            Ok(httparse::Status::Complete(n)) => n,
-            Ok(httparse::Status::Partial) => return Ok(None),
-            Err(e) => return Err(ParseError::BadHead(e)),
-        };
-        let (fields, date) = Fields::scan(req.headers)?;
-        let head = Head {
-            minor: req.version.unwrap_or(1),
-            head: req.method == Some("HEAD"),
-            fields,
-        };
-        Ok(Some(Parsed {
-            len: n,
-            head,
-            cacheable: true,
-            volatile: span_in(buf, date),
-        }))
+        parse_head(buf)
     }
 
     #[inline]
@@ -217,6 +196,42 @@ impl<S: RequestSink> Messages for Requests<S> {
             keep_alive: meta.http10 && !close,
         })
     }
+}
+
+/// httparse over `buf`: `Ok(None)` while the head is incomplete.
+#[inline]
+pub(super) fn parse_head(buf: &[u8]) -> Result<Option<Parsed<Head>>, ParseError> {
+    let mut headers = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
+    let mut req = httparse::Request::new(&mut []);
+    let n = match httparse::ParserConfig::default().parse_request_with_uninit_headers(
+        &mut req,
+        buf,
+        &mut headers,
+    ) {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => return Err(ParseError::BadHead(e)),
+    };
+    let (fields, date) = Fields::scan(req.headers)?;
+    let head = Head {
+        minor: req.version.unwrap_or(1),
+        head: req.method == Some("HEAD"),
+        fields,
+    };
+    Ok(Some(Parsed {
+        len: n,
+        head,
+        cacheable: true,
+        volatile: span_in(buf, date),
+    }))
+}
+
+/// The framing and close flag of a request with head `head` (Err: it cannot be framed).
+pub(super) fn start(head: &Head) -> Result<(Framing, bool), ParseError> {
+    Ok((
+        head.fields.request_framing(head.minor)?,
+        head.fields.closes(head.minor),
+    ))
 }
 
 #[cfg(test)]

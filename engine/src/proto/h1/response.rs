@@ -55,12 +55,12 @@ pub trait ResponseSink {
 /// What the parser acts on in a response head, decided once per distinct head (the head
 /// cache keeps it): everything but whether the response answers a HEAD request.
 #[derive(Clone, Copy, Debug)]
-struct Head {
-    status: u16,
+pub(super) struct Head {
+    pub status: u16,
     /// Body framing unless the request was HEAD.
-    framing: Framing,
+    pub framing: Framing,
     /// The connection closes after this response.
-    close: bool,
+    pub close: bool,
 }
 
 /// Parses a stream of responses on one connection.
@@ -155,7 +155,7 @@ fn cookies(sink: &mut impl ResponseSink, head: &[u8]) {
 
 /// httparse over `buf`: `Ok(None)` while the head is incomplete.
 #[inline]
-fn parse_head(buf: &[u8]) -> Result<Option<Parsed<Head>>, ParseError> {
+pub(super) fn parse_head(buf: &[u8]) -> Result<Option<Parsed<Head>>, ParseError> {
     let mut headers = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
     let mut resp = httparse::Response::new(&mut []);
     let n = match httparse::ParserConfig::default().parse_response_with_uninit_headers(

@@ -5,7 +5,7 @@
 //! skipped, what is reported) comes in through `Messages`; the framing and buffering logic
 //! exists once, here.
 
-use super::body::{Body, Framing};
+use super::body::{Body, BodyOut, Framing};
 use super::error::ParseError;
 use super::head::{HeadAt, HeadBuf, Parsed};
 
@@ -35,6 +35,26 @@ pub(crate) trait Messages {
     ) -> Result<Option<Start<Self::Meta>>, ParseError>;
     /// A message completed; false stops the feed.
     fn done(&mut self, meta: Self::Meta, close: bool, body_len: u64) -> bool;
+    /// Payload bytes of the message being read (chunk framing removed); dropped by default.
+    #[inline]
+    fn payload(&mut self, _bytes: &[u8]) {}
+    /// One byte of the trailer section of a chunked message; dropped by default.
+    #[inline]
+    fn trailer_byte(&mut self, _b: u8) {}
+}
+
+/// A handler as the body decoder's output.
+struct Out<'a, R>(&'a mut R);
+
+impl<R: Messages> BodyOut for Out<'_, R> {
+    #[inline]
+    fn payload(&mut self, bytes: &[u8]) {
+        self.0.payload(bytes);
+    }
+    #[inline]
+    fn trailer_byte(&mut self, b: u8) {
+        self.0.trailer_byte(b);
+    }
 }
 
 /// What the stream expects next.
@@ -114,6 +134,7 @@ impl<M: Copy + Default, H: Copy> Stream<M, H> {
                     match start.framing {
                         // The usual case: no body, or a Content-Length body all in `data`.
                         Framing::Length(len) if len <= (data.len() - pos) as u64 => {
+                            handler.payload(&data[pos..pos + len as usize]);
                             pos += len as usize;
                             (start.meta, start.close, len)
                         }
@@ -128,7 +149,7 @@ impl<M: Copy + Default, H: Copy> Stream<M, H> {
                     }
                 }
                 State::ExpectBody(body) => {
-                    let Some(n) = body.decode(&data[pos..])? else {
+                    let Some(n) = body.decode_into(&data[pos..], &mut Out(handler))? else {
                         return Ok(());
                     };
                     pos += n;

@@ -139,5 +139,6 @@ macro_rules! on_both {
     };
 }
 
+mod listeners;
 mod payloads;
 mod send_copy;

@@ -110,6 +110,7 @@ impl UringBackend {
                     let fd = res;
                     let _ = sys::set_nodelay(fd);
                     let new = self.alloc_slot(fd);
+                    self.slots[new as usize].accepted_by = idx as u32;
                     self.arm_recv(new);
                     f(Completion::Accepted { slot: new }, self);
                 }

@@ -69,7 +69,12 @@ struct SlotState {
     gen: u32,
     /// The socket is also in the ring's registered file table at index `slot`.
     fixed: bool,
+    /// The listener that accepted it (`NO_LISTENER` for outgoing connections).
+    accepted_by: u32,
 }
+
+/// `SlotState::accepted_by` of a connection no listener accepted.
+const NO_LISTENER: u32 = u32::MAX;
 
 pub struct UringBackend {
     // Field order matters: the ring is dropped (and with it the kernel's references to the
@@ -256,6 +261,31 @@ impl Backend for UringBackend {
         self.release_slot(slot);
     }
 
+    fn accepted_by(&self, slot: Slot) -> Option<usize> {
+        let s = self.slots.get(slot as usize).filter(|s| s.fd >= 0)?;
+        (s.accepted_by != NO_LISTENER).then_some(s.accepted_by as usize)
+    }
+
+    /// Shutting the listening socket down stops it listening (the kernel refuses new
+    /// connections) and ends its pending multishot accept, which holds its own reference to
+    /// the socket, so closing the fd alone would not.
+    fn close_listener(&mut self, listener: usize) {
+        let Some(fd) = self.listeners.get_mut(listener) else {
+            return;
+        };
+        if *fd < 0 {
+            return;
+        }
+        sys::shutdown_read(*fd);
+        sys::close(*fd);
+        *fd = -1;
+    }
+
+    fn local_addr(&self, slot: Slot) -> Option<SocketAddr> {
+        let s = self.slots.get(slot as usize).filter(|s| s.fd >= 0)?;
+        sys::local_addr(s.fd).ok()
+    }
+
     fn wait(&mut self, want: usize, batch_wait: Duration, timeout: Duration) -> io::Result<()> {
         let ready = self.ring.completion().len();
         // Waiting for several completions needs the kernel's min-wait (6.12+): without it a
@@ -330,7 +360,7 @@ impl Drop for UringBackend {
         if ring_close {
             let _ = self.ring.submit();
         }
-        for &fd in &self.listeners {
+        for &fd in self.listeners.iter().filter(|&&fd| fd >= 0) {
             sys::close(fd);
         }
     }

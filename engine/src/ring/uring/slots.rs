@@ -17,6 +17,7 @@ impl UringBackend {
                     fd,
                     gen: 0,
                     fixed: false,
+                    accepted_by: super::NO_LISTENER,
                 });
                 (self.slots.len() - 1) as Slot
             }
@@ -28,6 +29,7 @@ impl UringBackend {
             self.pending_files.push((slot, fd));
         }
         self.slots[slot as usize].fixed = fixed;
+        self.slots[slot as usize].accepted_by = super::NO_LISTENER;
         slot
     }
 
