@@ -9,7 +9,7 @@
 //! declares them and re-exports their public items, so no child imports it back.
 //!
 //! Encoding happens once per request or response template, before the run: integers and
-//! plain string literals (no Huffman), names indexed from the static table when they are
+//! plain string literals (no Huffman; the checker's client also uses the Huffman encoder), names indexed from the static table when they are
 //! there, `:status` fully indexed when the static table has it.
 
 mod decode;
@@ -20,13 +20,15 @@ mod table;
 
 pub use decode::{HeaderDecoder, HpackError};
 pub use encode::{
-    encode_indexed, encode_int, encode_literal, encode_literal_indexed, encode_size_update,
-    encode_status, encode_string,
+    encode_field, encode_indexed, encode_int, encode_literal, encode_literal_indexed,
+    encode_size_update, encode_status, encode_string, encode_string_as, FieldRepr,
 };
-pub use huffman::HuffmanError;
+pub use huffman::{encode as huffman_encode, encoded_len as huffman_len, HuffmanError};
 pub use primitive::{parse_status, static_index, static_name_index, STATIC_TABLE, TABLE_SIZE};
 
 #[cfg(test)]
 mod crosscheck;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_encode;

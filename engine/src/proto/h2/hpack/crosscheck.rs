@@ -11,7 +11,7 @@ use crate::proto::h2::error::H2Error;
 
 type Fields = Vec<(Vec<u8>, Vec<u8>)>;
 
-fn loona(table_size: usize) -> loona_hpack::Decoder<'static> {
+pub(super) fn loona(table_size: usize) -> loona_hpack::Decoder<'static> {
     let mut d = loona_hpack::Decoder::new();
     d.set_max_allowed_table_size(table_size);
     d.set_max_table_size(table_size);

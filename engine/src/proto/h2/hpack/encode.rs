@@ -1,9 +1,59 @@
 //! The HPACK encoders (RFC 7541 sections 5 and 6): integers and plain string literals (no
 //! Huffman), names indexed from the static table when they are there, `:status` fully
 //! indexed when the static table has it. Encoding happens once per request or response
-//! template, before the run, never per request.
+//! template, before the run, never per request. The checker's client, which sends header
+//! blocks as a case writes them, also encodes with Huffman and in every literal form
+//! (`encode_field`).
 
+use super::huffman;
 use super::primitive::{static_index, static_name_index};
+
+/// How `encode_field` represents a field (RFC 7541 section 6).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FieldRepr {
+    /// Indexed when the static table has the whole field, else a literal with incremental
+    /// indexing (the peer's table gets it).
+    #[default]
+    Indexed,
+    /// Literal without indexing.
+    Literal,
+    /// Literal never indexed.
+    NeverIndexed,
+}
+
+/// Appends a string literal, Huffman-coded when `huffman`.
+pub fn encode_string_as(out: &mut Vec<u8>, s: &[u8], huffman: bool) {
+    if huffman {
+        encode_int(out, 7, 0x80, huffman::encoded_len(s) as u64);
+        huffman::encode_into(s, out);
+    } else {
+        encode_string(out, s);
+    }
+}
+
+/// Appends one field as `repr` says, strings Huffman-coded when `huffman`; the name is
+/// indexed from the static table when it is there. `name` is sent as given (HTTP/2 wants
+/// it lowercase; the caller decides).
+pub fn encode_field(out: &mut Vec<u8>, name: &[u8], value: &[u8], repr: FieldRepr, huffman: bool) {
+    let (prefix, flags) = match repr {
+        FieldRepr::Indexed => {
+            if let Some(i) = static_index(name, value) {
+                return encode_indexed(out, i);
+            }
+            (6, 0x40)
+        }
+        FieldRepr::Literal => (4, 0x00),
+        FieldRepr::NeverIndexed => (4, 0x10),
+    };
+    match static_name_index(name) {
+        Some(i) => encode_int(out, prefix, flags, i as u64),
+        None => {
+            out.push(flags);
+            encode_string_as(out, name, huffman);
+        }
+    }
+    encode_string_as(out, value, huffman);
+}
 
 /// Appends `value` as an HPACK integer with a `prefix_bits`-bit prefix (1..=8); the other
 /// bits of the first byte are `first_byte_flags`.

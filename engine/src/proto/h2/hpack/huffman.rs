@@ -1,4 +1,4 @@
-//! HPACK Huffman decoding (RFC 7541 section 5.2, code in appendix B).
+//! HPACK Huffman decoding and encoding (RFC 7541 section 5.2, code in appendix B).
 //!
 //! Response headers from nginx and most servers arrive Huffman-coded, so this runs for nearly
 //! every string the client decodes. It is a state machine over 4-bit nibbles (nghttp2's
@@ -443,10 +443,10 @@ pub static CODES: [(u32, u8); 257] = [
     (0x3fffffff, 30),
 ];
 
-/// Huffman-codes `src` (the tests' encoder: plain bit packing, padded with ones).
-#[cfg(test)]
-pub fn encode(src: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
+/// Huffman-codes `src` (plain bit packing, padded with the most significant bits of EOS,
+/// all ones) onto `out`. For the checker's HTTP/2 client, which sends header blocks with or
+/// without Huffman as a case asks.
+pub fn encode_into(src: &[u8], out: &mut Vec<u8>) {
     let (mut acc, mut bits) = (0u64, 0u32);
     for &b in src {
         let (code, len) = CODES[usize::from(b)];
@@ -460,6 +460,21 @@ pub fn encode(src: &[u8]) -> Vec<u8> {
     if bits > 0 {
         out.push(((acc << (8 - bits)) as u8) | (0xff >> bits));
     }
+}
+
+/// The length of `src` Huffman-coded.
+pub fn encoded_len(src: &[u8]) -> usize {
+    let bits: usize = src
+        .iter()
+        .map(|&b| usize::from(CODES[usize::from(b)].1))
+        .sum();
+    bits.div_ceil(8)
+}
+
+/// Huffman-codes `src` into a new vector.
+pub fn encode(src: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(encoded_len(src));
+    encode_into(src, &mut out);
     out
 }
 
