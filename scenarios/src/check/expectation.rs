@@ -11,7 +11,7 @@ use tfw_engine::check::{
 };
 
 use super::node::{Res, Tab, Val};
-use super::peers::{ClientRef, Peers};
+use super::peers::{BackendRef, ClientRef, Peers};
 
 const KINDS: &str = "response, request, forwarded, requests, closed, goaway, rst_stream or silence";
 
@@ -23,18 +23,23 @@ pub(crate) struct SentSoFar<'a> {
     pub total: usize,
 }
 
-/// The expectation of step table `t` (its `expect` is `kind`); the client it uses, if any.
+/// The client and the backend the case's last steps used (the default peers).
+pub(crate) type Last<'p> = (Option<&'p ClientRef>, Option<&'p BackendRef>);
+
+/// The expectation of step table `t` (its `expect` is `kind`); the client and backend it
+/// uses, if any.
 pub(crate) fn expectation<'p>(
     kind: &Val,
     t: &Tab,
     peers: &'p Peers,
+    last: Last<'p>,
     sent: &SentSoFar,
-) -> Res<(Expectation, Option<&'p ClientRef>)> {
+) -> Res<(Expectation, Option<&'p ClientRef>, Option<&'p BackendRef>)> {
     let index = || t.get("index").map(|v| v.uint()).transpose();
     let mut checks = Vec::new();
-    let (subject, client) = match kind.string()?.as_str() {
+    let (subject, client, backend) = match kind.string()?.as_str() {
         "response" => {
-            let c = peers.client(t)?;
+            let c = peers.client(t, last.0)?;
             let index = index()?;
             if let Some(v) = t.get("status") {
                 checks.push(Check::Status(v.range(100, 999)?));
@@ -49,10 +54,11 @@ pub(crate) fn expectation<'p>(
                     index,
                 },
                 Some(c),
+                None,
             )
         }
         "request" => {
-            let b = peers.backend(t)?;
+            let b = peers.backend(t, last.1)?;
             let index = index()?;
             for (key, make) in [
                 ("method", Check::Method as fn(String) -> Check),
@@ -70,11 +76,12 @@ pub(crate) fn expectation<'p>(
                     index,
                 },
                 None,
+                Some(b),
             )
         }
         "forwarded" => {
-            let c = peers.client(t)?;
-            let b = peers.backend(t)?;
+            let c = peers.client(t, last.0)?;
+            let b = peers.backend(t, last.1)?;
             let by_client = sent.by_client.get(&c.id).copied().unwrap_or(0);
             let sent_index = match t.get("sent") {
                 Some(v) => v.uint()?,
@@ -98,10 +105,10 @@ pub(crate) fn expectation<'p>(
                 backend: b.id,
                 index,
             };
-            (subject, Some(c))
+            (subject, Some(c), Some(b))
         }
         "requests" => {
-            let b = peers.backend(t)?;
+            let b = peers.backend(t, last.1)?;
             let subject = Subject::BackendCount {
                 backend: b.id,
                 count: t.req("count")?.uint()?,
@@ -109,10 +116,10 @@ pub(crate) fn expectation<'p>(
                     .get("settle")
                     .map_or(Ok(Duration::from_millis(100)), |v| v.duration())?,
             };
-            (subject, None)
+            (subject, None, Some(b))
         }
         "closed" => {
-            let c = peers.client(t)?;
+            let c = peers.client(t, last.0)?;
             let how = match t.get("how") {
                 None => CloseHow::Any,
                 Some(v) => match v.string()?.as_str() {
@@ -122,10 +129,10 @@ pub(crate) fn expectation<'p>(
                     s => return Err(v.err(format!("unknown close {s:?}: fin, reset or any"))),
                 },
             };
-            (Subject::Closed { client: c.id, how }, Some(c))
+            (Subject::Closed { client: c.id, how }, Some(c), None)
         }
         k @ ("goaway" | "rst_stream") => {
-            let c = peers.client(t)?;
+            let c = peers.client(t, last.0)?;
             if c.proto != ClientProto::H2 {
                 return Err(kind.err(format!(
                     "expect = \"{k}\" needs an h2 client; {} is h1",
@@ -147,10 +154,10 @@ pub(crate) fn expectation<'p>(
             if let Some(v) = t.get("code") {
                 checks.push(Check::ErrorCode(v.error_code()?));
             }
-            (subject, Some(c))
+            (subject, Some(c), None)
         }
         "silence" => {
-            let c = peers.client(t)?;
+            let c = peers.client(t, last.0)?;
             let duration = t.req("for")?.duration()?;
             (
                 Subject::Silence {
@@ -158,11 +165,12 @@ pub(crate) fn expectation<'p>(
                     duration,
                 },
                 Some(c),
+                None,
             )
         }
         s => return Err(kind.err(format!("unknown expectation {s:?}: {KINDS}"))),
     };
-    Ok((Expectation { subject, checks }, client))
+    Ok((Expectation { subject, checks }, client, backend))
 }
 
 /// `headers`, `body`, `body_size` of a response or request expectation.

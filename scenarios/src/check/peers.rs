@@ -37,7 +37,7 @@ pub(crate) fn backends(
         let t = val.table()?;
         let listen_val = t.req("listen")?;
         let listen = address(&listen_val)?;
-        let segmenting = seg.map_or_else(|| segmenting(&t), Ok)?;
+        let segmenting = seg.unwrap_or(segmenting(&t)?);
         t.finish()?;
         let id = match all.iter().position(|b| b.listen == listen) {
             Some(id) if all[id].segmenting != segmenting => {
@@ -139,7 +139,7 @@ fn client(
     let authority = t
         .get("authority")
         .map_or(Ok(connect_text), |v| v.string())?;
-    let segmenting = seg.map_or_else(|| segmenting(t), Ok)?;
+    let segmenting = seg.unwrap_or(segmenting(t)?);
     let settings = match t.get("settings") {
         None => Vec::new(),
         Some(v) => settings(&v)?,
@@ -217,55 +217,51 @@ pub(crate) struct Peers {
 }
 
 impl Peers {
-    /// The step's `client = NAME`, or the file's only client.
-    pub fn client(&self, t: &Tab) -> Res<&ClientRef> {
-        let names = || {
-            let n: Vec<&str> = self.clients.iter().map(|c| c.name.as_str()).collect();
-            n.join(", ")
-        };
-        match t.get("client") {
-            Some(v) => {
-                let name = v.string()?;
-                self.clients
-                    .iter()
-                    .find(|c| c.name == name)
-                    .ok_or_else(|| v.err(format!("unknown client {name:?} (clients: {})", names())))
-            }
-            None => match self.clients.as_slice() {
-                [only] => Ok(only),
-                [] => Err(t.err("client", "the file has no [clients.NAME]")),
-                _ => Err(t.err(
-                    "client",
-                    format!("missing key `client`: which one of {}?", names()),
-                )),
-            },
-        }
+    /// The step's `client = NAME`, else the one an earlier step of the case used (`last`),
+    /// else the file's only client.
+    pub fn client<'s>(&'s self, t: &Tab, last: Option<&'s ClientRef>) -> Res<&'s ClientRef> {
+        let names: Vec<&str> = self.clients.iter().map(|c| c.name.as_str()).collect();
+        pick(t, "client", &self.clients, &names, last)
     }
 
-    /// The step's `backend = NAME`, or the file's only backend.
-    pub fn backend(&self, t: &Tab) -> Res<&BackendRef> {
-        let names = || {
-            let n: Vec<&str> = self.backends.iter().map(|c| c.name.as_str()).collect();
-            n.join(", ")
-        };
-        match t.get("backend") {
-            Some(v) => {
-                let name = v.string()?;
-                self.backends
-                    .iter()
-                    .find(|c| c.name == name)
-                    .ok_or_else(|| {
-                        v.err(format!("unknown backend {name:?} (backends: {})", names()))
-                    })
-            }
-            None => match self.backends.as_slice() {
-                [only] => Ok(only),
-                [] => Err(t.err("backend", "the file has no [backends.NAME]")),
-                _ => Err(t.err(
-                    "backend",
-                    format!("missing key `backend`: which one of {}?", names()),
-                )),
-            },
+    /// The step's `backend = NAME`, else the one an earlier step of the case used (`last`),
+    /// else the file's only backend.
+    pub fn backend<'s>(&'s self, t: &Tab, last: Option<&'s BackendRef>) -> Res<&'s BackendRef> {
+        let names: Vec<&str> = self.backends.iter().map(|b| b.name.as_str()).collect();
+        pick(t, "backend", &self.backends, &names, last)
+    }
+}
+
+/// The peer `t[key]` names (one of `all`, whose names are `names`), or `last`, or the only one.
+fn pick<'s, T>(
+    t: &Tab,
+    key: &'static str,
+    all: &'s [T],
+    names: &[&str],
+    last: Option<&'s T>,
+) -> Res<&'s T> {
+    match t.get(key) {
+        Some(v) => {
+            let name = v.string()?;
+            names
+                .iter()
+                .position(|n| *n == name)
+                .map(|i| &all[i])
+                .ok_or_else(|| {
+                    v.err(format!(
+                        "unknown {key} {name:?} ({key}s: {})",
+                        names.join(", ")
+                    ))
+                })
         }
+        None => match (last, all) {
+            (Some(l), _) => Ok(l),
+            (None, [only]) => Ok(only),
+            (None, []) => Err(t.err(key, format!("the file has no [{key}s.NAME]"))),
+            (None, _) => Err(t.err(
+                key,
+                format!("missing key `{key}`: which one of {}?", names.join(", ")),
+            )),
+        },
     }
 }

@@ -9,7 +9,7 @@ use super::expectation::{expectation, SentSoFar};
 use super::frame::frames;
 use super::message::{requests, responses};
 use super::node::{Res, Tab, Val};
-use super::peers::{ClientRef, Peers};
+use super::peers::{BackendRef, ClientRef, Peers};
 
 const VERBS: [&str; 11] = [
     "send",
@@ -34,6 +34,9 @@ pub(crate) struct CaseSteps<'p> {
     total: usize,
     /// The first disabled client a step uses: the case is skipped with its reason.
     pub disabled: Option<String>,
+    /// The peers the last steps named: the default of the next steps.
+    last_client: Option<&'p ClientRef>,
+    last_backend: Option<&'p BackendRef>,
 }
 
 impl<'p> CaseSteps<'p> {
@@ -44,6 +47,8 @@ impl<'p> CaseSteps<'p> {
             sent: BTreeMap::new(),
             total: 0,
             disabled: None,
+            last_client: None,
+            last_backend: None,
         }
     }
 
@@ -52,16 +57,23 @@ impl<'p> CaseSteps<'p> {
         v.array()?.iter().map(|s| self.step(s)).collect()
     }
 
-    fn uses(&mut self, c: &ClientRef) {
+    fn uses(&mut self, c: &'p ClientRef) {
         if self.disabled.is_none() {
             self.disabled.clone_from(&c.disabled);
         }
+        self.last_client = Some(c);
     }
 
     fn client(&mut self, t: &Tab) -> Res<&'p ClientRef> {
-        let c = self.peers.client(t)?;
+        let c = self.peers.client(t, self.last_client)?;
         self.uses(c);
         Ok(c)
+    }
+
+    fn backend(&mut self, t: &Tab) -> Res<&'p BackendRef> {
+        let b = self.peers.backend(t, self.last_backend)?;
+        self.last_backend = Some(b);
+        Ok(b)
     }
 
     fn step(&mut self, v: &Val) -> Res<Step> {
@@ -113,7 +125,7 @@ impl<'p> CaseSteps<'p> {
                 }
             }
             "respond" => Step::Script {
-                backend: self.peers.backend(&t)?.id,
+                backend: self.backend(&t)?.id,
                 responses: responses(&val)?,
             },
             "connect" => {
@@ -137,7 +149,7 @@ impl<'p> CaseSteps<'p> {
                     ));
                 }
                 Step::BackendListen {
-                    backend: self.peers.backend(&t)?.id,
+                    backend: self.backend(&t)?.id,
                     on: verb == "backend_up",
                 }
             }
@@ -147,9 +159,13 @@ impl<'p> CaseSteps<'p> {
                     by_client: &self.sent,
                     total: self.total,
                 };
-                let (exp, client) = expectation(&val, &t, self.peers, &sent)?;
+                let last = (self.last_client, self.last_backend);
+                let (exp, client, backend) = expectation(&val, &t, self.peers, last, &sent)?;
                 if let Some(c) = client {
                     self.uses(c);
+                }
+                if backend.is_some() {
+                    self.last_backend = backend;
                 }
                 Step::Expect(exp)
             }
