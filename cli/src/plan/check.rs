@@ -109,6 +109,9 @@ fn load_options(o: &CheckOpts) -> Result<LoadOptions> {
 }
 
 pub fn check_plan(o: &CheckOpts) -> Result<CheckRun> {
+    if o.backend.is_some() && o.smoke.is_none() {
+        bail!("--backend names the smoke pack's backend: give --smoke URL too (check files name their own backends)");
+    }
     if o.parallel == 0 || o.parallel > MAX_PARALLEL {
         bail!("--parallel must be between 1 and {MAX_PARALLEL}");
     }
