@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::out::{Out, Pumped};
 use crate::check::plan::{ClientDef, ClientId};
-use crate::check::transcript::{ClientLog, Closed, RAW_CAP};
+use crate::check::transcript::{ClientLog, Closed};
 use crate::check::wire::{segments, ClientWire};
 use crate::proto::tls::{client_config, server_name, SessionStep, TlsClientConn};
 use crate::ring::{Backend, Slot};
@@ -148,11 +148,7 @@ impl ClientConn {
         if plain.is_empty() {
             return;
         }
-        let room = RAW_CAP.saturating_sub(log.received.len());
-        log.received
-            .extend_from_slice(&plain[..plain.len().min(room)]);
-        log.received_len += plain.len() as u64;
-        log.last_at = Some(at);
+        // (The wire keeps the byte log: `received`, `received_len`, `last_at`.)
         let mut reply = Vec::new();
         self.wire.on_data(&plain, at, log, &mut reply);
         self.write(&reply, log);

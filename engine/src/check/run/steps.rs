@@ -67,6 +67,7 @@ impl Loop<'_> {
             Step::Connect { client } => {
                 if let Some(ci) = r.current[*client] {
                     r.conns[ci].close(io, false, now);
+                    self.forget_closed(ri, ci);
                 }
                 if let Err(reason) = self.open(io, ri, *client) {
                     self.connect_failed(ri, *client, reason);
@@ -78,6 +79,7 @@ impl Loop<'_> {
             Step::Close { client, reset } => {
                 if let Some(ci) = r.current[*client].take() {
                     r.conns[ci].close(io, *reset, now);
+                    self.forget_closed(ri, ci);
                 }
                 Progress::Done
             }
@@ -246,6 +248,19 @@ impl Loop<'_> {
                 r.current[client] = None;
                 Err(reason)
             }
+        }
+    }
+
+    /// Drops the slot's owner once connection `ci` of case `ri` gave its slot back.
+    fn forget_closed(&mut self, ri: usize, ci: usize) {
+        let r = &self.running[ri];
+        let c = &r.conns[ci];
+        let owner = Owner::Client {
+            case: r.idx,
+            conn: ci,
+        };
+        if !c.slot_open && self.owners.get(&c.slot) == Some(&owner) {
+            self.owners.remove(&c.slot);
         }
     }
 
