@@ -8,6 +8,8 @@
 
 mod checks;
 mod subject;
+#[cfg(test)]
+mod tests;
 
 use std::time::Duration;
 

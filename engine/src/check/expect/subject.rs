@@ -256,6 +256,11 @@ fn on_frames(
     if picked.iter().any(|f| misses_of(f).is_empty()) {
         return Some(Vec::new());
     }
+    // A check other than the error code can never pass on a frame: decide at once.
+    let only_codes = exp.checks.iter().all(|c| matches!(c, Check::ErrorCode(_)));
+    if let (false, Some(f)) = (only_codes, picked.last()) {
+        return Some(misses_of(f));
+    }
     let closed = log.closed.as_ref()?;
     Some(match picked.last() {
         Some(f) => misses_of(f),
