@@ -27,6 +27,9 @@ pub(super) struct H1Client {
     raw: Option<OwnedRequestParser>,
     raw_done: Vec<OwnedMessage>,
     done: Vec<OwnedMessage>,
+    /// Responses whose head was read but which have not completed (0 or 1): the next head
+    /// answers `pending[asked]`.
+    asked: usize,
     /// The framing broke or the peer closed: nothing more is parsed or awaited.
     ended: bool,
 }
@@ -40,6 +43,7 @@ impl H1Client {
             raw: Some(OwnedRequestParser::new()),
             raw_done: Vec::new(),
             done: Vec::new(),
+            asked: 0,
             ended: false,
         }
     }
@@ -69,11 +73,11 @@ impl H1Client {
         if self.ended {
             return;
         }
-        let mut asked = 0;
         let pending = &self.pending;
+        let asked = &mut self.asked;
         let mut next_is_head = || {
-            asked += 1;
-            pending.get(asked - 1).is_some_and(|p| p.head)
+            *asked += 1;
+            pending.get(*asked - 1).is_some_and(|p| p.head)
         };
         let res = self.parser.feed(data, &mut next_is_head, &mut self.done);
         self.complete(log);
@@ -104,6 +108,7 @@ impl H1Client {
     fn complete(&mut self, log: &mut ClientLog) {
         for m in self.done.drain(..) {
             self.pending.pop_front();
+            self.asked = self.asked.saturating_sub(1);
             log.responses.push(Message {
                 version: m.version,
                 status: m.status,

@@ -19,3 +19,8 @@ pub use client::ClientWire;
 pub use error::WireError;
 pub use response::response_bytes;
 pub use segment::segments;
+
+#[cfg(test)]
+mod test_support;
+#[cfg(test)]
+mod tests_h1;

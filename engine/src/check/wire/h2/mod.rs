@@ -9,6 +9,8 @@
 
 mod recv;
 mod send;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 
