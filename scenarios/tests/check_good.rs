@@ -332,3 +332,32 @@ send = { method = "${method}", body_size = "${size}", chunked = "${te}" }
         (0, None)
     );
 }
+
+/// The first ```toml block of docs/check.md.
+fn docs_example() -> String {
+    let docs =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/check.md"))
+            .unwrap();
+    let start = docs.find("```toml\n").unwrap() + 8;
+    docs[start..][..docs[start..].find("```").unwrap()].to_owned()
+}
+
+#[test]
+fn docs_example_loads_and_its_errors_read_as_documented() {
+    let example = docs_example();
+    let plan = load_sources(&[("forward.toml".to_owned(), example.clone())], &opts()).unwrap();
+    assert_eq!(plan.cases.len(), 4);
+    assert_eq!(plan.cases[1].name, "forward.forward_get[h1-big]");
+    let bad = example.replace("{ matches = \"^[0-9]+$\" }", "{ matches = \"(\" }");
+    let e = load_sources(&[("forward.toml".to_owned(), bad)], &opts()).unwrap_err();
+    let bad = example.replace("tls = true", "tsl = true");
+    let e2 = load_sources(&[("forward.toml".to_owned(), bad)], &opts()).unwrap_err();
+    let docs =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/check.md"))
+            .unwrap();
+    for e in [e, e2] {
+        let line = e.to_string();
+        let shown = line.split(" (expected one of").next().unwrap();
+        assert!(docs.contains(shown), "docs/check.md should show: {line}");
+    }
+}

@@ -10,6 +10,7 @@ use tfw_engine::check::{
     Check, ClientId, ClientProto, CloseHow, Expectation, Pred, Regex, Subject,
 };
 
+use super::error::CheckFileError;
 use super::node::{Res, Tab, Val};
 use super::peers::{BackendRef, ClientRef, Peers};
 
@@ -86,18 +87,17 @@ pub(crate) fn expectation<'p>(
             let sent_index = match t.get("sent") {
                 Some(v) => v.uint()?,
                 None => by_client.checked_sub(1).ok_or_else(|| {
-                    t.err(
-                        "sent",
-                        format!("client {} sent no request before this step", c.name),
-                    )
+                    kind.err(format!(
+                        "client {} sent no request before this step (or give sent = N)",
+                        c.name
+                    ))
                 })?,
             };
             let index = match t.get("index") {
                 Some(v) => v.uint()?,
-                None => sent
-                    .total
-                    .checked_sub(1)
-                    .ok_or_else(|| t.err("index", "no request was sent before this step"))?,
+                None => sent.total.checked_sub(1).ok_or_else(|| {
+                    kind.err("no request was sent before this step (or give index = N)")
+                })?,
             };
             let subject = Subject::Forwarded {
                 client: c.id,
@@ -214,8 +214,12 @@ fn message_checks(t: &Tab, checks: &mut Vec<Check>) -> Res<()> {
                         }
                     }
                     _ => {
-                        p.finish()?;
-                        return Err(val.err("expected one of contains, matches, exists, absent"));
+                        return Err(one_of(
+                            &val,
+                            &p,
+                            &given,
+                            "contains, matches, exists, absent",
+                        ))
                     }
                 };
                 p.finish()?;
@@ -239,10 +243,7 @@ fn message_checks(t: &Tab, checks: &mut Vec<Check>) -> Res<()> {
                 ["contains"] => Pred::Contains(p.req("contains")?.string()?),
                 ["matches"] => Pred::Matches(regex(&p.req("matches")?)?),
                 ["hex"] => Pred::EqualsBytes(p.req("hex")?.hex()?),
-                _ => {
-                    p.finish()?;
-                    return Err(v.err("expected text, or one of contains, matches, hex"));
-                }
+                _ => return Err(one_of(&v, &p, &given, "contains, matches, hex")),
             };
             p.finish()?;
             pred
@@ -255,6 +256,20 @@ fn message_checks(t: &Tab, checks: &mut Vec<Check>) -> Res<()> {
         checks.push(Check::BodySize(v.size()?));
     }
     Ok(())
+}
+
+/// A predicate table with none or several of its keys: an unknown key, or which to keep.
+fn one_of(v: &Val, p: &Tab, given: &[&str], keys: &str) -> CheckFileError {
+    if given.is_empty() {
+        if let Err(e) = p.finish() {
+            return e;
+        }
+        return v.err(format!("expected one of {keys}"));
+    }
+    v.err(format!(
+        "{} exclude each other: keep one",
+        given.join(" and ")
+    ))
 }
 
 /// A compiled regex; a bad one is an error at its key.

@@ -9,8 +9,8 @@ use tfw_engine::check::{CheckPlan, Profile};
 use toml::de::DeTable;
 
 use super::case::{cases, CaseCx};
-use super::load::LoadOptions;
 use super::node::{Cx, Res, Tab};
+use super::options::LoadOptions;
 use super::peers::{backends, clients, Peers};
 use super::source::Source;
 use super::units;
@@ -66,8 +66,10 @@ pub(crate) fn add_file(
     let stem = Path::new(name)
         .file_stem()
         .map_or_else(|| name.to_owned(), |s| s.to_string_lossy().into_owned());
-    let case_list = top.req("case")?;
+    let case_list = top.get("case");
     top.finish()?;
+    let case_list =
+        case_list.ok_or_else(|| top.err("case", "a check file needs at least one [[case]]"))?;
     let items = case_list.array()?;
     if items.is_empty() {
         return Err(case_list.err("a check file needs at least one [[case]]"));

@@ -3,30 +3,16 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use tfw_engine::check::{CheckPlan, Profile, Segmenting};
+use tfw_engine::check::CheckPlan;
 use tfw_engine::plan::IoMode;
 
 use super::error::CheckFileError;
 use super::file::add_file;
-use super::vars::Vars;
+use super::options::LoadOptions;
 
 /// How many cases run at once unless the caller says otherwise.
 pub const DEFAULT_PARALLEL: usize = 32;
-
-/// What the run sets over every file.
-#[derive(Clone, Debug, Default)]
-pub struct LoadOptions {
-    /// Template values (`Vars::defaults()` or a test-bed file, plus what the caller sets).
-    pub vars: Vars,
-    /// `-T/--segment-size` (and `--segment-gap`): replaces every client's and backend's.
-    pub segmenting: Option<Segmenting>,
-    /// `--profile`: replaces every case's.
-    pub profile: Option<Profile>,
-    /// `--timeout`: replaces every case's.
-    pub timeout: Option<Duration>,
-}
 
 /// Loads check files and directories (a directory: its `*.toml` files, sorted by name) into
 /// one plan: `parallel` 32, not pinned, the default I/O mode (the caller may change them).

@@ -15,6 +15,7 @@ mod load;
 mod matrix;
 mod message;
 mod node;
+mod options;
 mod peers;
 mod source;
 mod step;
@@ -23,6 +24,7 @@ mod vars;
 
 pub use error::CheckFileError;
 pub use file::DEFAULT_TIMEOUT;
-pub use load::{load_paths, load_sources, LoadOptions, DEFAULT_PARALLEL};
+pub use load::{load_paths, load_sources, DEFAULT_PARALLEL};
+pub use options::LoadOptions;
 pub use units::{error_code, setting_id, ERROR_CODES, SETTINGS};
 pub use vars::Vars;

@@ -264,6 +264,11 @@ impl<'a> Tab<'a> {
         self.table.iter().find(|(k, _)| k.get_ref() == key)
     }
 
+    /// Whether `key` is there (not marking it used, nor naming it as a key this table takes).
+    pub fn present(&self, key: &str) -> bool {
+        self.find(key).is_some()
+    }
+
     /// Whether `key` is there (not marking it used).
     pub fn has(&self, key: &'static str) -> bool {
         self.asked.borrow_mut().push(key);

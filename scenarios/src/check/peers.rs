@@ -6,7 +6,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::Path;
 
 use tfw_engine::check::{BackendDef, BackendId, ClientDef, ClientId, ClientProto, Segmenting};
-use tfw_engine::proto::tls::{load_roots, TlsSettings};
+use tfw_engine::proto::tls::{load_roots, TlsError, TlsSettings};
 
 use super::node::{Res, Tab, Val};
 use super::units;
@@ -112,7 +112,11 @@ fn client(
         let roots = match (&ca, &disabled) {
             (Some(v), None) => {
                 let path = dir.join(v.string()?);
-                Some(load_roots(&path).map_err(|e| v.err(e.to_string()))?)
+                let roots = load_roots(&path).map_err(|e| match e {
+                    TlsError::CaFile(m) => v.err(format!("cannot use {m}")),
+                    e => v.err(e.to_string()),
+                })?;
+                Some(roots)
             }
             _ => None,
         };

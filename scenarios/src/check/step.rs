@@ -78,7 +78,7 @@ impl<'p> CaseSteps<'p> {
 
     fn step(&mut self, v: &Val) -> Res<Step> {
         let t = v.table()?;
-        let verbs: Vec<&'static str> = VERBS.into_iter().filter(|k| t.has(k)).collect();
+        let verbs: Vec<&'static str> = VERBS.into_iter().filter(|k| t.present(k)).collect();
         let verb = match verbs.as_slice() {
             [one] => *one,
             [] => {

@@ -59,7 +59,7 @@ pub fn hex(s: &str) -> Result<Vec<u8>, String> {
             std::str::from_utf8(p)
                 .ok()
                 .and_then(|p| u8::from_str_radix(p, 16).ok())
-                .ok_or_else(|| format!("{s:?} is not hex: {:?}", String::from_utf8_lossy(p)))
+                .ok_or_else(|| format!("{s:?} is not hex digits"))
         })
         .collect()
 }
