@@ -8,7 +8,8 @@ mod check_support;
 use check_support::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use tfw_engine::check::{run_checks, Check, ClientProto, Outcome, Pred, Segmenting, Step, Subject};
+use tfw_engine::check::run::run_checks;
+use tfw_engine::check::{Check, ClientProto, Outcome, Pred, Segmenting, Step, Subject};
 use tfw_engine::plan::IoMode;
 
 macro_rules! on_both {

@@ -22,7 +22,6 @@ pub mod transcript;
 pub mod wire;
 
 pub use plan::*;
-pub use run::{run_checks, CheckError};
 pub use transcript::*;
 
 /// The header every structured request carries so the backend knows its case (value: the

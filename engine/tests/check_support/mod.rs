@@ -8,8 +8,9 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc;
 use std::time::Duration;
+use tfw_engine::check::run::run_checks;
 use tfw_engine::check::{
-    run_checks, BackendDef, BackendId, CasePlan, CaseResult, Check, CheckPlan, ClientDef, ClientId,
+    BackendDef, BackendId, CasePlan, CaseResult, Check, CheckPlan, ClientDef, ClientId,
     ClientProto, Expectation, Outcome, Pred, Profile, Request, Response, ResponseAction,
     Segmenting, Step, Subject,
 };
