@@ -4,6 +4,8 @@
 
 mod escape;
 mod exchange;
+#[cfg(test)]
+mod tests;
 
 use tfw_engine::check::{CaseResult, CheckPlan, Failure, Got, Outcome};
 

@@ -7,57 +7,21 @@
 //! file (from 0): "response 2 of client h2: header content-type".
 
 mod checks;
+mod state;
 mod subject;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_events;
 
 use std::time::Duration;
 
-use super::plan::{CasePlan, CheckPlan, Expectation, Subject};
+use super::plan::{Expectation, Subject};
 use super::transcript::{Failure, Transcript};
 
 pub use checks::code_text;
+pub use state::{Ctx, Cursors, Verdict};
 pub use subject::{frame_name, frame_text};
-
-/// The next unread response per client id and request per backend id: where a subject
-/// without an index (`None`) reads from. Grows on demand.
-#[derive(Default, Clone, Debug)]
-pub struct Cursors {
-    pub responses: Vec<usize>,
-    pub requests: Vec<usize>,
-}
-
-impl Cursors {
-    fn get(v: &[usize], id: usize) -> usize {
-        v.get(id).copied().unwrap_or(0)
-    }
-
-    /// Marks everything up to `index` of `v[id]` as read.
-    fn advance(v: &mut Vec<usize>, id: usize, index: usize) {
-        if v.len() <= id {
-            v.resize(id + 1, 0);
-        }
-        v[id] = v[id].max(index + 1);
-    }
-}
-
-/// What an expectation needs besides the transcript: the plan (peer names, profile), the
-/// time now and when the step began waiting (both from the case's start).
-pub struct Ctx<'a> {
-    pub plan: &'a CheckPlan,
-    pub case: &'a CasePlan,
-    pub now: Duration,
-    pub step_started: Duration,
-}
-
-/// The answer of `evaluate`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    /// The subject is not there yet.
-    Wait,
-    /// Checked: these failed (empty: passed).
-    Done(Vec<Failure>),
-}
 
 /// Called after every event of the case while the step waits; decides when the subject
 /// exists. A subject that can no longer come (the connection it would arrive on is closed)

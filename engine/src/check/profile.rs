@@ -9,6 +9,8 @@
 //! `MARKER_HEADER` is always kept and never reported.
 
 mod rules;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -16,10 +18,7 @@ use std::net::IpAddr;
 use super::plan::{ClientDef, ClientProto, Profile};
 use super::transcript::{Got, Message};
 use super::MARKER_HEADER;
-use rules::{Rule, Rules};
-
-/// The texts of an absent field in reports.
-const ABSENT: &str = "(absent)";
+use rules::{joined, Rule, Rules, ABSENT};
 
 /// Fields compared by their own rules, never as plain end-to-end fields.
 const SPECIAL: &[&str] = &[
@@ -93,12 +92,6 @@ fn check(what: &str, rule: &Rule, got: Option<String>, out: &mut Vec<(String, St
         let got = got.unwrap_or_else(|| ABSENT.to_string());
         out.push(miss(what, rule.expected(), &got));
     }
-}
-
-/// Values of `name` joined with ", " (None: no such field).
-fn joined(m: &Message, name: &str) -> Option<String> {
-    let v: Vec<&str> = m.header_values(name).map(str::trim).collect();
-    (!v.is_empty()).then(|| v.join(", "))
 }
 
 /// `Content-Length` and `Transfer-Encoding` of the forwarded request must describe the body

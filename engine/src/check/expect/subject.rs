@@ -7,7 +7,7 @@ use super::super::plan::{Check, CloseHow, Expectation, Subject};
 use super::super::profile;
 use super::super::transcript::{ClientLog, Closed, FrameEvent, Got, Message, Transcript};
 use super::checks::{self, Miss};
-use super::{Ctx, Cursors};
+use super::state::{Ctx, Cursors};
 
 const GOAWAY: u8 = 0x7;
 const RST_STREAM: u8 = 0x3;
@@ -146,14 +146,25 @@ pub fn expired(exp: &Expectation, t: &Transcript, cur: &Cursors, cx: &Ctx) -> Ve
             let idx = index.unwrap_or_else(|| Cursors::get(&cur.responses, client));
             let logs = logs(t, client);
             let bytes: u64 = logs.iter().map(|l| l.received_len).sum();
+            let mut came = format!(
+                "{} response(s) on {} connection(s), {bytes} byte(s) received",
+                responses(t, client).len(),
+                logs.len()
+            );
+            // HTTP/2: a reset stream or GOAWAY is why a response never came.
+            let ends: Vec<String> = logs
+                .iter()
+                .flat_map(|l| l.frames.iter())
+                .filter(|f| f.kind == RST_STREAM || f.kind == GOAWAY)
+                .map(frame_text)
+                .collect();
+            if !ends.is_empty() {
+                came.push_str(&format!("; {}", ends.join(", ")));
+            }
             (
                 format!("response {idx} of client {}", client_name(cx, client)),
                 "a response",
-                format!(
-                    "{} response(s) on {} connection(s), {bytes} byte(s) received",
-                    responses(t, client).len(),
-                    logs.len()
-                ),
+                came,
             )
         }
         Subject::BackendRequest { backend, index } => {

@@ -39,9 +39,17 @@
 
 use std::net::IpAddr;
 
-use super::joined;
 use crate::check::plan::Profile;
 use crate::check::transcript::Message;
+
+/// The texts of an absent field in reports.
+pub const ABSENT: &str = "(absent)";
+
+/// Values of `name` joined with ", " (None: no such field).
+pub fn joined(m: &Message, name: &str) -> Option<String> {
+    let v: Vec<&str> = m.header_values(name).map(str::trim).collect();
+    (!v.is_empty()).then(|| v.join(", "))
+}
 
 /// What a value (a field's values joined, None when absent) must be.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,7 +97,7 @@ impl Rule {
     pub fn expected(&self) -> String {
         match self {
             Rule::Any => "anything".to_string(),
-            Rule::Absent => super::ABSENT.to_string(),
+            Rule::Absent => ABSENT.to_string(),
             Rule::Present => "present".to_string(),
             Rule::OneOf(v) => v.join(" or "),
             Rule::Appended(p) => format!("{p}[, ...]"),
