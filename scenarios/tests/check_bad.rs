@@ -493,14 +493,6 @@ fn connect_false() {
 }
 
 #[test]
-fn sni_without_tls() {
-    check(
-        "![clients.c]\nconnect = \"127.0.0.1:1\"\nsni = \"a\"\n",
-        "dir/bad.toml:3: clients.c.sni: applies only with tls = true",
-    );
-}
-
-#[test]
 fn settings_on_h1() {
     check(
         "![clients.c]\nconnect = \"127.0.0.1:1\"\nsettings = { enable_push = 0 }\n",
@@ -545,5 +537,74 @@ fn backend_conflict() {
     check(
         "![backends.a]\nlisten = \"127.0.0.1:1\"\n[backends.b]\nlisten = \"127.0.0.1:1\"\nsegment_size = 1\n",
         "dir/bad.toml:4: backends.b.listen: backend \"a\" at 127.0.0.1:1 is defined again with other segment_size/segment_gap",
+    );
+}
+
+#[test]
+fn sni_not_a_string_without_tls() {
+    check(
+        "![clients.c]\nconnect = \"127.0.0.1:1\"\nsni = 1\n",
+        "dir/bad.toml:3: clients.c.sni: expected a string, found integer",
+    );
+}
+
+fn path_error(path: &std::path::Path) -> String {
+    load_paths(&[path.to_owned()], &LoadOptions::default())
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn missing_file_and_directory_without_check_files() {
+    let dir = std::env::temp_dir().join(format!("tfw-check-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("notes.txt"), "not a check file").unwrap();
+    let missing = dir.join("missing.toml");
+    let e = path_error(&missing);
+    assert!(
+        e.starts_with(&format!("{}:0: file: cannot read: ", missing.display())),
+        "{e}"
+    );
+    assert_eq!(
+        path_error(&dir),
+        format!(
+            "{}:0: file: the directory has no *.toml check files",
+            dir.display()
+        )
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_testbed_files() {
+    let dir = std::env::temp_dir().join(format!("tfw-check-testbed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let tb = dir.join("tb.toml");
+    let e = Vars::from_testbed(&tb).unwrap_err().to_string();
+    assert!(
+        e.starts_with(&format!("{}:0: file: cannot read: ", tb.display())),
+        "{e}"
+    );
+    std::fs::write(&tb, "[server]\nip = \"10.0.0.1\"\nports = [1, 2]\n").unwrap();
+    assert_eq!(
+        Vars::from_testbed(&tb).unwrap_err().to_string(),
+        format!(
+            "{}:3: server_ports: a test-bed value must be a string, number or boolean",
+            tb.display()
+        )
+    );
+    std::fs::write(&tb, "[server\n").unwrap();
+    assert_eq!(
+        Vars::from_testbed(&tb).unwrap_err().to_string(),
+        format!("{}:1: toml: unclosed table, expected `]`", tb.display())
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn body_size_too_large() {
+    check(
+        "[[case]]\nname = \"x\"\n[[case.step]]\nclient = \"c\"\nsend = { body_size = \"1GiB\" }\n",
+        "dir/bad.toml:12: x.step[1].send.body_size: 1073741824 bytes is more than the 67108864 a body may have",
     );
 }

@@ -361,3 +361,39 @@ fn docs_example_loads_and_its_errors_read_as_documented() {
         assert!(docs.contains(shown), "docs/check.md should show: {line}");
     }
 }
+
+#[test]
+fn tls_keys_follow_a_templated_tls() {
+    let text = r#"
+[clients.c]
+connect = "localhost:8443"
+tls = "${tls}"
+alpn = ["http/1.1"]
+sni = "proxy.test"
+[[case]]
+name = "x"
+[[case.step]]
+send = {}
+"#;
+    for (tls, on) in [("true", true), ("false", false)] {
+        let mut o = opts();
+        o.vars.set("tls", tls);
+        let plan = load(text, &o);
+        let c = &plan.clients[0];
+        assert!(
+            c.connect.ip().is_loopback(),
+            "a name is resolved: {}",
+            c.connect
+        );
+        assert_eq!(c.connect.port(), 8443);
+        assert_eq!(c.authority, "localhost:8443");
+        assert_eq!(c.tls.is_some(), on);
+        assert_eq!(c.scheme, if on { "https" } else { "http" });
+        if let Some(t) = &c.tls {
+            assert_eq!(
+                (t.server_name.as_str(), &t.alpn[..]),
+                ("proxy.test", &[b"http/1.1".to_vec()][..])
+            );
+        }
+    }
+}

@@ -175,9 +175,17 @@ pub(crate) fn body_keys(t: &Tab, keys: [&'static str; 3]) -> Res<Vec<u8>> {
         None => Ok(Vec::new()),
         Some((0, v)) => v.bytes(),
         Some((1, v)) => v.hex(),
-        Some((_, v)) => Ok(pattern(v.size()?)),
+        Some((_, v)) => match v.size()? {
+            n if n > MAX_BODY => Err(v.err(format!(
+                "{n} bytes is more than the {MAX_BODY} a body may have"
+            ))),
+            n => Ok(pattern(n)),
+        },
     }
 }
+
+/// The largest `body_size` / `payload_size` (64 MiB): bodies are built in memory.
+pub const MAX_BODY: usize = 64 << 20;
 
 /// `n` bytes of `abc...zabc...`.
 pub(crate) fn pattern(n: usize) -> Vec<u8> {

@@ -135,8 +135,15 @@ fn client(
             ..TlsSettings::default()
         })
     } else {
-        if let Some(v) = sni.or(alpn).or(ca) {
-            return Err(v.err("applies only with tls = true"));
+        // Checked, then unused: `tls = "${tls}"` turns TLS on and off with the same keys.
+        if let Some(v) = &sni {
+            v.string()?;
+        }
+        if let Some(v) = &alpn {
+            v.strings()?;
+        }
+        if let Some(v) = &ca {
+            v.string()?;
         }
         None
     };
