@@ -20,7 +20,7 @@ pub fn run(o: CheckOpts, stop: Arc<AtomicBool>) -> Result<i32> {
     let run = check_plan(&o)?;
     let plan = &run.plan;
     let mut printer = InOrder::new(plan, run.verbose);
-    let results = tfw_engine::check::run_checks(plan, &stop, &mut |r| printer.push(r))?;
+    let results = tfw_engine::check::run::run_checks(plan, &stop, &mut |r| printer.push(r))?;
     // Whatever did not come through the callback (nothing, normally) is printed now.
     for r in &results {
         printer.push(r);
