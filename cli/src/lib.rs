@@ -5,12 +5,13 @@
 //!
 //! Layers, each importing only from those below it: `cli` (clap options, exit statuses) ->
 //! `plan` (options -> validated engine plans; `parse` for values) -> the subcommand drivers
-//! (`stress`, `handshake`, `serve`, `regress`, `history`, `report`, with their helpers
+//! (`stress`, `handshake`, `serve`, `regress`, `history`, `report`, `check`, with their helpers
 //! `progress`, `target`, `regress_run`, `regress_out`) -> [`main`]. Every printer is in
 //! `tfw_reports`.
 
 #![forbid(unsafe_code)]
 
+mod check;
 mod cli;
 mod handshake;
 mod history;
@@ -49,6 +50,7 @@ pub fn main() -> ! {
         cli::Command::Regress(o) => regress::run(o, stop),
         cli::Command::History(o) => history::run(o),
         cli::Command::Report(o) => report::run(o),
+        cli::Command::Check(o) => check::run(o, stop),
     };
     match res {
         Ok(code) => std::process::exit(code),

@@ -11,6 +11,7 @@ pub mod check;
 pub mod error;
 pub mod mix;
 pub mod request;
+pub mod smoke;
 pub mod url;
 
 #[cfg(test)]

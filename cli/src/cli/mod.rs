@@ -2,6 +2,7 @@
 //! checked beyond syntax: `plan` turns these options into validated engine plans, and the
 //! subcommand drivers run them. This layer imports nothing from the others.
 
+pub mod check;
 pub mod exit;
 pub mod handshake;
 pub mod history;
@@ -40,6 +41,9 @@ pub enum Command {
     History(history::HistoryOpts),
     /// Plots (SVG, PNG) and an HTML page of one or more `stress --json` run documents.
     Report(report::ReportOpts),
+    /// Functional checks through a proxy: scripted clients and a scripted, recording backend,
+    /// with expectations on both sides (check files, or the built-in smoke pack with --smoke).
+    Check(check::CheckOpts),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -1,6 +1,7 @@
 //! Options -> validated engine plans. Every check of user input that is not pure syntax lives
 //! here, so bad input is a one-line error before anything starts.
 
+pub mod check;
 pub mod handshake;
 pub mod tls;
 
