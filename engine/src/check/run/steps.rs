@@ -273,12 +273,19 @@ impl Loop<'_> {
         );
     }
 
-    /// Stops or starts the backend's listener.
+    /// Stops or starts the backend's listener. Stopping also closes the connections the
+    /// backend has, as a backend that goes down does: a proxy that keeps idle upstream
+    /// connections (nginx's `keepalive`) must find them gone, not answered.
     fn backend_listen<B: Backend>(&mut self, io: &mut B, ri: usize, backend: usize, on: bool) {
         let l = &mut self.listeners[backend];
         if !on {
             if let Some(n) = l.ring.take() {
                 io.close_listener(n);
+            }
+            let now = Instant::now();
+            for bc in self.bconns.values_mut().filter(|bc| bc.backend == backend) {
+                bc.end(false);
+                bc.pump(io, now);
             }
             return;
         }
