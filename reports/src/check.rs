@@ -55,6 +55,9 @@ const BEFORE: usize = 24;
 const AFTER: usize = 48;
 /// "expected: " and "got:      ": the values start in the same column.
 const LABEL: usize = 10;
+/// Values up to this long are shown whole (a reason, a header value); longer ones (bodies,
+/// heads) as a window around the first difference.
+const WHOLE: usize = 160;
 
 fn failure(f: &Failure, out: &mut String) {
     // Steps of the case's list are numbers ("step 3"); setup and cleanup name themselves.
@@ -79,9 +82,11 @@ fn failure(f: &Failure, out: &mut String) {
         .zip(got)
         .position(|(a, b)| a != b)
         .unwrap_or(expected.len().min(got.len()));
-    let start = at.saturating_sub(BEFORE);
-    let (e_line, col) = window(expected, start, at);
-    let (g_line, _) = window(got, start, at);
+    let whole = expected.len().max(got.len()) <= WHOLE;
+    let start = if whole { 0 } else { at.saturating_sub(BEFORE) };
+    let after = if whole { WHOLE } else { AFTER };
+    let (e_line, col) = window(expected, start, at, after);
+    let (g_line, _) = window(got, start, at, after);
     out.push_str(&format!("    expected: {e_line}\n"));
     out.push_str(&format!("    got:      {g_line}\n"));
     if at > 0 {
@@ -97,10 +102,10 @@ fn failure(f: &Failure, out: &mut String) {
     }
 }
 
-/// The escaped bytes from `start` to `at + AFTER`, with "..." where cut, and the column
+/// The escaped bytes from `start` to `at + after`, with "..." where cut, and the column
 /// (in the escaped text) of byte `at`.
-fn window(bytes: &[u8], start: usize, at: usize) -> (String, usize) {
-    let end = bytes.len().min(at + AFTER);
+fn window(bytes: &[u8], start: usize, at: usize, after: usize) -> (String, usize) {
+    let end = bytes.len().min(at + after);
     let start = start.min(end);
     let mut s = String::new();
     if start > 0 {

@@ -227,6 +227,29 @@ fn a_long_body_diff_shows_escaped_bytes_around_the_first_difference() {
 }
 
 #[test]
+fn a_short_value_is_shown_whole() {
+    let reason = "connect to 127.0.0.1:1: Connection refused (os error 111)";
+    let f = failure(
+        "2",
+        "connection of client h1 to 127.0.0.1:1",
+        "an open connection",
+        Got::Text(reason.into()),
+    );
+    let r = result("down", Outcome::Failed(vec![f]), Transcript::default());
+    let want = format!(
+        "\
+--- down (smoke.toml)
+  step 2: connection of client h1 to 127.0.0.1:1
+    expected: an open connection
+    got:      {reason}
+  exchange:
+    nothing was sent or received
+"
+    );
+    assert_eq!(failure_report(&r, &plan()), want);
+}
+
+#[test]
 fn report_of_an_http2_exchange_lists_responses_and_frames() {
     let response = Message {
         version: "HTTP/2".into(),
