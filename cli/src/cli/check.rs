@@ -1,7 +1,7 @@
 //! `tfw-bench check`'s options, as clap parses them: check files or the built-in smoke pack,
 //! and the run-wide overrides. Validated into a plan by `plan::check`.
 
-use super::IoArg;
+use super::io::IoArg;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
