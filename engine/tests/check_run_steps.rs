@@ -4,14 +4,14 @@
 //! connect / close / reconnect, silence, sleep, backend_down and backend_up.
 
 mod check_support;
+mod common;
 
 use check_support::*;
-use std::sync::Arc;
 use std::time::Duration;
 use tfw_engine::check::{
     ClientProto, CloseHow, Frame, Got, Outcome, ResponseAction, Step, Subject,
 };
-use tfw_engine::plan::{IoMode, ServePlan};
+use tfw_engine::plan::IoMode;
 
 fn closed(how: CloseHow) -> Step {
     expect(Subject::Closed { client: 0, how }, vec![])
@@ -229,22 +229,7 @@ fn backend_down_refuses_connections(io: IoMode) {
 /// HTTP/2 frames as they are, against the built-in server: DATA on stream 0 is a connection
 /// error, answered with GOAWAY.
 fn h2_frames(io: IoMode) {
-    let cpu = tfw_engine::cpu::allowed_cpus()[0];
-    let resp = tfw_engine::proto::h1::build_response(200, &[], b"", false);
-    let server = tfw_engine::start_server(&ServePlan {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        cpus: vec![cpu],
-        response: Arc::from(resp.clone()),
-        response_close: Arc::from(resp),
-        delay: Duration::ZERO,
-        close_after: 0,
-        stall: None,
-        io,
-        set_cookie: None,
-        tls: None,
-        h2_max_streams: 128,
-    })
-    .unwrap();
+    let server = tfw_engine::start_server(&common::serve_plan(io, b"")).unwrap();
     let steps = vec![
         send(0, vec![get("/")]),
         expect_response(0, 200, ""),
