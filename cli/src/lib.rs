@@ -5,7 +5,7 @@
 //!
 //! Layers, each importing only from those below it: `cli` (clap options, exit statuses) ->
 //! `plan` (options -> validated engine plans; `parse` for values) -> the subcommand drivers
-//! (`stress`, `handshake`, `serve`, `regress`, `history`, `report`, `check`, with their helpers
+//! (`stress`, `handshake`, `serve`, `regress`, `history`, `report`, `check`, the drop-in `personality` modules, with their helpers
 //! `progress`, `target`, `regress_run`, `regress_out`) -> [`main`]. Every printer is in
 //! `tfw_reports`.
 
@@ -16,6 +16,7 @@ mod cli;
 mod handshake;
 mod history;
 mod parse;
+mod personality;
 mod plan;
 mod progress;
 mod regress;
@@ -35,7 +36,7 @@ use std::sync::Arc;
 
 /// The whole program: never returns.
 pub fn main() -> ! {
-    let cli = cli::Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         // A second signal ends the process at once, as interrupted.
@@ -43,6 +44,12 @@ pub fn main() -> ! {
             signal_hook::flag::register_conditional_shutdown(sig, exit::INTERRUPTED, stop.clone());
         let _ = signal_hook::flag::register(sig, stop.clone());
     }
+    // wrk, ab, h2load, tls-perf: by a link's name or as the first argument; their own
+    // command lines, not clap's.
+    if let Some((tool, rest)) = personality::invoked_as(&args) {
+        std::process::exit(personality::run(tool, rest, stop));
+    }
+    let cli = cli::Cli::parse_from(args);
     let res = match cli.command {
         cli::Command::Stress(o) => stress::run(o, stop),
         cli::Command::Handshake(o) => handshake::run(o, stop),
@@ -51,6 +58,7 @@ pub fn main() -> ! {
         cli::Command::History(o) => history::run(o),
         cli::Command::Report(o) => report::run(o),
         cli::Command::Check(o) => check::run(o, stop),
+        cli::Command::Links(o) => personality::links::run(&o.dir, o.force),
     };
     match res {
         Ok(code) => std::process::exit(code),

@@ -33,6 +33,8 @@ pub mod ring;
 #[forbid(unsafe_code)]
 pub mod run;
 #[forbid(unsafe_code)]
+pub mod script;
+#[forbid(unsafe_code)]
 pub mod stats;
 #[forbid(unsafe_code)]
 pub mod worker;

@@ -15,6 +15,7 @@
 
 pub mod banner;
 pub mod check;
+pub mod drop_in;
 pub mod h2load;
 pub mod handshake;
 pub mod hdrlog;

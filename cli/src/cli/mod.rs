@@ -18,7 +18,9 @@ pub use io::{IoArg, IoOpts};
     name = "tfw-bench",
     version,
     about = "Load and stress test engine for TempestaFW and any HTTP server",
-    propagate_version = true
+    propagate_version = true,
+    after_help = "Drop-in personalities: `tfw-bench wrk|ab|h2load|tls-perf ARGS...` (or the binary \
+                  invoked by one of those names, see `links`) take that tool's options and print its output."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -44,6 +46,18 @@ pub enum Command {
     /// Functional checks through a proxy: scripted clients and a scripted, recording backend,
     /// with expectations on both sides (check files, or the built-in smoke pack with --smoke).
     Check(check::CheckOpts),
+    /// Make links named wrk, ab, h2load and tls-perf to this binary in DIR: invoked by those
+    /// names (or as `tfw-bench wrk ARGS...`), it takes that tool's options and prints its output.
+    Links(LinksOpts),
+}
+
+#[derive(Args, Debug)]
+pub struct LinksOpts {
+    /// Directory to make the links in.
+    pub dir: std::path::PathBuf,
+    /// Replace files of those names that are not links to this binary.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

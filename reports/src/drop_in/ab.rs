@@ -1,0 +1,1 @@
+//! ab's output (printer lands with the personality).

@@ -1,0 +1,1 @@
+//! h2load's output (printer lands with the personality).

@@ -1,0 +1,1 @@
+//! tls-perf's output (printer lands with the personality).

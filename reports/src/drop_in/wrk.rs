@@ -1,0 +1,1 @@
+//! wrk's output (printer lands with the personality).
