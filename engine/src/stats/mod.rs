@@ -150,6 +150,8 @@ pub struct Stats {
     latency: Histogram<u64>,
     /// Open loop only: latency from the actual send.
     latency_uncorrected: Histogram<u64>,
+    /// TCP connect times (connect submitted to established), reconnects included.
+    connect_latency: Histogram<u64>,
     late: u64,
     max_lag_us: u64,
     goaways: u64,
@@ -174,6 +176,7 @@ impl Stats {
             status: Box::new([0; 1000]),
             latency: new_latency_histogram(),
             latency_uncorrected: new_latency_histogram(),
+            connect_latency: new_latency_histogram(),
             late: 0,
             max_lag_us: 0,
             goaways: 0,
@@ -192,9 +195,11 @@ impl Stats {
         self.bytes_read += n;
     }
 
+    /// A connection completed its TCP handshake `latency_us` after its connect was submitted.
     #[inline]
-    pub fn connected(&mut self) {
+    pub fn connected(&mut self, latency_us: u64) {
         self.connects += 1;
+        self.connect_latency.saturating_record(latency_us);
     }
 
     #[inline]
@@ -284,10 +289,12 @@ impl Stats {
         let latency = std::mem::replace(&mut self.latency, new_latency_histogram());
         let latency_uncorrected =
             std::mem::replace(&mut self.latency_uncorrected, new_latency_histogram());
+        let connect_latency = std::mem::replace(&mut self.connect_latency, new_latency_histogram());
         Snapshot {
             counters,
             latency,
             latency_uncorrected,
+            connect_latency,
         }
     }
 }
@@ -300,6 +307,8 @@ pub struct Snapshot {
     pub latency: Histogram<u64>,
     /// Open loop only (empty otherwise): latency from the actual send.
     pub latency_uncorrected: Histogram<u64>,
+    /// TCP connect times in microseconds (reconnects included): ab's "Connect" row.
+    pub connect_latency: Histogram<u64>,
 }
 
 impl Snapshot {
@@ -308,6 +317,7 @@ impl Snapshot {
             counters: Counters::default(),
             latency: new_latency_histogram(),
             latency_uncorrected: new_latency_histogram(),
+            connect_latency: new_latency_histogram(),
         }
     }
 
@@ -318,6 +328,9 @@ impl Snapshot {
             .expect("latency histograms share bounds");
         self.latency_uncorrected
             .add(&other.latency_uncorrected)
+            .expect("latency histograms share bounds");
+        self.connect_latency
+            .add(&other.connect_latency)
             .expect("latency histograms share bounds");
     }
 }

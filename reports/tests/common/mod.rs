@@ -72,7 +72,7 @@ pub fn run_from(intervals: Vec<Interval>, elapsed: Duration) -> RunResult {
 pub fn sample() -> RunResult {
     let mut s = Stats::new();
     for _ in 0..100 {
-        s.connected();
+        s.connected(120);
     }
     s.requests_sent(600, 600 * 80);
     for v in 1..=500u64 {

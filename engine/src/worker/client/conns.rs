@@ -184,7 +184,8 @@ impl State<'_> {
                 };
                 match result {
                     Ok(()) => {
-                        self.stats.connected();
+                        let took = self.now.saturating_sub(self.conns[ci].connect_started);
+                        self.stats.connected(took / 1000);
                         if self.tls.is_some() {
                             self.start_tls(io, ci);
                         } else {
