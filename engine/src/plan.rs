@@ -179,6 +179,9 @@ pub struct LoadPlan {
     /// Rise linearly to the full load over this long: connections open one after another
     /// (closed loop), or the rate grows from zero (open loop). Zero: at once.
     pub ramp_up: Duration,
+    /// A request script (wrk's Lua `request()`, `response()`, `delay()`): one per worker,
+    /// HTTP/1.1 only. None: the plan's requests, built once, and no script on the hot path.
+    pub script: Option<Arc<dyn crate::script::ScriptFactory>>,
 }
 
 impl LoadPlan {

@@ -30,6 +30,11 @@ pub fn run_load(
     if plan.cpus.is_empty() {
         return Err(EngineError::NoCpus);
     }
+    if plan.script.is_some() {
+        return Err(EngineError::Invalid(
+            "request scripts are not supported by this engine yet".into(),
+        ));
+    }
     let entries = plan.requests.entries.len();
     if entries > usize::from(u16::MAX) {
         // The client keeps the mix entry of each request in flight as a u16.
@@ -303,6 +308,7 @@ mod tests {
             interval: Duration::from_secs(1),
             warmup: Duration::ZERO,
             ramp_up: Duration::ZERO,
+            script: None,
         };
         let run = |plan: &LoadPlan| run_load(plan, Arc::default(), &mut |_| {}).unwrap_err();
         match run(&plan) {

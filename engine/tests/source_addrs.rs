@@ -94,6 +94,7 @@ fn connections_come_from_every_source_address() {
             interval: Duration::from_secs(1),
             warmup: Duration::ZERO,
             ramp_up: Duration::ZERO,
+            script: None,
         };
         let r = tfw_engine::run_load(&plan, Arc::new(AtomicBool::new(false)), &mut |_| {}).unwrap();
         assert_eq!(r.conns_established, 6, "{io:?}");

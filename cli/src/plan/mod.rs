@@ -200,6 +200,7 @@ pub fn load_plan(o: &StressOpts, url: &str, avoid: &[usize]) -> Result<LoadPlan>
         interval: std::time::Duration::from_secs(1),
         warmup,
         ramp_up,
+        script: None,
     })
 }
 

@@ -109,6 +109,7 @@ pub fn load_plan(target: SocketAddr, conns: u32, duration: Duration, io: IoMode)
         interval: Duration::from_millis(250),
         warmup: Duration::ZERO,
         ramp_up: Duration::ZERO,
+        script: None,
     }
 }
 

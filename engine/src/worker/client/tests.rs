@@ -48,6 +48,7 @@ fn plan(pacing: PlanPacing, warmup_ms: u64, ramp_ms: u64) -> LoadPlan {
         interval: Duration::from_secs(1),
         warmup: Duration::from_millis(warmup_ms),
         ramp_up: Duration::from_millis(ramp_ms),
+        script: None,
     }
 }
 
