@@ -4,7 +4,8 @@
 //!
 //! ab rounds microseconds to milliseconds as `(us + 500) / 1000` in integers; its mean is the
 //! integer mean in µs rounded so; its standard deviation is the sample one (n − 1), printed in
-//! ms with one decimal. Quantiles come from the histogram (3 significant digits).
+//! ms with one decimal. Quantiles come from the histogram (3 significant digits), as the
+//! lowest value of their bucket.
 
 use hdrhistogram::Histogram;
 
@@ -47,14 +48,14 @@ impl Row {
         let median = if rank < zeros || k == 0 {
             0
         } else {
-            h.value_at_quantile((rank - zeros + 1) as f64 / k as f64)
+            h.lowest_equivalent(h.value_at_quantile((rank - zeros + 1) as f64 / k as f64))
         };
         Some(Row {
             min: if zeros > 0 || k == 0 { 0 } else { h.min() },
             mean: mean as u64,
             sd_ms: sd / 1000.0,
             median,
-            max: if k == 0 { 0 } else { h.max() },
+            max: if k == 0 { 0 } else { h.lowest_equivalent(h.max()) },
         })
     }
 
@@ -89,13 +90,16 @@ impl Row {
 
 /// The time within which `pct` percent of the requests were served, in µs (100: the longest).
 pub fn served_within(h: &Histogram<u64>, pct: u32) -> u64 {
-    if pct >= 100 {
+    let v = if pct >= 100 {
         h.max()
     } else if pct == 0 {
         h.min()
     } else {
         h.value_at_quantile(f64::from(pct) / 100.0)
-    }
+    };
+    // The bucket's lowest value: the recorded value where it is exact (HDR's `max` and
+    // quantiles give the bucket's highest).
+    h.lowest_equivalent(v)
 }
 
 #[cfg(test)]
