@@ -269,10 +269,10 @@ fn option(a: &mut AbArgs, c: char, v: &str) -> Result<(), Refusal> {
         },
         'v' => match number(v) {
             Some(n) if n <= 1 => a.verbosity = n,
-            Some(_) => {
-                return Err(Refusal::err(
-                    "ab: -v 2 and above (per-request logs) are not supported by tfw-bench; use -v 1 or less",
-                ))
+            Some(n) => {
+                return Err(Refusal::err(format!(
+                    "ab: -v {n}: verbosity 2 and above (per-request logs) is not supported by tfw-bench; use -v 1 or less"
+                )))
             }
             None => return Err(Refusal::err(format!("ab: -v {v}: expected a number"))),
         },

@@ -172,6 +172,9 @@ fn banner_progress_and_csv() {
     // The longest, within the histogram's precision (3 significant digits).
     let last = csv.lines().last().unwrap().strip_prefix("100,").unwrap();
     let ms: f64 = last.parse().unwrap();
-    assert!((ms - 200.0).abs() <= 0.2 && last.len() == "200.000".len(), "{csv}");
+    assert!(
+        (ms - 200.0).abs() <= 0.2 && last.len() == "200.000".len(),
+        "{csv}"
+    );
     assert_eq!(csv.lines().count(), 102);
 }

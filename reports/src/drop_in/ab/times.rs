@@ -55,7 +55,11 @@ impl Row {
             mean: mean as u64,
             sd_ms: sd / 1000.0,
             median,
-            max: if k == 0 { 0 } else { h.lowest_equivalent(h.max()) },
+            max: if k == 0 {
+                0
+            } else {
+                h.lowest_equivalent(h.max())
+            },
         })
     }
 
