@@ -196,3 +196,45 @@ fn requests_on_the_wire_are_abs() {
         }
     }
 }
+
+/// https://: both connect over TLS, count the same, and show the TLS lines ab prints (no SNI
+/// to an address, so no "TLS Server Name" line in either).
+#[test]
+fn https_runs_show_the_tls_lines_in_both() {
+    let ng = Nginx::start("ab-tls");
+    let url = format!("https://127.0.0.1:{}/", ng.tls);
+    for extra in [vec![], vec!["-f", "TLS1.2"], vec!["-k"]] {
+        let mut args = vec!["-n", "30", "-c", "3"];
+        args.extend_from_slice(&extra);
+        args.push(&url);
+        let real = real_ab(&args);
+        let ours = our_ab(&args);
+        for (who, out) in [("ab", &real), ("tfw-bench ab", &ours)] {
+            assert_eq!(out.code(), Some(0), "{who} {extra:?}\n{}", out.show());
+            let f = figures(out);
+            assert_eq!((f.complete, f.failed), (30, 0), "{who}\n{}", out.show());
+            let proto = dropin_ab_support::field(&out.stdout, "SSL/TLS Protocol:")
+                .unwrap_or_else(|| panic!("{who}\n{}", out.show()));
+            assert!(proto.starts_with("TLSv1."), "{who}: {proto}");
+            if extra.first() == Some(&"-f") {
+                assert!(proto.starts_with("TLSv1.2,"), "{who}: {proto}");
+            }
+            assert!(
+                dropin_ab_support::field(&out.stdout, "Server Temp Key:").is_some(),
+                "{who}\n{}",
+                out.show()
+            );
+            assert_eq!(
+                dropin_ab_support::field(&out.stdout, "TLS Server Name:"),
+                None,
+                "{who}"
+            );
+            assert_eq!(
+                dropin_ab_support::field(&out.stdout, "Server Port:"),
+                Some(ng.tls.to_string().as_str())
+            );
+        }
+        assert_eq!(figures(&ours).doc_len, figures(&real).doc_len);
+        assert_eq!(figures(&ours).server, figures(&real).server);
+    }
+}
