@@ -1,0 +1,31 @@
+//! The crate's errors and the one place where mlua's errors become wrk's messages: a Lua error
+//! reads `path:LINE: message` (the chunk is named by the script's path), without mlua's
+//! "runtime error:" prefixes or Rust-side tracebacks.
+
+use thiserror::Error;
+
+/// A script that cannot be loaded or failed: the message as wrk prints it (with the file
+/// and line of a Lua error).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{0}")]
+pub struct LuaError(pub String);
+
+/// The message of a Lua error as Lua itself words it.
+pub(crate) fn message(err: &mlua::Error) -> String {
+    match err {
+        mlua::Error::SyntaxError { message, .. } => message.clone(),
+        mlua::Error::RuntimeError(m) | mlua::Error::MemoryError(m) => m.clone(),
+        mlua::Error::CallbackError { cause, .. } => message(cause),
+        mlua::Error::WithContext { context, cause } => format!("{context}: {}", message(cause)),
+        mlua::Error::BadArgument { to, pos, cause, .. } => match to {
+            Some(to) => format!("bad argument #{pos} to '{to}': {}", message(cause)),
+            None => format!("bad argument #{pos}: {}", message(cause)),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// A Lua error as a [`LuaError`].
+pub(crate) fn lua_error(err: mlua::Error) -> LuaError {
+    LuaError(message(&err))
+}
