@@ -14,7 +14,7 @@ pub struct LuaError(pub String);
 pub(crate) fn message(err: &mlua::Error) -> String {
     match err {
         mlua::Error::SyntaxError { message, .. } => message.clone(),
-        mlua::Error::RuntimeError(m) | mlua::Error::MemoryError(m) => m.clone(),
+        mlua::Error::RuntimeError(m) | mlua::Error::MemoryError(m) => without_traceback(m),
         mlua::Error::CallbackError { cause, .. } => message(cause),
         mlua::Error::WithContext { context, cause } => format!("{context}: {}", message(cause)),
         mlua::Error::BadArgument { to, pos, cause, .. } => match to {
@@ -23,6 +23,14 @@ pub(crate) fn message(err: &mlua::Error) -> String {
         },
         other => other.to_string(),
     }
+}
+
+/// `m` without the stack traceback mlua's message handler appends (wrk prints none).
+fn without_traceback(m: &str) -> String {
+    m.split("\nstack traceback:")
+        .next()
+        .unwrap_or(m)
+        .to_string()
 }
 
 /// A Lua error as a [`LuaError`].
