@@ -3,6 +3,7 @@
 //! `script_addr_tostring`). `tostring(addr)` reads "ip:port" as wrk's getnameinfo with
 //! NI_NUMERICHOST does (an IPv6 address without brackets).
 
+use crate::error::located;
 use mlua::{Lua, MetaMethod, UserData, UserDataMethods, Value};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
@@ -84,7 +85,10 @@ fn connect(_: &Lua, addr: mlua::UserDataRef<Addr>) -> mlua::Result<bool> {
 
 /// Puts `lookup` and `connect` into the `wrk` table.
 pub(crate) fn install(lua: &Lua, wrk: &mlua::Table) -> mlua::Result<()> {
-    wrk.raw_set("lookup", lua.create_function(lookup)?)?;
+    wrk.raw_set(
+        "lookup",
+        lua.create_function(|lua, args| lookup(lua, args).map_err(|e| located(lua, e)))?,
+    )?;
     wrk.raw_set("connect", lua.create_function(connect)?)?;
     Ok(())
 }

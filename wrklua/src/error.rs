@@ -2,6 +2,7 @@
 //! reads `path:LINE: message` (the chunk is named by the script's path), without mlua's
 //! "runtime error:" prefixes or Rust-side tracebacks.
 
+use mlua::Lua;
 use thiserror::Error;
 
 /// A script that cannot be loaded or failed: the message as wrk prints it (with the file
@@ -36,4 +37,23 @@ fn without_traceback(m: &str) -> String {
 /// A Lua error as a [`LuaError`].
 pub(crate) fn lua_error(err: mlua::Error) -> LuaError {
     LuaError(message(&err))
+}
+
+/// `err` (raised by a Rust function called from Lua) with the position of the Lua code that
+/// called it, "script.lua:12: ", as Lua's own `error` adds its caller's position.
+pub(crate) fn located(lua: &Lua, err: mlua::Error) -> mlua::Error {
+    match err {
+        mlua::Error::RuntimeError(m) => {
+            let at = lua
+                .inspect_stack(1)
+                .and_then(|d| {
+                    let line = d.curr_line();
+                    let src = d.source().short_src?.into_owned();
+                    (line > 0).then(|| format!("{src}:{line}: "))
+                })
+                .unwrap_or_default();
+            mlua::Error::RuntimeError(format!("{at}{m}"))
+        }
+        other => other,
+    }
 }

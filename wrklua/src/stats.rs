@@ -4,6 +4,7 @@
 //! i-th distinct recorded value, from 1, and how many times it was recorded) and `#s` (how
 //! many distinct values).
 
+use crate::error::located;
 use hdrhistogram::Histogram;
 use mlua::{MetaMethod, UserData, UserDataMethods, Value};
 
@@ -34,6 +35,16 @@ impl Stats {
     }
 }
 
+/// `s:percentile(p)`: the value below which `p` percent of the samples are.
+fn percentile(lua: &mlua::Lua, (ud, p): (mlua::AnyUserData, f64)) -> mlua::Result<f64> {
+    let s = ud.borrow::<Stats>()?;
+    if !(0.0..=100.0).contains(&p) {
+        let why = format!("percentile {p} is not between 0 and 100");
+        return Err(located(lua, mlua::Error::runtime(why)));
+    }
+    Ok(s.0.value_at_percentile(p) as f64)
+}
+
 impl UserData for Stats {
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
         methods.add_meta_function(
@@ -49,17 +60,7 @@ impl UserData for Stats {
                     "max" => Value::Number(s.0.max() as f64),
                     "mean" => Value::Number(s.0.mean()),
                     "stdev" => Value::Number(s.0.stdev()),
-                    "percentile" => Value::Function(lua.create_function(
-                        |_, (ud, p): (mlua::AnyUserData, f64)| {
-                            let s = ud.borrow::<Stats>()?;
-                            if !(0.0..=100.0).contains(&p) {
-                                return Err(mlua::Error::runtime(format!(
-                                    "percentile {p} is not between 0 and 100"
-                                )));
-                            }
-                            Ok(s.0.value_at_percentile(p) as f64)
-                        },
-                    )?),
+                    "percentile" => Value::Function(lua.create_function(percentile)?),
                     _ => Value::Nil,
                 })
             },

@@ -9,6 +9,7 @@
 //! one target per run), and so is `thread:stop()` (the engine has no way to stop one worker).
 
 use crate::addr::Addr;
+use crate::error::located;
 use crate::value::Plain;
 use mlua::{AnyUserData, Lua, MetaMethod, UserData, UserDataMethods, Value};
 use std::net::SocketAddr;
@@ -172,18 +173,25 @@ impl UserData for ThreadHandle {
             Ok(match key.as_str() {
                 "get" => Value::Function(lua.create_function(
                     |lua, (ud, name): (AnyUserData, Value)| {
-                        ud.borrow::<ThreadHandle>()?.get(lua, &name_of(&name)?)
+                        let get = || ud.borrow::<ThreadHandle>()?.get(lua, &name_of(&name)?);
+                        get().map_err(|e| located(lua, e))
                     },
                 )?),
                 "set" => Value::Function(lua.create_function(
                     |lua, (ud, name, value): (AnyUserData, Value, Value)| {
-                        ud.borrow::<ThreadHandle>()?
-                            .set(lua, &name_of(&name)?, &value)
+                        let set = || {
+                            ud.borrow::<ThreadHandle>()?
+                                .set(lua, &name_of(&name)?, &value)
+                        };
+                        set().map_err(|e| located(lua, e))
                     },
                 )?),
-                "stop" => Value::Function(lua.create_function(|_, _: AnyUserData| {
-                    Err::<(), _>(mlua::Error::runtime(
-                        "thread:stop() is not supported by tfw-bench (a run ends by -d or Ctrl-C)",
+                "stop" => Value::Function(lua.create_function(|lua, _: AnyUserData| {
+                    Err::<(), _>(located(
+                        lua,
+                        mlua::Error::runtime(
+                            "thread:stop() is not supported by tfw-bench (a run ends by -d or Ctrl-C)",
+                        ),
                     ))
                 })?),
                 "addr" => Value::UserData(lua.create_userdata(Addr(t.shared.addr(t.index)))?),
@@ -192,12 +200,15 @@ impl UserData for ThreadHandle {
         });
         methods.add_meta_method(
             MetaMethod::NewIndex,
-            |_, t, (key, value): (Value, Value)| match &key {
-                Value::String(k) if k.as_bytes() == b"addr" => t.set_addr(&value),
-                _ => Err(mlua::Error::runtime(format!(
-                    "cannot set '{}' on thread",
-                    key.to_string().unwrap_or_default()
-                ))),
+            |lua, t, (key, value): (Value, Value)| {
+                let result = match &key {
+                    Value::String(k) if k.as_bytes() == b"addr" => t.set_addr(&value),
+                    _ => Err(mlua::Error::runtime(format!(
+                        "cannot set '{}' on thread",
+                        key.to_string().unwrap_or_default()
+                    ))),
+                };
+                result.map_err(|e| located(lua, e))
             },
         );
     }
