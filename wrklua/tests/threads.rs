@@ -310,3 +310,16 @@ fn a_state_is_used_by_one_worker_at_a_time() {
     // Back after the worker ends: a next run continues the thread's state.
     factory.worker(0, 1).expect("worker again");
 }
+
+#[test]
+fn a_loaded_script_can_move_to_another_thread() {
+    let script = loaded(
+        "moved.lua",
+        "local w = require \"wrk\"\ndone = function() print(w == wrk, wrk.method) end\n",
+        1,
+    );
+    let text = std::thread::spawn(move || done_text(&script))
+        .join()
+        .expect("thread");
+    assert_eq!(text, "true\tGET\n");
+}
