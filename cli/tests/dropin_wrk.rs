@@ -355,3 +355,28 @@ fn an_interrupted_run_reports_and_exits_0_as_wrk_does() {
     assert_eq!(out.code(), Some(0), "{}", out.show());
     assert!(out.stdout.contains("\nRequests/sec: "), "{}", out.show());
 }
+
+#[test]
+fn connections_are_split_evenly_over_threads_as_wrk_does() {
+    // wrk gives each thread -c / -t connections: 3 threads and 10 connections open 9.
+    let (srv, addr) = serve(&[]);
+    let json = tmp_json("dropin-wrk-split");
+    let out = tfw(&[
+        "-d1",
+        "-t3",
+        "-c10",
+        "--tfw-json",
+        json.to_str().unwrap(),
+        &format!("http://{addr}/"),
+    ]);
+    drop(srv);
+    assert_eq!(out.code(), Some(0), "{}", out.show());
+    assert!(
+        out.stdout.contains("\n  3 threads and 10 connections\n"),
+        "{}",
+        out.show()
+    );
+    let doc = read_json(&json);
+    assert_eq!(doc["connections"]["requested"].as_u64(), Some(9), "{doc}");
+    assert_eq!(doc["connections"]["established"].as_u64(), Some(9), "{doc}");
+}

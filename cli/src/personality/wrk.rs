@@ -12,7 +12,11 @@
 //! wrk), `-t` workers pinned round-robin over the CPUs this process may use (a CPU takes more
 //! than one worker when `-t` exceeds them), `-c / -t` connections per worker (wrk's integer
 //! division: `-c 10 -t 3` opens 9), `-d` whole seconds, `--timeout`, and 100 ms intervals
-//! (wrk's `RECORD_INTERVAL_MS`) for the Req/Sec samples. With `-s`: the script's batch, split
+//! (wrk's `RECORD_INTERVAL_MS`) for the Req/Sec samples; every response is stamped as it
+//! arrives (no batching of completions: wrk's latencies are tens of microseconds on
+//! loopback). `--timeout` is the engine's: a request without its response for that long is
+//! a timeout error and its connection is opened again (wrk counts a late response as a
+//! timeout and keeps waiting). With `-s`: the script's batch, split
 //! into its requests and sent in order with as many in flight as the batch has (pipelined),
 //! when it has no `request()`; its hooks in the plan when it has `request()`, `response()` or
 //! `delay()`.
@@ -284,7 +288,11 @@ fn go(o: WrkOpts, stop: Arc<AtomicBool>) -> Result<i32> {
             request::service(&o.url, &o.target),
             c_message(&error)
         )),
-        other => anyhow!("tfw-bench wrk: {other}"),
+        // The engine's words name stress's option; wrk's is -c.
+        other => anyhow!(
+            "tfw-bench wrk: {}",
+            other.to_string().replace("--conns", "-c")
+        ),
     })?;
     print!("{}", printer::report(&result, o.threads, o.latency));
     if let Some(path) = &json {
