@@ -62,14 +62,14 @@ pub fn run(args: Vec<OsString>, stop: Arc<AtomicBool>) -> i32 {
         }
     }
     let parsed = opts::parse(&text);
-    print!("{}", parsed.stdout);
+    out(&parsed.stdout);
     let o = match parsed.result {
         Ok(o) => o,
         Err(Refused(msg)) => {
             if let Some(m) = msg {
                 eprintln!("{m}");
             }
-            print!("{USAGE}");
+            out(USAGE);
             return 1;
         }
     };
@@ -80,6 +80,14 @@ pub fn run(args: Vec<OsString>, stop: Arc<AtomicBool>) -> i32 {
             1
         }
     }
+}
+
+/// Writes to stdout; a closed stdout (`| head -1`) is not an error worth a panic.
+fn out(text: &str) {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    let _ = o.write_all(text.as_bytes());
+    let _ = o.flush();
 }
 
 /// A failure printed as is (wrk's own words), as opposed to tfw-bench's refusals.
@@ -279,7 +287,7 @@ fn go(o: WrkOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         connections: o.connections,
         duration_s: o.duration,
     };
-    print!("{}", printer::header(&run));
+    out(&printer::header(&run));
     let started = std::time::SystemTime::now();
     let result = tfw_engine::run_load(&plan, stop, &mut |_| {}).map_err(|e| match e {
         tfw_engine::EngineError::Unreachable { error, .. } => wrk_says(format!(
@@ -294,7 +302,7 @@ fn go(o: WrkOpts, stop: Arc<AtomicBool>) -> Result<i32> {
             other.to_string().replace("--conns", "-c")
         ),
     })?;
-    print!("{}", printer::report(&result, o.threads, o.latency));
+    out(&printer::report(&result, o.threads, o.latency));
     if let Some(path) = &json {
         let meta = Meta {
             version: env!("CARGO_PKG_VERSION").to_string(),
