@@ -213,3 +213,36 @@ fn help_and_version() {
     assert_eq!(out.code(), Some(0), "{}", out.show());
     assert!(out.stdout.starts_with("h2load nghttp2/"), "{}", out.stdout);
 }
+
+#[test]
+fn uris_from_an_input_file_and_a_base_uri() {
+    let (srv, addr) = serve(&[]);
+    // -i: one URI per line, used in turn; their host is the first's.
+    let list = common::tmp_file(
+        "h2load-uris",
+        format!("http://{addr}/one\nhttp://{addr}/two?x=1\n").as_bytes(),
+    );
+    let out = tfw_h2load(&strings(&[
+        "-n",
+        "40",
+        "-c",
+        "2",
+        "-i",
+        list.to_str().unwrap(),
+    ]));
+    assert_eq!(out.code(), Some(0), "{}", out.show());
+    assert_eq!(status_codes(&out.stdout), [40, 0, 0, 0], "{}", out.stdout);
+    // -B: the base URI's scheme, host and port for URIs naming another host.
+    let other = format!("http://127.0.0.9:{}/three", closed_port());
+    let out = tfw_h2load(&strings(&[
+        "-n",
+        "10",
+        "-B",
+        &format!("http://{addr}"),
+        &other,
+    ]));
+    assert_eq!(out.code(), Some(0), "{}", out.show());
+    assert_eq!(status_codes(&out.stdout), [10, 0, 0, 0], "{}", out.stdout);
+    assert_eq!(served_requests(&stop_serve(srv)), 50);
+    let _ = std::fs::remove_file(&list);
+}
