@@ -14,30 +14,70 @@
 use tfw_engine::result::RunResult;
 use tfw_engine::stats::ErrorKind;
 
+/// h2load's request counts and status classes of a run (the figures of its `requests:` and
+/// `status codes:` lines).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RequestCounts {
+    pub total: u64,
+    pub started: u64,
+    pub done: u64,
+    pub succeeded: u64,
+    pub failed: u64,
+    pub errored: u64,
+    pub timeout: u64,
+    /// Responses by class: 2xx, 3xx, 4xx, 5xx.
+    pub classes: [u64; 4],
+}
+
+impl RequestCounts {
+    /// The counts of `r`; `asked` is `-n` when given.
+    pub fn of(r: &RunResult, asked: Option<u64>) -> RequestCounts {
+        let c = &r.totals.counters;
+        let class = |lo: u16| -> u64 {
+            c.status
+                .iter()
+                .filter(|&&(code, _)| code >= lo && code < lo + 100)
+                .map(|&(_, n)| n)
+                .sum()
+        };
+        let classes = [class(200), class(300), class(400), class(500)];
+        let succeeded = classes[0] + classes[1];
+        let errored: u64 = ErrorKind::ALL
+            .iter()
+            .filter(|&&k| k != ErrorKind::Connect)
+            .map(|&k| c.error(k))
+            .sum();
+        let done = c.responses + errored;
+        RequestCounts {
+            total: asked.unwrap_or(c.requests).max(done),
+            started: c.requests,
+            done,
+            succeeded,
+            failed: c.responses.saturating_sub(succeeded) + errored,
+            errored,
+            timeout: c.error(ErrorKind::Timeout),
+            classes,
+        }
+    }
+
+    /// The `requests:` and `status codes:` lines.
+    pub fn lines(&self) -> String {
+        let [s2, s3, s4, s5] = self.classes;
+        format!(
+            "requests: {} total, {} started, {} done, {} succeeded, {} failed, {} errored, \
+             {} timeout\nstatus codes: {s2} 2xx, {s3} 3xx, {s4} 4xx, {s5} 5xx\n",
+            self.total,
+            self.started,
+            self.done,
+            self.succeeded,
+            self.failed,
+            self.errored,
+            self.timeout,
+        )
+    }
+}
+
 /// h2load's `requests:` and `status codes:` lines for `r`; `asked` is `-n` when given.
 pub fn h2load_lines(r: &RunResult, asked: Option<u64>) -> String {
-    let c = &r.totals.counters;
-    let class = |lo: u16| -> u64 {
-        c.status
-            .iter()
-            .filter(|&&(code, _)| code >= lo && code < lo + 100)
-            .map(|&(_, n)| n)
-            .sum()
-    };
-    let (s2, s3, s4, s5) = (class(200), class(300), class(400), class(500));
-    let succeeded = s2 + s3;
-    let errored: u64 = ErrorKind::ALL
-        .iter()
-        .filter(|&&k| k != ErrorKind::Connect)
-        .map(|&k| c.error(k))
-        .sum();
-    let failed = c.responses - succeeded + errored;
-    let done = c.responses + errored;
-    let total = asked.unwrap_or(c.requests).max(done);
-    format!(
-        "requests: {total} total, {} started, {done} done, {succeeded} succeeded, {failed} failed, \
-         {errored} errored, {} timeout\nstatus codes: {s2} 2xx, {s3} 3xx, {s4} 4xx, {s5} 5xx\n",
-        c.requests,
-        c.error(ErrorKind::Timeout),
-    )
+    RequestCounts::of(r, asked).lines()
 }
