@@ -75,11 +75,12 @@ impl State<'_> {
         self.script.as_ref().and_then(|s| s.next_due())
     }
 
-    /// A hook failed (or had failed, in a response read meanwhile): every worker stops.
+    /// A hook failed (or had failed, in a response read meanwhile): every worker stops,
+    /// awaiting the responses owed (up to the request timeout) so the totals hold.
     pub(super) fn script_failed(&mut self) {
         self.abort.store(true, Ordering::Relaxed);
         if !self.stop.draining() {
-            self.begin_drain(true);
+            self.begin_drain(false);
         }
     }
 

@@ -65,14 +65,16 @@ impl Stop {
     }
 
     /// Whether the load must stop at `now` (and is not stopping yet): Some(interrupted),
-    /// true when `flag` (a signal) or `abort` (a worker's request script failed) says so.
+    /// true when `flag` (a signal) says so; `abort` (a worker's request script failed)
+    /// stops it too, with the drain of a planned end (responses owed are still awaited).
     pub(super) fn reached(&self, now: u64, flag: &AtomicBool, abort: &AtomicBool) -> Option<bool> {
         if self.drain_deadline.is_some() {
             return None;
         }
         let counted = self.measuring && self.answered >= self.quota;
-        let interrupted = flag.load(Ordering::Relaxed) || abort.load(Ordering::Relaxed);
-        (counted || now >= self.load_end || interrupted).then_some(interrupted)
+        let interrupted = flag.load(Ordering::Relaxed);
+        let aborted = abort.load(Ordering::Relaxed);
+        (counted || now >= self.load_end || interrupted || aborted).then_some(interrupted)
     }
 
     /// The load stops at `now`: responses owed are waited for up to the request timeout; an

@@ -92,9 +92,9 @@ fn stop_ends_the_load_at_its_duration_and_an_interrupt_drains_for_a_second_at_mo
     let mut s = Stop::new(&p, None);
     let (flag, abort) = (AtomicBool::new(false), AtomicBool::new(false));
     assert_eq!(s.reached(9_999 * MS, &flag, &abort), None);
-    // Another worker's script failed: a stop like an interrupt.
+    // Another worker's script failed: a stop, not an interrupt.
     abort.store(true, Ordering::Relaxed);
-    assert_eq!(s.reached(5 * MS, &flag, &abort), Some(true));
+    assert_eq!(s.reached(5 * MS, &flag, &abort), Some(false));
     abort.store(false, Ordering::Relaxed);
     assert_eq!(s.reached(10_000 * MS, &flag, &abort), Some(false));
     flag.store(true, Ordering::Relaxed);
