@@ -7,8 +7,9 @@
 //! (`pacing.rs`: closed loop or fixed rate), the stop condition (`stop.rs`), each
 //! connection's protocol (`proto.rs`, `h1.rs`, `h2.rs`) over its transport (`session.rs`:
 //! plain or TLS), the request source (`source.rs`, `mix.rs`), the request script if the
-//! plan has one (`script.rs`), and the one place latency is recorded (`timing.rs`). Each is an enum or a plain type, statically dispatched; the
-//! backend is a type parameter, so the io_uring and epoll paths run the same code.
+//! plan has one (`script.rs`), and the one place latency is recorded (`timing.rs`). Each
+//! is an enum or a plain type, statically dispatched; the backend is a type parameter, so
+//! the io_uring and epoll paths run the same code.
 //!
 //! Layers, so no file imports one that imports it back: the components above import none
 //! of the loop; what a protocol is handed and hands back (`cx.rs`) is a leaf they share;
@@ -16,8 +17,8 @@
 //! types; the loop is this file (`run`), `conns.rs` (the connection table: connects,
 //! backoff, timeouts, completions), `exchange.rs` (starting the transport and protocol,
 //! sending, settling feeds) and `batch.rs` (a script's batches and delays), which implement
-//! `State` and are imported by nothing. A
-//! component gets the pieces it works with (`State::parts`), never the `State`.
+//! `State` and are imported by nothing. A component gets the pieces it works with
+//! (`State::parts`), never the `State`.
 
 mod batch;
 mod conns;
