@@ -46,4 +46,8 @@ pub enum EngineError {
     SourceAddr(std::net::IpAddr, std::io::Error),
     #[error("{0}")]
     Invalid(String),
+    /// The plan's script factory could not make a worker's script (wrk: the script does
+    /// not load or its `setup`/`init` fails).
+    #[error("request script (worker {worker}): {reason}")]
+    Script { worker: usize, reason: String },
 }

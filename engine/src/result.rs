@@ -97,6 +97,9 @@ pub struct RunResult {
     pub protocol: &'static str,
     /// TLS: what the first handshake negotiated; None without TLS or without a handshake.
     pub tls_negotiated: Option<String>,
+    /// The request script failed during the run (its first error): the run stopped there;
+    /// the totals are what happened until then.
+    pub script_error: Option<String>,
 }
 
 impl RunResult {

@@ -6,7 +6,7 @@
 use crate::coordinator::{self, share, Settings};
 use crate::error::EngineError;
 use crate::limits;
-use crate::plan::{LoadPlan, ServePlan};
+use crate::plan::{LoadPlan, Protocol, ServePlan};
 use crate::result::{Interval, IoInfo, RateInfo, RunResult, WorkerInfo};
 use crate::ring::sys;
 use crate::ring::uring::UringConfig;
@@ -30,11 +30,7 @@ pub fn run_load(
     if plan.cpus.is_empty() {
         return Err(EngineError::NoCpus);
     }
-    if plan.script.is_some() {
-        return Err(EngineError::Invalid(
-            "request scripts are not supported by this engine yet".into(),
-        ));
-    }
+    check_script(plan)?;
     let entries = plan.requests.entries.len();
     if entries > usize::from(u16::MAX) {
         // The client keeps the mix entry of each request in flight as a u16.
@@ -49,6 +45,7 @@ pub fn run_load(
 
     let plan = Arc::new(plan.clone());
     let workers = plan.cpus.len();
+    let abort = Arc::new(AtomicBool::new(false));
     let conns_of = |i: usize| share(plan.conns.into(), i, workers) as u32;
     let mut first_conn = 0u32;
     let mut setups = Vec::with_capacity(workers);
@@ -60,6 +57,7 @@ pub fn run_load(
             quota: plan.stop.responses.map(|n| share(n, i, workers)),
             plan: plan.clone(),
             stop: stop.clone(),
+            abort: abort.clone(),
         };
         first_conn += setup.conns;
         let placement = Placement {
@@ -79,6 +77,13 @@ pub fn run_load(
 
     let mut merged = out.merged;
     let ends = merged.ends;
+    if let Some((worker, reason)) = ends
+        .iter()
+        .enumerate()
+        .find_map(|(i, e)| e.script_start_error.clone().map(|r| (i, r)))
+    {
+        return Err(EngineError::Script { worker, reason });
+    }
     let end_ns = ends.iter().map(|e| e.end_ns).max().unwrap_or(0);
     // The measured run starts after the warmup.
     let elapsed = Duration::from_nanos(end_ns).saturating_sub(plan.warmup);
@@ -133,7 +138,32 @@ pub fn run_load(
             unsent: ends.iter().map(|e| e.unsent).sum(),
         }),
         warmup: plan.warmup,
+        script_error: ends.iter().find_map(|e| e.script_error.clone()),
     })
+}
+
+/// A plan with a request script runs as wrk runs one: HTTP/1.1, a closed loop, and no
+/// response count (a script's batch cannot be cut to what a count leaves).
+fn check_script(plan: &LoadPlan) -> Result<(), EngineError> {
+    let Some(factory) = &plan.script else {
+        return Ok(());
+    };
+    if matches!(plan.protocol, Protocol::Http2(_)) {
+        return Err(EngineError::Invalid(
+            "a request script needs HTTP/1.1; it cannot run over HTTP/2".into(),
+        ));
+    }
+    if plan.pacing.rate().is_some() {
+        return Err(EngineError::Invalid(
+            "a request script cannot run at a fixed rate (closed loop only)".into(),
+        ));
+    }
+    if factory.wants().request && plan.stop.responses.is_some() {
+        return Err(EngineError::Invalid(
+            "a request script that makes requests cannot stop after a response count".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// What the built-in target counted.
@@ -263,7 +293,7 @@ fn serve(plan: &ServePlan, record: Option<Arc<Recorder>>) -> Result<ServerHandle
 mod tests {
     use super::*;
     use crate::plan::{
-        IoMode, MixEntry, MixOrder, Pacing, Protocol, RequestMix, RequestTemplate, StopCondition,
+        IoMode, MixEntry, MixOrder, Pacing, RequestMix, RequestTemplate, StopCondition,
     };
 
     #[test]

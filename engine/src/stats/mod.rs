@@ -362,6 +362,10 @@ pub struct WorkerEnd {
     pub first_connect_error: Option<String>,
     /// TLS: what the first handshake negotiated ("TLSv1_3 TLS13_AES_128_GCM_SHA256 X25519").
     pub tls_negotiated: Option<String>,
+    /// The request script's first failure during the run (the run stopped there).
+    pub script_error: Option<String>,
+    /// The plan's script factory could not make this worker's script (it never ran).
+    pub script_start_error: Option<String>,
 }
 
 #[cfg(test)]

@@ -21,4 +21,4 @@ pub use build::{build_request, build_response, reason_phrase};
 pub use error::{ParseError, MAX_HEAD};
 pub use message::{OwnedMessage, OwnedRequestParser, OwnedResponseParser};
 pub use request::{RequestDone, RequestHead, RequestParser, RequestSink};
-pub use response::{ResponseDone, ResponseParser, ResponseSink};
+pub use response::{with_head_fields, ResponseDone, ResponseParser, ResponseSink};

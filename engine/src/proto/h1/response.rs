@@ -50,6 +50,20 @@ pub trait ResponseSink {
     /// head cache answered it. Interim (1xx) responses are not reported.
     #[inline]
     fn set_cookie(&mut self, _name: &[u8], _value: &[u8]) {}
+    /// Does the sink want each final response whole (`message_head`, `message_payload`)?
+    /// Asked once per final response head and once per piece of payload. The default,
+    /// false, costs nothing: heads are not copied, payload is dropped.
+    #[inline]
+    fn wants_message(&self) -> bool {
+        false
+    }
+    /// The head of the final response now starting, as received (status line to empty
+    /// line), after `next_is_head` and before its payload and `response`.
+    #[inline]
+    fn message_head(&mut self, _head: &[u8]) {}
+    /// Payload bytes of the response being read (chunk framing removed), in order.
+    #[inline]
+    fn message_payload(&mut self, _bytes: &[u8]) {}
 }
 
 /// What the parser acts on in a response head, decided once per distinct head (the head
@@ -130,6 +144,9 @@ impl<S: ResponseSink> Messages for Responses<'_, S> {
         if self.0.wants_cookies() {
             cookies(self.0, bytes);
         }
+        if self.0.wants_message() {
+            self.0.message_head(bytes);
+        }
         Ok(Some(Start {
             meta: status,
             framing,
@@ -145,6 +162,30 @@ impl<S: ResponseSink> Messages for Responses<'_, S> {
             body_len,
         })
     }
+
+    #[inline]
+    fn payload(&mut self, bytes: &[u8]) {
+        if self.0.wants_message() {
+            self.0.message_payload(bytes);
+        }
+    }
+}
+
+/// Runs `f` with the header fields of a response head (status line to empty line, as a
+/// sink's `message_head` got it) as (name, value) pairs in order, taken apart on the stack.
+/// A head the parser did not accept gives no fields.
+pub fn with_head_fields<R>(head: &[u8], f: impl FnOnce(&[(&[u8], &[u8])]) -> R) -> R {
+    let mut raw = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
+    let mut resp = httparse::Response::new(&mut []);
+    let _ = httparse::ParserConfig::default()
+        .parse_response_with_uninit_headers(&mut resp, head, &mut raw);
+    let mut pairs: [(&[u8], &[u8]); MAX_HEADERS] = [(&[], &[]); MAX_HEADERS];
+    let mut n = 0;
+    for (pair, h) in pairs.iter_mut().zip(resp.headers.iter()) {
+        *pair = (h.name.as_bytes(), h.value);
+        n += 1;
+    }
+    f(&pairs[..n])
 }
 
 /// Reports the cookies `head` sets (kept out of line: only cookie replay wants them).

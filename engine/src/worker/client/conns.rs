@@ -120,6 +120,9 @@ impl State<'_> {
             io.close(slot, false);
             self.unbind_slot(slot);
         }
+        if let Some(s) = self.script.as_mut() {
+            s.forget(ci);
+        }
         let c = &mut self.conns[ci];
         self.inflight_total -= c.inflight as u64;
         c.inflight = 0;

@@ -1,9 +1,10 @@
 //! What the loop hands a connection's protocol and what the protocol hands back: [`Cx`], the
 //! pieces of the worker one connection's exchange works with (its stats, its send times,
-//! the request source and its place in it, its count in flight), and [`Fed`] / [`Ending`] /
+//! the request source and its place in it, its count in flight, the request script), and [`Fed`] / [`Ending`] /
 //! [`Written`], the outcome of a feed or a write. A leaf: the protocols (`h1.rs`, `h2.rs`,
 //! `proto.rs`) and the loop (`exchange.rs`) import it; it imports none of them.
 
+use super::script::Scripted;
 use super::source::{ConnSource, RequestSource};
 use super::timing::ConnTimes;
 use crate::proto::h2::H2Error;
@@ -28,6 +29,8 @@ pub(super) struct Cx<'a> {
     /// The transport encrypts: requests are gathered for it, not sent from their
     /// registered bytes.
     pub(super) gather: bool,
+    /// The worker's request script, if the plan has one.
+    pub(super) script: Option<&'a mut Scripted>,
 }
 
 /// What one feed of a connection's protocol came to.

@@ -31,7 +31,8 @@ impl State<'_> {
     }
 
     /// Sends `k` requests on connection `ci`, due at `intended` (fixed rate) or now; fewer
-    /// when the stop condition or the protocol allows fewer.
+    /// when the stop condition or the protocol allows fewer. With a script that sends in
+    /// batches, any `k` is the connection's turn to go on (`batch.rs`).
     pub(super) fn send_requests<B: Backend>(
         &mut self,
         io: &mut B,
@@ -39,16 +40,42 @@ impl State<'_> {
         k: u32,
         intended: Option<u64>,
     ) {
-        let k = self.stop.may_ask(k, self.inflight_total);
-        if k == 0 {
+        if self.batched() {
+            if k > 0 {
+                self.next_batch(io, ci);
+            }
+            return;
+        }
+        self.write_requests(io, ci, k, intended, false);
+    }
+
+    /// Writes `k` requests of the request source on connection `ci` (fewer when the stop
+    /// condition allows fewer), or the batch the script made (`scripted`, `k` unused).
+    pub(super) fn write_requests<B: Backend>(
+        &mut self,
+        io: &mut B,
+        ci: usize,
+        k: u32,
+        intended: Option<u64>,
+        scripted: bool,
+    ) {
+        let k = if scripted {
+            0
+        } else {
+            self.stop.may_ask(k, self.inflight_total)
+        };
+        if k == 0 && !scripted {
             return;
         }
         let mut p = self.parts(ci);
         let b = p.bufs;
         b.plain_out.clear();
-        let w = p
-            .proto
-            .write(io, k, intended, &mut p.cx, &mut b.plain_out, &mut b.scratch);
+        let w = if scripted {
+            p.proto.write_batch(io, &mut p.cx, &mut b.plain_out)
+        } else {
+            p.proto
+                .write(io, k, intended, &mut p.cx, &mut b.plain_out, &mut b.scratch)
+        };
         *p.cx.inflight += w.n;
         p.cx.stats.requests_sent(w.n as u64, w.bytes as u64);
         let sealed = p

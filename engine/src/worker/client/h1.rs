@@ -2,7 +2,8 @@
 //! same entry in one send of its registered bytes; with cookie replay, put together with the
 //! connection's `Cookie` field; on TLS, gathered for encryption. Responses, as the parser
 //! completes them, are matched to the oldest request in flight (HTTP/1.1 answers in order)
-//! and handed to the one recording path (`timing.rs`).
+//! and handed to the one recording path (`timing.rs`). With a request script, a batch the
+//! script made goes out as it is, and complete responses are handed to the script.
 
 use super::cx::{Cx, Ending, Fed, Written};
 use crate::proto::h1::{ResponseDone, ResponseParser, ResponseSink};
@@ -55,7 +56,29 @@ impl ResponseSink for Sink<'_, '_> {
     }
 
     fn next_is_head(&mut self) -> bool {
-        self.cx.source.wires[self.cx.times.entry(*self.head as usize)].head
+        let entry = self.cx.times.entry(*self.head as usize);
+        match &self.cx.script {
+            // A scripted request's entry is its HEAD flag (`write_batch`).
+            Some(s) if s.wants.request => entry != 0,
+            _ => self.cx.source.wires[entry].head,
+        }
+    }
+
+    #[inline]
+    fn wants_message(&self) -> bool {
+        self.cx.script.as_ref().is_some_and(|s| s.wants_response())
+    }
+
+    fn message_head(&mut self, head: &[u8]) {
+        if let Some(s) = self.cx.script.as_deref_mut() {
+            s.response_head(head);
+        }
+    }
+
+    fn message_payload(&mut self, bytes: &[u8]) {
+        if let Some(s) = self.cx.script.as_deref_mut() {
+            s.response_payload(bytes);
+        }
     }
 
     fn response(&mut self, d: ResponseDone) -> bool {
@@ -69,6 +92,11 @@ impl ResponseSink for Sink<'_, '_> {
         *cx.inflight -= 1;
         cx.times.completed(cx.stats, pos, d.status, cx.now);
         self.done += 1;
+        if let Some(s) = cx.script.as_deref_mut() {
+            if s.wants_response() {
+                s.response(d.status);
+            }
+        }
         if d.close {
             self.close = true;
             return false;
@@ -217,6 +245,40 @@ impl H1Conn {
         Written {
             n: k,
             bytes,
+            failed: None,
+        }
+    }
+
+    /// Writes the batch the script made (`Scripted::out`, one HEAD flag per request in
+    /// `heads`), all sent now: in one send on plain TCP, into `out` when the transport
+    /// encrypts. Each request's position keeps its HEAD flag as its entry.
+    pub(super) fn write_batch<B: Backend>(
+        &self,
+        io: &mut B,
+        cx: &mut Cx<'_>,
+        out: &mut Vec<u8>,
+    ) -> Written {
+        let Some(s) = cx.script.as_deref() else {
+            return Written {
+                n: 0,
+                bytes: 0,
+                failed: None,
+            };
+        };
+        let p = cx.pipeline;
+        let first = self.head + *cx.inflight;
+        for (j, &head) in s.heads.iter().enumerate() {
+            let pos = ((first + j as u32) % p) as usize;
+            cx.times.sent(pos, cx.now, None, usize::from(head));
+        }
+        if cx.gather {
+            out.extend_from_slice(&s.out);
+        } else {
+            io.send_copy(cx.slot, &s.out, false);
+        }
+        Written {
+            n: s.heads.len() as u32,
+            bytes: s.out.len(),
             failed: None,
         }
     }

@@ -6,18 +6,21 @@
 //! One loop serves every combination of settings by calling separate parts: the pacing
 //! (`pacing.rs`: closed loop or fixed rate), the stop condition (`stop.rs`), each
 //! connection's protocol (`proto.rs`, `h1.rs`, `h2.rs`) over its transport (`session.rs`:
-//! plain or TLS), the request source (`source.rs`, `mix.rs`), and the one place latency is
-//! recorded (`timing.rs`). Each is an enum or a plain type, statically dispatched; the
-//! backend is a type parameter, so the io_uring and epoll paths run the same code.
+//! plain or TLS), the request source (`source.rs`, `mix.rs`), the request script if the
+//! plan has one (`script.rs`), and the one place latency is recorded (`timing.rs`). Each
+//! is an enum or a plain type, statically dispatched; the backend is a type parameter, so
+//! the io_uring and epoll paths run the same code.
 //!
 //! Layers, so no file imports one that imports it back: the components above import none
 //! of the loop; what a protocol is handed and hands back (`cx.rs`) is a leaf they share;
 //! `state.rs` holds the loop-level `State`, `Conn` and `Bufs` built from the components'
 //! types; the loop is this file (`run`), `conns.rs` (the connection table: connects,
-//! backoff, timeouts, completions) and `exchange.rs` (starting the transport and protocol,
-//! sending, settling feeds), which implement `State` and are imported by nothing. A
-//! component gets the pieces it works with (`State::parts`), never the `State`.
+//! backoff, timeouts, completions), `exchange.rs` (starting the transport and protocol,
+//! sending, settling feeds) and `batch.rs` (a script's batches and delays), which implement
+//! `State` and are imported by nothing. A component gets the pieces it works with
+//! (`State::parts`), never the `State`.
 
+mod batch;
 mod conns;
 mod cx;
 mod exchange;
@@ -26,6 +29,7 @@ mod h2;
 mod mix;
 mod pacing;
 mod proto;
+mod script;
 mod session;
 mod source;
 mod state;
@@ -38,10 +42,11 @@ use crate::plan::LoadPlan;
 use crate::ring::Backend;
 use crate::stats::{ErrorKind, Snapshot, Stats, WorkerEnd};
 use pacing::Pacing;
+use script::Scripted;
 use session::TlsSetup;
 use source::RequestSource;
 use state::{Bufs, Conn, ConnState, State};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use stop::Stop;
@@ -62,6 +67,8 @@ pub struct ClientSetup {
     pub quota: Option<u64>,
     pub plan: Arc<LoadPlan>,
     pub stop: Arc<AtomicBool>,
+    /// Shared by the run's workers: set when one's request script fails, so all stop.
+    pub abort: Arc<AtomicBool>,
 }
 
 impl Workload for ClientSetup {
@@ -93,6 +100,14 @@ fn run<B: Backend>(
         Ok(source) => (source, None),
         Err(e) => (RequestSource::empty(plan), Some(e)),
     };
+    // The request script is made here, in the worker's thread, before anything connects.
+    let (script, script_start_error) = match &plan.script {
+        Some(f) => match Scripted::new(&**f, setup.worker, plan.cpus.len(), n) {
+            Ok(s) => (Some(s), None),
+            Err(e) => (None, Some(e.0)),
+        },
+        None => (None, None),
+    };
     let mut st = State {
         plan,
         conns: (0..n).map(|_| Conn::new(plan)).collect(),
@@ -113,8 +128,14 @@ fn run<B: Backend>(
         tls: None,
         tls_negotiated: None,
         bufs: Bufs::default(),
+        script,
+        abort: &setup.abort,
     };
-    if let Some(e) = unregistered {
+    if script_start_error.is_some() {
+        // No worker goes on without its script.
+        setup.abort.store(true, Ordering::Relaxed);
+        st.cannot_run();
+    } else if let Some(e) = unregistered {
         st.first_connect_error = Some(format!("cannot register the requests: {e}"));
         st.cannot_run();
     } else if let Err(e) = st.source.prepare_h2(plan) {
@@ -147,7 +168,7 @@ fn run<B: Backend>(
             warm_cpu_s = thread_cpu_s();
             next_interval = warmup + interval;
         }
-        if let Some(interrupted) = st.stop.reached(st.now, &setup.stop) {
+        if let Some(interrupted) = st.stop.reached(st.now, &setup.stop, &setup.abort) {
             st.begin_drain(interrupted);
         }
         if st.stop.over(st.now, st.inflight_total) {
@@ -164,6 +185,7 @@ fn run<B: Backend>(
             next_scan = st.now + scan_every;
         }
         st.start_connects(&mut io);
+        st.send_delayed(&mut io);
         if st.pacing.ramping()
             && ((st.ramping == 0 && st.connect_queue.is_empty()) || st.now >= ramp_end)
         {
@@ -192,6 +214,10 @@ fn run<B: Backend>(
         }
         st.now = clock.now_ns();
         io.drain(|ev, io| st.on_event(ev, io));
+        st.check_script();
+    }
+    if let Some(s) = st.script.as_mut() {
+        s.finish();
     }
 
     let unanswered = st.inflight_total;
@@ -205,6 +231,11 @@ fn run<B: Backend>(
         end_ns: clock.now_ns(),
         first_connect_error: st.first_connect_error.take(),
         tls_negotiated: st.tls_negotiated.take(),
+        script_error: st
+            .script
+            .as_ref()
+            .and_then(|s| s.error().map(str::to_string)),
+        script_start_error,
     };
     (end, st.stats.take_snapshot())
 }
@@ -258,7 +289,11 @@ impl State<'_> {
             let ci = ci as usize;
             self.pacing.opens_at(ci, self.conns[ci].ever_connected)
         });
-        self.pacing.wakeup(self.now, next_open)
+        let paced = self.pacing.wakeup(self.now, next_open);
+        match (paced, self.next_delayed()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 }
 

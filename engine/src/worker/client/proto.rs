@@ -80,6 +80,24 @@ impl Proto {
         }
     }
 
+    /// Writes the batch the request script made (HTTP/1.1 only: a plan with a script and
+    /// HTTP/2 is refused).
+    pub(super) fn write_batch<B: Backend>(
+        &mut self,
+        io: &mut B,
+        cx: &mut Cx<'_>,
+        out: &mut Vec<u8>,
+    ) -> Written {
+        match self {
+            Proto::H1(h) => h.write_batch(io, cx, out),
+            Proto::H2(_) => Written {
+                n: 0,
+                bytes: 0,
+                failed: None,
+            },
+        }
+    }
+
     /// Response bytes (as received, or as TLS decrypted them); what the protocol answers
     /// with (HTTP/2 frames) goes to `out`, which the caller clears and sends.
     #[inline]

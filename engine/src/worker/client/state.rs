@@ -6,6 +6,7 @@
 use super::cx::Cx;
 use super::pacing::Pacing;
 use super::proto::Proto;
+use super::script::Scripted;
 use super::session::{TlsSetup, Transport};
 use super::source::{ConnSource, RequestSource};
 use super::stop::Stop;
@@ -14,6 +15,7 @@ use crate::plan::LoadPlan;
 use crate::ring::Slot;
 use crate::stats::Stats;
 use std::collections::VecDeque;
+use std::sync::atomic::AtomicBool;
 
 /// `by_slot` of a slot no connection uses.
 pub(super) const NO_CONN: u32 = u32::MAX;
@@ -116,6 +118,10 @@ pub(super) struct State<'a> {
     /// TLS: what the first handshake negotiated.
     pub(super) tls_negotiated: Option<String>,
     pub(super) bufs: Bufs,
+    /// The plan's request script, made for this worker (`script.rs`).
+    pub(super) script: Option<Scripted>,
+    /// Set by any worker whose script failed: every worker of the run stops.
+    pub(super) abort: &'a AtomicBool,
 }
 
 /// Connection `ci`'s protocol and transport, the pieces of the worker its exchange works
@@ -146,6 +152,7 @@ impl State<'_> {
                 pipeline: self.pipeline,
                 slot: c.slot,
                 gather,
+                script: self.script.as_mut(),
             },
             bufs: &mut self.bufs,
         }

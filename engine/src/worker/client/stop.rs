@@ -1,7 +1,8 @@
 //! When a client worker stops loading and when it ends: the warmup (nothing counted before
 //! it ends), the duration, this worker's share of a response count, the stop flag a signal
-//! sets; then the drain, which waits for the responses still owed (so counts match the
-//! server's) up to the request timeout, or a second at most after an interrupt.
+//! sets, the abort flag a failed request script sets; then the drain, which waits for the
+//! responses still owed (so counts match the server's) up to the request timeout, or a
+//! second at most after an interrupt.
 //!
 //! One part answers every "may it go on" question of the loop, so a new stop rule touches
 //! only this file.
@@ -64,14 +65,16 @@ impl Stop {
     }
 
     /// Whether the load must stop at `now` (and is not stopping yet): Some(interrupted),
-    /// true when `flag` (a signal) says so.
-    pub(super) fn reached(&self, now: u64, flag: &AtomicBool) -> Option<bool> {
+    /// true when `flag` (a signal) says so; `abort` (a worker's request script failed)
+    /// stops it too, with the drain of a planned end (responses owed are still awaited).
+    pub(super) fn reached(&self, now: u64, flag: &AtomicBool, abort: &AtomicBool) -> Option<bool> {
         if self.drain_deadline.is_some() {
             return None;
         }
         let counted = self.measuring && self.answered >= self.quota;
         let interrupted = flag.load(Ordering::Relaxed);
-        (counted || now >= self.load_end || interrupted).then_some(interrupted)
+        let aborted = abort.load(Ordering::Relaxed);
+        (counted || now >= self.load_end || interrupted || aborted).then_some(interrupted)
     }
 
     /// The load stops at `now`: responses owed are waited for up to the request timeout; an

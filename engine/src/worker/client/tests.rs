@@ -62,11 +62,11 @@ fn closed() -> PlanPacing {
 fn stop_counts_after_the_warmup_and_never_asks_past_the_quota() {
     let p = plan(closed(), 100, 0);
     let mut s = Stop::new(&p, Some(10));
-    let flag = AtomicBool::new(false);
+    let (flag, abort) = (AtomicBool::new(false), AtomicBool::new(false));
     // Warmup: responses do not count towards the quota, and requests are not limited.
     s.answered(50);
     assert_eq!(s.may_ask(100, 0), 100);
-    assert_eq!(s.reached(50 * MS, &flag), None);
+    assert_eq!(s.reached(50 * MS, &flag, &abort), None);
     assert_eq!(s.next_check(), 100 * MS);
     assert!(s.warmup_ends(100 * MS));
     assert!(!s.warmup_ends(101 * MS));
@@ -74,12 +74,12 @@ fn stop_counts_after_the_warmup_and_never_asks_past_the_quota() {
     assert_eq!(s.may_ask(8, 4), 6);
     s.answered(7);
     assert_eq!(s.may_ask(8, 2), 1);
-    assert_eq!(s.reached(200 * MS, &flag), None);
+    assert_eq!(s.reached(200 * MS, &flag, &abort), None);
     s.answered(3);
-    assert_eq!(s.reached(200 * MS, &flag), Some(false));
+    assert_eq!(s.reached(200 * MS, &flag, &abort), Some(false));
     s.drain(200 * MS, false);
     assert!(s.draining());
-    assert_eq!(s.reached(300 * MS, &flag), None);
+    assert_eq!(s.reached(300 * MS, &flag, &abort), None);
     assert!(!s.over(300 * MS, 1));
     assert!(s.over(300 * MS, 0));
     // The drain waits up to the request timeout for what is owed.
@@ -90,11 +90,15 @@ fn stop_counts_after_the_warmup_and_never_asks_past_the_quota() {
 fn stop_ends_the_load_at_its_duration_and_an_interrupt_drains_for_a_second_at_most() {
     let p = plan(closed(), 0, 0);
     let mut s = Stop::new(&p, None);
-    let flag = AtomicBool::new(false);
-    assert_eq!(s.reached(9_999 * MS, &flag), None);
-    assert_eq!(s.reached(10_000 * MS, &flag), Some(false));
+    let (flag, abort) = (AtomicBool::new(false), AtomicBool::new(false));
+    assert_eq!(s.reached(9_999 * MS, &flag, &abort), None);
+    // Another worker's script failed: a stop, not an interrupt.
+    abort.store(true, Ordering::Relaxed);
+    assert_eq!(s.reached(5 * MS, &flag, &abort), Some(false));
+    abort.store(false, Ordering::Relaxed);
+    assert_eq!(s.reached(10_000 * MS, &flag, &abort), Some(false));
     flag.store(true, Ordering::Relaxed);
-    assert_eq!(s.reached(5 * MS, &flag), Some(true));
+    assert_eq!(s.reached(5 * MS, &flag, &abort), Some(true));
     s.drain(5 * MS, true);
     assert!(!s.over(1_004 * MS, 1));
     assert!(s.over(1_005 * MS, 1));

@@ -73,7 +73,7 @@ impl ConnTimes<'_> {
         self.entry[pos] = entry as u16;
     }
 
-    /// The mix entry of the request at `pos`.
+    /// The mix entry of the request at `pos` (a scripted request: its HEAD flag, 0 or 1).
     #[inline]
     pub(super) fn entry(&self, pos: usize) -> usize {
         self.entry[pos] as usize
