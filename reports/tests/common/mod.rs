@@ -61,6 +61,7 @@ pub fn run_from(intervals: Vec<Interval>, elapsed: Duration) -> RunResult {
         warmup: std::time::Duration::ZERO,
         protocol: "http/1.1",
         tls_negotiated: None,
+        script_error: None,
     }
 }
 

@@ -38,6 +38,7 @@ fn run(errors: &[ErrorKind]) -> RunResult {
         warmup: Duration::ZERO,
         protocol: "http/1.1",
         tls_negotiated: None,
+        script_error: None,
     }
 }
 

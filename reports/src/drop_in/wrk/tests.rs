@@ -39,6 +39,7 @@ fn result(latencies: &[(u64, u64)], intervals: &[(f64, u64)], elapsed: Duration)
         warmup: Duration::ZERO,
         protocol: "http/1.1",
         tls_negotiated: None,
+        script_error: None,
     }
 }
 
