@@ -260,7 +260,15 @@ fn a_malformed_request_fails_as_in_wrk() {
     ];
     let (want, got) = (real(&args), tfw(&args));
     assert_eq!(got.code(), want.code(), "{}", got.show());
-    assert_eq!(got.stderr, want.stderr, "{}\n{}", want.show(), got.show());
+    // wrk says what http_parser says ("invalid HTTP method at 1:1"); tfw-bench says what
+    // httparse found, naming request(): both one line with the place.
+    for out in [&want, &got] {
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.show());
+        assert!(out.stderr.contains(" at 1:"), "{}", out.show());
+    }
+    assert!(got
+        .stderr
+        .starts_with("request() returned a malformed request"));
 }
 
 #[test]

@@ -302,7 +302,9 @@ fn go(o: WrkOpts, stop: Arc<AtomicBool>) -> Result<i32> {
             other.to_string().replace("--conns", "-c")
         ),
     })?;
-    out(&printer::report(&result, o.threads, o.latency));
+    if result.script_error.is_none() {
+        out(&printer::report(&result, o.threads, o.latency));
+    }
     if let Some(path) = &json {
         let meta = Meta {
             version: env!("CARGO_PKG_VERSION").to_string(),
@@ -316,6 +318,10 @@ fn go(o: WrkOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         let doc = to_json(&result, &meta);
         write_atomically(path, &serde_json::to_vec_pretty(&doc)?)
             .with_context(|| format!("tfw-bench wrk: cannot write {}", path.display()))?;
+    }
+    if let Some(e) = &result.script_error {
+        // wrk stops at a script's error; the figures so far are in the JSON only.
+        return Err(wrk_says(e.clone()));
     }
     if let Some(Loaded { script }) = &script {
         let e = printer::errors(&result);
