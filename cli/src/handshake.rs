@@ -5,12 +5,13 @@
 use crate::cli::exit;
 use crate::cli::handshake::HandshakeOpts;
 use crate::plan;
+use crate::run_doc;
 use anyhow::{Context, Result};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use tfw_engine::handshake_run::{run_handshakes, HsInterval};
 use tfw_engine::plan::HandshakePlan;
-use tfw_reports::handshake::{header, interval_line, summary, to_json, HandshakeMeta};
+use tfw_reports::handshake::{header, interval_line, summary};
 
 pub fn run(o: HandshakeOpts, stop: Arc<AtomicBool>) -> Result<i32> {
     let plan = plan::handshake::plan(&o)?;
@@ -31,19 +32,10 @@ pub fn run(o: HandshakeOpts, stop: Arc<AtomicBool>) -> Result<i32> {
     let r = run_handshakes(&plan, stop, &mut on_interval)?;
     print!("{}", summary(&r, plan.request.is_some()));
     if let Some(path) = &o.json {
-        let meta = HandshakeMeta {
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            started_unix_s: started
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs_f64())
-                .unwrap_or(0.0),
-            target: plan.target_name.clone(),
-            address: plan.target.to_string(),
-            settings: settings_json(&o, &plan),
-            request_path: plan.request.as_ref().and(o.request.clone()),
-        };
-        let doc = to_json(&r, &meta);
-        std::fs::write(path, serde_json::to_vec_pretty(&doc)?)
+        let request_path = plan.request.as_ref().and(o.request.clone());
+        let doc =
+            run_doc::handshake_doc(&r, &plan, settings_json(&o, &plan), request_path, started);
+        run_doc::write_doc(path, &doc)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if r.interrupted {

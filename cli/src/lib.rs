@@ -23,6 +23,7 @@ mod regress;
 mod regress_out;
 mod regress_run;
 mod report;
+mod run_doc;
 mod serve;
 mod stress;
 mod target;

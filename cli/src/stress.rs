@@ -3,6 +3,7 @@
 use crate::cli::{exit, IoArg, StressOpts, SummaryArg};
 use crate::plan;
 use crate::progress::Progress;
+use crate::run_doc::{self, write_atomically};
 use crate::target::ChildTarget;
 use anyhow::{Context, Result};
 use std::sync::atomic::AtomicBool;
@@ -10,7 +11,6 @@ use std::sync::Arc;
 use tfw_engine::cpu;
 use tfw_engine::plan::{LoadPlan, Protocol};
 use tfw_reports::banner::{self, stress_header, StressHeader, TlsLine};
-use tfw_reports::json::{to_json, Meta};
 
 pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
     let mut target = None;
@@ -71,16 +71,7 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         print!("{}", banner::builtin_target_counted(s));
     }
     if let Some(path) = &o.json {
-        let meta = Meta {
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            commit: option_env!("TFW_BENCH_COMMIT").map(str::to_string),
-            settings: settings_json(&o, &plan),
-            started_unix_s: started
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs_f64())
-                .unwrap_or(0.0),
-        };
-        let mut doc = to_json(&result, &meta);
+        let mut doc = run_doc::load_doc(&result, settings_json(&o, &plan), started);
         if let Some(s) = served {
             doc["builtin_target"] = serde_json::json!({
                 "requests": s.requests, "responses": s.responses, "connections": s.connections
@@ -158,11 +149,4 @@ fn header<'a>(o: &'a StressOpts, plan: &'a LoadPlan) -> StressHeader<'a> {
         warmup: o.warmup.as_deref(),
         ramp_up: o.ramp_up.as_deref(),
     }
-}
-
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
 }

@@ -19,6 +19,7 @@ pub mod getopt;
 mod help;
 mod plan;
 
+use crate::run_doc;
 use anyhow::Context;
 use std::ffi::OsString;
 use std::io::Write;
@@ -26,7 +27,6 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use tfw_engine::result::Interval;
 use tfw_reports::drop_in::h2load as out;
-use tfw_reports::json::{to_json, Meta};
 
 pub fn run(args: Vec<OsString>, stop: Arc<AtomicBool>) -> i32 {
     let argv: Vec<String> = args
@@ -155,10 +155,7 @@ fn go(a: &args::Args, stop: Arc<AtomicBool>) -> anyhow::Result<i32> {
     print!("{tail}");
     let _ = std::io::stdout().flush();
     if let Some(path) = &a.tfw_json {
-        let meta = Meta {
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            commit: option_env!("TFW_BENCH_COMMIT").map(str::to_string),
-            settings: serde_json::json!({
+        let settings = serde_json::json!({
                 "personality": "h2load",
                 "args": a.uris,
                 "url": job.plan.target_name,
@@ -171,14 +168,9 @@ fn go(a: &args::Args, stop: Arc<AtomicBool>) -> anyhow::Result<i32> {
                 "duration_s": job.timing.map(|t| t.duration.as_secs_f64()),
                 "warm_up_s": job.timing.map(|t| t.warm_up.as_secs_f64()),
                 "timeout_s": job.plan.timeout.as_secs_f64(),
-            }),
-            started_unix_s: started
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs_f64())
-                .unwrap_or(0.0),
-        };
-        let doc = to_json(&result, &meta);
-        std::fs::write(path, serde_json::to_vec_pretty(&doc)?)
+        });
+        let doc = run_doc::load_doc(&result, settings, started);
+        run_doc::write_doc(path, &doc)
             .with_context(|| format!("--tfw-json: cannot write {}", path.display()))?;
     }
     if result.interrupted {

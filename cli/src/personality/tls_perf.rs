@@ -16,6 +16,7 @@
 
 mod args;
 
+use crate::run_doc;
 use anyhow::Context;
 use std::ffi::OsString;
 use std::io::Write;
@@ -25,7 +26,6 @@ use std::time::Duration;
 use tfw_engine::handshake_run::{run_handshakes, HsInterval};
 use tfw_engine::plan::{HandshakePlan, IoMode};
 use tfw_reports::drop_in::tls_perf as out;
-use tfw_reports::handshake::{to_json, HandshakeMeta};
 
 pub fn run(args: Vec<OsString>, stop: Arc<AtomicBool>) -> i32 {
     let argv: Vec<String> = args
@@ -156,15 +156,7 @@ fn go(a: &args::Args, stop: Arc<AtomicBool>) -> anyhow::Result<i32> {
     let started = std::time::SystemTime::now();
     let r = run_handshakes(&plan, stop, &mut on_interval)?;
     if let Some(path) = &a.tfw_json {
-        let meta = HandshakeMeta {
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            started_unix_s: started
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs_f64())
-                .unwrap_or(0.0),
-            target: plan.target_name.clone(),
-            address: plan.target.to_string(),
-            settings: serde_json::json!({
+        let settings = serde_json::json!({
                 "personality": "tls-perf",
                 "peers_per_thread": a.peers,
                 "threads": a.threads,
@@ -176,10 +168,9 @@ fn go(a: &args::Args, stop: Arc<AtomicBool>) -> anyhow::Result<i32> {
                 "curves": plan.tls.curves,
                 "tickets": plan.tls.tickets,
                 "server_name": plan.tls.server_name,
-            }),
-            request_path: None,
-        };
-        std::fs::write(path, serde_json::to_vec_pretty(&to_json(&r, &meta))?)
+        });
+        let doc = run_doc::handshake_doc(&r, &plan, settings, None, started);
+        run_doc::write_doc(path, &doc)
             .with_context(|| format!("--tfw-json: cannot write {}", path.display()))?;
     }
     if r.totals.handshakes == 0 && !r.interrupted {

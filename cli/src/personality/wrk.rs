@@ -27,6 +27,7 @@
 pub mod opts;
 pub mod request;
 
+use crate::run_doc;
 use anyhow::{anyhow, bail, Context, Result};
 use opts::{Refused, WrkOpts, USAGE};
 use std::ffi::OsString;
@@ -39,7 +40,6 @@ use tfw_engine::cpu;
 use tfw_engine::plan::{IoMode, LoadPlan, Pacing, Protocol, StopCondition};
 use tfw_engine::proto::tls::{TlsSettings, TlsVersions};
 use tfw_reports::drop_in::wrk as printer;
-use tfw_reports::json::{to_json, Meta};
 use tfw_scenarios::Scheme;
 use tfw_wrklua::{ScriptTarget, Summary, SummaryErrors, WrkScript};
 
@@ -278,7 +278,7 @@ fn go(o: WrkOpts, stop: Arc<AtomicBool>) -> Result<i32> {
     let plan = plan(&o, addr, &headers, script.as_ref())?;
     if let Some(path) = &json {
         // Find out now, not after the run, that the document cannot be written.
-        write_atomically(path, b"")
+        run_doc::write_atomically(path, b"")
             .with_context(|| format!("tfw-bench wrk: cannot write {}", path.display()))?;
     }
     let run = printer::WrkRun {
@@ -306,17 +306,8 @@ fn go(o: WrkOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         out(&printer::report(&result, o.threads, o.latency));
     }
     if let Some(path) = &json {
-        let meta = Meta {
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            commit: option_env!("TFW_BENCH_COMMIT").map(str::to_string),
-            settings: settings_json(&o, &plan),
-            started_unix_s: started
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs_f64())
-                .unwrap_or(0.0),
-        };
-        let doc = to_json(&result, &meta);
-        write_atomically(path, &serde_json::to_vec_pretty(&doc)?)
+        let doc = run_doc::load_doc(&result, settings_json(&o, &plan), started);
+        run_doc::write_doc(path, &doc)
             .with_context(|| format!("tfw-bench wrk: cannot write {}", path.display()))?;
     }
     if let Some(e) = &result.script_error {
@@ -364,13 +355,6 @@ fn settings_json(o: &WrkOpts, plan: &LoadPlan) -> serde_json::Value {
         "pipeline": plan.pipeline,
         "protocol": plan.protocol_name(),
     })
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
 }
 
 #[cfg(test)]

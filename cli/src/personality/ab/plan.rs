@@ -255,10 +255,7 @@ pub fn write_json(
     r: &RunResult,
     started: std::time::SystemTime,
 ) -> Result<(), Refusal> {
-    let meta = tfw_reports::json::Meta {
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        commit: option_env!("TFW_BENCH_COMMIT").map(str::to_string),
-        settings: serde_json::json!({
+    let settings = serde_json::json!({
             "personality": "ab",
             "url": a.url,
             "requests": a.requests,
@@ -270,15 +267,9 @@ pub fn write_json(
             "headers": a.headers,
             "threads": plan.cpus.len(),
             "cpus": plan.cpus,
-        }),
-        started_unix_s: started
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs_f64())
-            .unwrap_or(0.0),
-    };
-    let doc = tfw_reports::json::to_json(r, &meta);
-    let bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
-    std::fs::write(path, bytes)
+    });
+    let doc = crate::run_doc::load_doc(r, settings, started);
+    crate::run_doc::write_doc(path, &doc)
         .map_err(|e| Refusal::err(format!("ab: cannot write {}: {e}", path.display())))
 }
 
