@@ -270,3 +270,38 @@ fn invoked_by_a_link_named_tls_perf_and_help() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The command lines of tls-perf's README (github tempesta-tech/tls-perf README.md, commit
+/// 4cf96f4): `-T 10 -l 100 -t 8 --tls 1.3 IP PORT`, `-n 100 --tls any ::1 PORT` and
+/// `-l 1000 -t 2 -T 10 IP 443`, bounded (1 s, fewer peers), against the built-in target,
+/// the second over IPv6 loopback as written.
+#[test]
+fn the_readme_examples_run() {
+    let (srv, addr) = serve_tls(&[]);
+    let (ip, port) = addr.rsplit_once(':').unwrap();
+    let out = tls_perf(&["-T", "1", "-l", "4", "-t", "8", "--tls", "1.3", ip, port]);
+    assert!(finished(&out) > 0, "{}", out.show());
+    assert!(out.stdout.contains("TLS version: 1.3\n"), "{}", out.stdout);
+    let out = tls_perf(&["-l", "100", "-t", "2", "-T", "1", ip, port]);
+    assert!(finished(&out) > 0, "{}", out.show());
+    common::stop_serve(srv);
+
+    let srv6 = common::spawn(&["serve", "--listen", "[::1]:0", "-t", "1", "--tls"]);
+    let line = srv6
+        .wait_line("tfw-bench serve: listening on ")
+        .expect("serve starts on ::1");
+    let addr6 = line["tfw-bench serve: listening on ".len()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let port6 = addr6.rsplit_once(':').unwrap().1;
+    let out = tls_perf(&["-n", "100", "--tls", "any", "::1", port6]);
+    assert_eq!(finished(&out), 100, "{}", out.show());
+    assert!(
+        out.stdout.contains("TLS version: Any of 1.2 or 1.3\n"),
+        "{}",
+        out.stdout
+    );
+    common::stop_serve(srv6);
+}
