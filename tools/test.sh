@@ -4,7 +4,7 @@
 #
 #   cargo fmt --all --check
 #   cargo clippy --all-targets -- -D warnings
-#   cargo test --release
+#   cargo test --profile test-opt   (release optimisation without LTO: see Cargo.toml)
 #
 # Extra arguments go to `cargo test` (e.g. tools/test.sh -p tfw-reports).
 # `tools/test.sh --packages-only` installs the packages and stops (.ci/run does that first).
@@ -91,5 +91,5 @@ say "cargo fmt --all --check"
 cargo fmt --all --check
 say "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets -- -D warnings
-say "cargo test --release $*"
-cargo test --release "$@"
+say "cargo test --profile test-opt $*"
+cargo test --profile test-opt "$@"
