@@ -2,7 +2,7 @@
 
 use super::*;
 use std::time::Duration;
-use tfw_engine::result::{CpuUsage, IoInfo, RunResult};
+use tfw_engine::result::RunResult;
 use tfw_engine::stats::Stats;
 
 /// 200 responses over 0.5 s on 4 connections: 190×200 and 10×404, latencies 1..=200 ms (in
@@ -20,26 +20,7 @@ fn run(errors: &[ErrorKind]) -> RunResult {
     for &e in errors {
         s.error(e);
     }
-    RunResult {
-        target: "http://127.0.0.1:8080/".into(),
-        elapsed: Duration::from_millis(500),
-        conns_requested: 4,
-        conns_established: 4,
-        totals: s.take_snapshot(),
-        intervals: Vec::new(),
-        io: IoInfo::default(),
-        cpu: CpuUsage::default(),
-        workers: Vec::new(),
-        pipeline: 1,
-        interrupted: false,
-        unanswered: 0,
-        first_connect_error: None,
-        rate: None,
-        warmup: Duration::ZERO,
-        protocol: "http/1.1",
-        tls_negotiated: None,
-        script_error: None,
-    }
+    crate::drop_in::test_run(s.take_snapshot(), Duration::from_millis(500), Vec::new())
 }
 
 fn facts() -> AbFacts {

@@ -4,7 +4,7 @@
 
 use super::*;
 use std::time::Duration;
-use tfw_engine::result::{CpuUsage, Interval, IoInfo};
+use tfw_engine::result::Interval;
 use tfw_engine::stats::Snapshot;
 
 fn result(latencies: &[(u64, u64)], intervals: &[(f64, u64)], elapsed: Duration) -> RunResult {
@@ -21,26 +21,7 @@ fn result(latencies: &[(u64, u64)], intervals: &[(f64, u64)], elapsed: Duration)
             Interval { t_s, snapshot }
         })
         .collect();
-    RunResult {
-        target: "http://127.0.0.1:8080/".into(),
-        elapsed,
-        conns_requested: 4,
-        conns_established: 4,
-        totals,
-        intervals,
-        io: IoInfo::default(),
-        cpu: CpuUsage::default(),
-        workers: Vec::new(),
-        pipeline: 1,
-        interrupted: false,
-        unanswered: 0,
-        first_connect_error: None,
-        rate: None,
-        warmup: Duration::ZERO,
-        protocol: "http/1.1",
-        tls_negotiated: None,
-        script_error: None,
-    }
+    crate::drop_in::test_run(totals, elapsed, intervals)
 }
 
 #[test]
