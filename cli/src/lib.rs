@@ -22,11 +22,13 @@ mod progress;
 mod regress;
 mod regress_out;
 mod regress_run;
+mod remote;
 mod report;
 mod run_doc;
 mod serve;
 mod stress;
 mod target;
+mod testbed_cmd;
 #[cfg(feature = "test-hooks")]
 mod test_hooks;
 
@@ -60,6 +62,8 @@ pub fn main() -> ! {
         cli::Command::Report(o) => report::run(o),
         cli::Command::Check(o) => check::run(o, stop),
         cli::Command::Links(o) => personality::links::run(&o.dir, o.force),
+        cli::Command::Remote(o) => remote::run(o),
+        cli::Command::Testbed(o) => testbed_cmd::run(o),
     };
     match res {
         Ok(code) => std::process::exit(code),

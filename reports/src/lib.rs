@@ -21,6 +21,7 @@ pub mod handshake;
 pub mod hdrlog;
 pub mod history;
 pub mod json;
+pub mod remote;
 pub mod latency;
 pub mod report;
 pub mod text;

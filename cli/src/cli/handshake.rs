@@ -37,4 +37,6 @@ pub struct HandshakeOpts {
     /// No per-second lines.
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub control: super::target::TargetOpts,
 }

@@ -48,6 +48,8 @@ pub struct RegressOpts {
     /// takes) without running anything.
     #[arg(long)]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub control: super::target::TargetOpts,
 }
 
 #[derive(Args, Debug)]

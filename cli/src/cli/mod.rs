@@ -7,7 +7,10 @@ pub mod exit;
 pub mod handshake;
 pub mod history;
 pub mod io;
+pub mod remote;
 pub mod report;
+pub mod target;
+pub mod testbed_cmd;
 pub mod tls;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -49,6 +52,12 @@ pub enum Command {
     /// Make links named wrk, ab, h2load and tls-perf to this binary in DIR: invoked by those
     /// names (or as `tfw-bench wrk ARGS...`), it takes that tool's options and prints its output.
     Links(LinksOpts),
+    /// Drive the target of a test-bed file over SSH (or locally): start, stop, reload,
+    /// status, perfstat, dmesg, exec, upload.
+    Remote(remote::RemoteOpts),
+    /// Test-bed files: print the commented defaults, import a tempesta-test
+    /// tests_config.ini, check that every host answers and has what its role needs.
+    Testbed(testbed_cmd::TestbedOpts),
 }
 
 #[derive(Args, Debug)]
@@ -164,6 +173,8 @@ pub struct StressOpts {
     /// Response body size of the built-in target (when no URL is given).
     #[arg(long, default_value_t = 2)]
     pub serve_body_size: usize,
+    #[command(flatten)]
+    pub control: target::TargetOpts,
 }
 
 #[derive(Args, Debug)]
