@@ -8,6 +8,7 @@
 #   tools/peers/nginx-ctl.sh stop     # stop ONLY the nginx of this PEERS_RUN (pid file
 #                                     # + command-line check), never by name
 #   tools/peers/nginx-ctl.sh status   # master/worker pids and ports; exit 1 if not running
+#   tools/peers/nginx-ctl.sh reload   # SIGHUP to the master of this PEERS_RUN (new workers)
 #
 # Env: PEERS_RUN   runtime dir (default /tmp/peers-nginx); holds nginx.conf, pid,
 #                  error.log, cert.pem/key.pem (server), ca.pem (its CA), www/{1k,64k}.bin,
@@ -302,9 +303,18 @@ status() {
     echo "master $m workers $(workers_of "$m" | tr '\n' ' ')${ports}run $RUN"
 }
 
+# Re-read the configuration (SIGHUP to our master; nginx starts new workers and retires the
+# old ones gracefully), as `nginx -s reload` does; the master pid stays.
+reload() {
+    local m; m="$(our_master)" || die "not running ($RUN)"
+    kill -HUP "$m"
+    say "reloaded master $m ($RUN)"
+}
+
 case "${1:-}" in
     start) start ;;
     stop) stop ;;
     status) status ;;
-    *) echo "usage: $0 start|stop|status   (env: PEERS_RUN HTTP_PORT TLS_PORT SERVER_CPU BACKEND PROXY_PORT PROXY_TLS_PORT)" >&2; exit 2 ;;
+    reload) reload ;;
+    *) echo "usage: $0 start|stop|status|reload   (env: PEERS_RUN HTTP_PORT TLS_PORT SERVER_CPU BACKEND PROXY_PORT PROXY_TLS_PORT)" >&2; exit 2 ;;
 esac
