@@ -347,12 +347,18 @@ fn dmesg_ignore(g: &mut Sec) -> Result<Vec<String>, FileError> {
 fn target_kind(t: &mut Sec) -> Result<Option<TargetKind>, FileError> {
     let kind_span = t.get("kind").map(|v| v.span());
     let kind = t.string("kind")?;
-    let url = |t: &mut Sec, key: &'static str| -> Result<Option<String>, FileError> {
+    // ready_url may be https (readiness is a TCP connect then); stub_status is read over http.
+    let url = |t: &mut Sec, key: &'static str, https: bool| -> Result<Option<String>, FileError> {
         let u = t.text(key)?;
         if let Some(u) = &u {
-            if !(u.starts_with("http://") || u.starts_with("https://")) {
+            if !(u.starts_with("http://") || https && u.starts_with("https://")) {
                 let span = t.has(key).unwrap_or_default();
-                return Err(t.err(&span, key, format_args!("{u:?} is not an http:// URL")));
+                let what = if https {
+                    "an http:// or https://"
+                } else {
+                    "an http://"
+                };
+                return Err(t.err(&span, key, format_args!("{u:?} is not {what} URL")));
             }
         }
         Ok(u)
@@ -385,8 +391,8 @@ fn target_kind(t: &mut Sec) -> Result<Option<TargetKind>, FileError> {
                 stop: required(t, "stop")?,
                 reload: t.text("reload")?,
                 status: t.text("status")?,
-                ready_url: url(t, "ready_url")?,
-                stats_url: url(t, "stats_url")?,
+                ready_url: url(t, "ready_url", true)?,
+                stats_url: url(t, "stats_url", false)?,
                 config: t.text("config")?,
                 config_file: t.path("config_file")?,
             }))

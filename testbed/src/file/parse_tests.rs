@@ -140,7 +140,11 @@ fn errors_name_the_line_and_the_key() {
         ),
         (
             "[tempesta]\nkind = \"command\"\nstart = \"a\"\nstop = \"b\"\nready_url = \"localhost:80\"\n",
-            "tb.toml:5: tempesta.ready_url: \"localhost:80\" is not an http:// URL",
+            "tb.toml:5: tempesta.ready_url: \"localhost:80\" is not an http:// or https:// URL",
+        ),
+        (
+            "[tempesta]\nkind = \"command\"\nstart = \"a\"\nstop = \"b\"\nstats_url = \"https://h/s\"\n",
+            "tb.toml:5: tempesta.stats_url: \"https://h/s\" is not an http:// URL",
         ),
         ("tempesta = 1\n", "tb.toml:1: tempesta: must be a section [tempesta], not integer"),
         ("[client]\nssh_key = \"~bob/id\"\n", "tb.toml:2: client.ssh_key: \"~bob/id\": only `~/...` is supported, not `~user/...`"),
