@@ -61,9 +61,8 @@ fn signal_number(name: &str) -> i32 {
 /// something before it); returns the pid.
 fn take_pid(out: &mut Vec<u8>) -> Option<u32> {
     let mark = MARK.as_bytes();
-    let start = (0..out.len().min(64 * 1024)).find(|&i| {
-        (i == 0 || out[i - 1] == b'\n') && out[i..].starts_with(mark)
-    })?;
+    let start = (0..out.len().min(64 * 1024))
+        .find(|&i| (i == 0 || out[i - 1] == b'\n') && out[i..].starts_with(mark))?;
     let end = start + out[start..].iter().position(|&b| b == b'\n')?;
     let pid = std::str::from_utf8(&out[start + mark.len()..end])
         .ok()?

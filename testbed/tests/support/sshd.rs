@@ -67,7 +67,16 @@ fn run(cmd: &mut Command) -> String {
 /// `ssh-keygen -t ed25519 -N '' -q -f path`; returns the public line without comment.
 pub fn keygen(path: &Path) -> String {
     run(Command::new("ssh-keygen")
-        .args(["-t", "ed25519", "-N", "", "-q", "-C", "tfw-bench-test", "-f"])
+        .args([
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-q",
+            "-C",
+            "tfw-bench-test",
+            "-f",
+        ])
         .arg(path)
         .stdin(Stdio::null()));
     let mut pub_file = path.as_os_str().to_owned();
@@ -79,7 +88,10 @@ pub fn keygen(path: &Path) -> String {
 fn public_line(pub_file: &Path) -> String {
     let text = std::fs::read_to_string(pub_file)
         .unwrap_or_else(|e| panic!("sshd harness: {}: {e}", pub_file.display()));
-    text.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
+    text.split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn current_user() -> String {
@@ -201,7 +213,8 @@ impl Sshd {
             }
             if up {
                 let known_hosts = dir.join("known_hosts");
-                std::fs::write(&known_hosts, format!("[127.0.0.1]:{port} {host_key_pub}\n")).unwrap();
+                std::fs::write(&known_hosts, format!("[127.0.0.1]:{port} {host_key_pub}\n"))
+                    .unwrap();
                 return Sshd {
                     port,
                     dir,
@@ -229,9 +242,10 @@ impl Sshd {
     /// for a known_hosts that expects another key (the changed-key test).
     pub fn other_host_key(&self) -> String {
         static N: AtomicUsize = AtomicUsize::new(0);
-        let path = self
-            .dir
-            .join(format!("other_ed25519_{}", N.fetch_add(1, Ordering::SeqCst)));
+        let path = self.dir.join(format!(
+            "other_ed25519_{}",
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
         keygen(&path)
     }
 
