@@ -69,3 +69,12 @@ fn ssh_download_procfs() {
     let mut h = spec::connect_ok(&s);
     host_cases::download_procfs(h.as_mut());
 }
+
+#[test]
+fn ssh_leftover_process_does_not_hold_the_command() {
+    let Some(s) = Sshd::start_or_skip() else {
+        return;
+    };
+    let mut h = spec::connect_ok(&s);
+    host_cases::leftover_process_does_not_hold_the_command(h.as_mut(), &work(&s));
+}

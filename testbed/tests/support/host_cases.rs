@@ -198,3 +198,24 @@ pub fn download_procfs(h: &mut dyn Host) {
     let maps = h.download("/proc/self/maps").unwrap();
     assert!(!maps.is_empty());
 }
+
+/// A command that leaves a process behind holding its stdout (a daemon that did not close
+/// it) still returns its own status and output, well before its timeout.
+pub fn leftover_process_does_not_hold_the_command(h: &mut dyn Host, dir: &str) {
+    let pidfile = format!("{dir}/leftover.pid");
+    let cmd = Cmd::new("sh")
+        .arg("-c")
+        .arg("sleep 1000 & echo $! > \"$1\"; echo started; echo note >&2; exit 4")
+        .arg("sh")
+        .arg(&pidfile);
+    let out = h
+        .exec(&cmd, Duration::from_secs(600))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status, 4);
+    assert_eq!(out.stdout, b"started\n");
+    assert_eq!(out.stderr, b"note\n");
+    // Our own leftover, by pid.
+    let pid = String::from_utf8(h.download(&pidfile).unwrap()).unwrap();
+    let (st, _, _) = run(h, &Cmd::new("kill").arg("-KILL").arg(pid.trim()));
+    assert_eq!(st, 0);
+}
