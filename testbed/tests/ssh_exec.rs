@@ -78,3 +78,34 @@ fn ssh_leftover_process_does_not_hold_the_command() {
     let mut h = spec::connect_ok(&s);
     host_cases::leftover_process_does_not_hold_the_command(h.as_mut(), &work(&s));
 }
+
+/// The harness's test-bed file (used by the other crates' tests) is one the parser takes,
+/// and its `[tempesta]` host is this sshd, reachable with the file's own settings.
+#[test]
+fn ssh_harness_testbed_file_connects() {
+    let Some(s) = Sshd::start_or_skip() else {
+        return;
+    };
+    let text = s.testbed_toml("kind = \"command\"\nstart = \"true\"\nstop = \"true\"");
+    let tb = tfw_testbed::file::Testbed::parse("harness.toml", &text, &s.dir)
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert!(tb.client.host.is_local() && tb.server.host.is_local());
+    assert_eq!(tb.tempesta.workdir, work(&s));
+    let opts = tfw_testbed::host::ConnectOptions {
+        known_hosts: tb.general.known_hosts.clone(),
+        accept_new_host_key: false,
+        connect_timeout: spec::CONNECT,
+    };
+    let mut h =
+        tfw_testbed::host::connect(&tb.tempesta.host, &opts).unwrap_or_else(|e| panic!("{e}"));
+    let out = h
+        .exec(
+            &tfw_testbed::host::Cmd::new("pwd").cwd(&tb.tempesta.workdir),
+            spec::QUICK,
+        )
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("{}\n", work(&s))
+    );
+}
