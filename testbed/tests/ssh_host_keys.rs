@@ -172,3 +172,31 @@ fn ssh_unreadable_known_hosts_is_an_error() {
     let e = spec::connect_err(&spec::spec(&s), &spec::opts(&s.dir));
     assert!(matches!(e, HostError::KnownHosts { .. }), "{e}");
 }
+
+/// A host offering several key types (Debian's sshd has rsa, ecdsa and ed25519): whichever
+/// one known_hosts holds is the one asked for, so the host is not refused as "changed" for
+/// offering another type first (libssh2 prefers ecdsa; ssh(1) writes ed25519).
+#[test]
+fn ssh_known_key_type_is_negotiated_first() {
+    let Some(s) = Sshd::start_or_skip_with_host_keys(&["ed25519", "ecdsa"]) else {
+        return;
+    };
+    assert_eq!(s.host_key_pubs.len(), 2);
+    for (i, key) in s.host_key_pubs.iter().enumerate() {
+        let kh = s.write_file(&format!("kh_type_{i}"), &[s.known_hosts_line(key)]);
+        spec::connect_ok_with(&s, &spec::opts(&kh));
+    }
+    // Unknown: trusted on first use is the key negotiated, and then known.
+    let kh = s.dir.join("kh_tofu");
+    let mut o = spec::opts(&kh);
+    o.accept_new_host_key = true;
+    spec::connect_ok_with(&s, &o);
+    let line = std::fs::read_to_string(&kh).unwrap();
+    assert!(
+        s.host_key_pubs
+            .iter()
+            .any(|k| line == format!("{}\n", s.known_hosts_line(k))),
+        "{line}"
+    );
+    spec::connect_ok_with(&s, &spec::opts(&kh));
+}
