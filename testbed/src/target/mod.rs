@@ -54,8 +54,9 @@ pub struct Facts {
 }
 
 /// Where Tempesta shows its state and counters on the target host. The defaults are the
-/// real ones; tests point them at the stand-in's files (the test-bed file has no key for
-/// them yet).
+/// real ones; `perfstat = "..."` and `state = "..."` in the test-bed's `[tempesta]` (kept
+/// by the file parser among the keys it does not interpret) override them, as the tests
+/// do to point at the stand-in's files.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TempestaPaths {
     /// fw/procfs.c's perfstat.
@@ -133,10 +134,19 @@ impl Target {
 
     /// A target on an already connected host.
     pub fn with_host(host: Box<dyn Host>, testbed: Testbed) -> Target {
+        let mut paths = TempestaPaths::default();
+        if let Some(keys) = testbed.extra.get("tempesta") {
+            if let Some(p) = keys.get("perfstat") {
+                paths.perfstat = p.clone();
+            }
+            if let Some(p) = keys.get("state") {
+                paths.state = p.clone();
+            }
+        }
         Target {
             host,
             testbed,
-            paths: TempestaPaths::default(),
+            paths,
         }
     }
 
