@@ -16,12 +16,20 @@ use crate::file::{TargetKind, Testbed};
 use crate::host::{ConnectOptions, Host, HostError, Output};
 use std::time::{Duration, Instant};
 
+/// A target's errors, each one line. The host's error is boxed: it is large, and every
+/// target call returns this.
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
     #[error(transparent)]
-    Host(#[from] HostError),
+    Host(Box<HostError>),
     #[error("{0}")]
     Other(String),
+}
+
+impl From<HostError> for TargetError {
+    fn from(e: HostError) -> Self {
+        TargetError::Host(Box::new(e))
+    }
 }
 
 /// What a start, reload or stop did.

@@ -149,7 +149,7 @@ pub fn kernel_log_finding(t: &mut Target) {
     assert_eq!(s.findings.len(), 1, "{s:?}");
     assert_eq!(s.findings[0].kind, Kind::Warning);
     assert!(s.findings[0].line.contains(&format!("at {tag}+0x0/0x0")));
-    let s = scan(&ours, &[tag.clone()]).unwrap();
+    let s = scan(&ours, std::slice::from_ref(&tag)).unwrap();
     assert_eq!((s.findings.len(), s.ignored), (0, 1));
     // A mark that was never written is reported as such.
     let e = t
