@@ -292,6 +292,13 @@ impl Target {
         klog::since(self, mark)
     }
 
+    /// The kernel log after `mark`, scanned with the test-bed's `dmesg_ignore`.
+    pub fn log_scan(&mut self, mark: &LogMark) -> Result<crate::kernel_log::Scan, TargetError> {
+        let log = self.log_since(mark)?;
+        crate::kernel_log::scan(&log, &self.testbed.general.dmesg_ignore)
+            .map_err(|e| TargetError::Other(format!("{}: {e}", self.testbed.source)))
+    }
+
     pub fn facts(&mut self) -> Result<Facts, TargetError> {
         use crate::host::Cmd;
         let revision = match self.kind().clone() {

@@ -101,6 +101,14 @@ pub fn tempesta_kind(srcdir: &Path) -> TargetKind {
     }
 }
 
+/// Serialises the stand-in scenarios of one test binary: each waits for "Tempesta FW is
+/// ready" after its own mark, and another stand-in's ready line in that window would be
+/// taken for its own (one real Tempesta per host has no such neighbour).
+pub fn standin_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Points the target at the stand-in's state and perfstat files.
 pub fn use_standin_paths(t: &mut Target, srcdir: &Path) {
     t.paths = TempestaPaths {

@@ -52,6 +52,7 @@ pub fn run_nginx(t: &mut Target, nginx: &NginxTarget) {
 /// The Tempesta stand-in: start (ready line), counters from the recorded perfstat,
 /// reload with a new config, stop.
 pub fn run_standin(t: &mut Target, srcdir: &Path, work: &Path) {
+    let _one_at_a_time = standin_lock();
     use_standin_paths(t, srcdir);
     let st = t.status().unwrap();
     assert!(!st.running);
@@ -98,6 +99,7 @@ pub fn run_standin(t: &mut Target, srcdir: &Path, work: &Path) {
 
 /// A tempesta.sh that fails: one line with the exit status and its last output line.
 pub fn standin_fails(t: &mut Target, srcdir: &Path) {
+    let _one_at_a_time = standin_lock();
     use_standin_paths(t, srcdir);
     let e = t.start(Some(b"standin_fail;\n")).unwrap_err().to_string();
     assert!(!e.contains('\n'), "one line: {e}");
@@ -107,6 +109,7 @@ pub fn standin_fails(t: &mut Target, srcdir: &Path) {
 
 /// No ready line: a bounded error naming the line and the timeout.
 pub fn standin_never_ready(t: &mut Target, srcdir: &Path) {
+    let _one_at_a_time = standin_lock();
     use_standin_paths(t, srcdir);
     t.testbed.general.ready_timeout = Duration::from_secs(1);
     let e = t
@@ -151,6 +154,19 @@ pub fn kernel_log_finding(t: &mut Target) {
     assert!(s.findings[0].line.contains(&format!("at {tag}+0x0/0x0")));
     let s = scan(&ours, std::slice::from_ref(&tag)).unwrap();
     assert_eq!((s.findings.len(), s.ignored), (0, 1));
+    // The same through the target, with the test-bed's ignore list.
+    let whole = t.log_scan(&mark).unwrap();
+    assert!(
+        whole.findings.iter().any(|f| f.line.contains(&tag)),
+        "{whole:?}"
+    );
+    t.testbed.general.dmesg_ignore = vec![format!("at {tag}")];
+    let whole = t.log_scan(&mark).unwrap();
+    assert!(
+        !whole.findings.iter().any(|f| f.line.contains(&tag)),
+        "{whole:?}"
+    );
+    assert!(whole.ignored >= 1);
     // A mark that was never written is reported as such.
     let e = t
         .log_since(&tfw_testbed::target::LogMark("tfw-bench mark never".into()))
