@@ -62,8 +62,8 @@ fn tempesta_standin_locally() {
     );
     let mut t = Target::open(&tb, &opts()).unwrap();
     assert_eq!(t.host.name(), "localhost");
-    scenarios::run_standin(&mut t, &src, &work);
     scenarios::standin_fails(&mut t, &src);
+    scenarios::run_standin(&mut t, &src, &work);
     scenarios::kernel_log_finding(&mut t);
 }
 

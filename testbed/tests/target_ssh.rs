@@ -88,8 +88,23 @@ fn tempesta_standin_over_ssh() {
     };
     let src = standin_srcdir("issue-2250.txt");
     let work = temp_dir("work");
-    let mut t = open(&s, &work, tempesta_kind(&src));
+    let mut kind = tempesta_kind(&src);
+    if let TargetKind::Tempesta { interfaces, .. } = &mut kind {
+        *interfaces = "lo".into();
+    }
+    let mut t = open(&s, &work, kind);
     scenarios::run_standin(&mut t, &src, &work);
+}
+
+#[test]
+fn tempesta_config_file_over_ssh() {
+    let Some(s) = Sshd::start_or_skip() else {
+        return;
+    };
+    let src = standin_srcdir("readme-53bd41cc.txt");
+    let work = temp_dir("work");
+    let mut t = open(&s, &work, tempesta_kind(&src));
+    scenarios::standin_config_file(&mut t, &src, &work);
 }
 
 #[test]

@@ -63,6 +63,14 @@ pub fn run_standin(t: &mut Target, srcdir: &Path, work: &Path) {
     let started = t.start(Some(config)).unwrap();
     let out = String::from_utf8_lossy(&started.output.stdout);
     assert!(out.contains("Starting Tempesta..."), "{out}");
+    if let Some(tfw_testbed::file::TargetKind::Tempesta { interfaces, .. }) =
+        &t.testbed.tempesta.kind
+    {
+        if !interfaces.is_empty() {
+            // TFW_DEV reached the script.
+            assert!(out.contains(&format!("TFW_DEV: '{interfaces}'")), "{out}");
+        }
+    }
     assert_eq!(std::fs::read(work.join("tempesta.conf")).unwrap(), config);
     // TFW_CFG_TMPL reached the script: it wrote the template copy there.
     assert_eq!(
@@ -93,14 +101,46 @@ pub fn run_standin(t: &mut Target, srcdir: &Path, work: &Path) {
     // The temporary srcdir is no git work tree.
     assert_eq!(facts.revision, None);
 
+    // Restart: stop, then start with the config already there.
+    t.restart(None).unwrap();
+    assert!(t.status().unwrap().running);
+    assert_eq!(std::fs::read(work.join("tempesta.conf")).unwrap(), config2);
+
     t.stop().unwrap();
     assert!(!t.status().unwrap().running);
+}
+
+/// The test-bed's config_file is uploaded when the run brings no config.
+pub fn standin_config_file(t: &mut Target, srcdir: &Path, work: &Path) {
+    let _one_at_a_time = standin_lock();
+    use_standin_paths(t, srcdir);
+    let file = temp_dir("config").join("tempesta_fw.conf");
+    std::fs::write(&file, b"cache 0;\n").unwrap();
+    if let Some(tfw_testbed::file::TargetKind::Tempesta { config_file, .. }) =
+        &mut t.testbed.tempesta.kind
+    {
+        *config_file = Some(file.clone());
+    }
+    t.start(None).unwrap();
+    assert_eq!(
+        std::fs::read(work.join("tempesta.conf")).unwrap(),
+        b"cache 0;\n"
+    );
+    t.stop().unwrap();
+    std::fs::remove_file(&file).unwrap();
+    let e = t.start(None).unwrap_err().to_string();
+    assert!(e.contains("cannot read config_file"), "{e}");
 }
 
 /// A tempesta.sh that fails: one line with the exit status and its last output line.
 pub fn standin_fails(t: &mut Target, srcdir: &Path) {
     let _one_at_a_time = standin_lock();
     use_standin_paths(t, srcdir);
+    // No config anywhere: the script's own refusal, in one line.
+    let e = t.start(None).unwrap_err().to_string();
+    assert!(!e.contains('\n'), "one line: {e}");
+    assert!(e.contains("tempesta.sh --start failed (exit 1)"), "{e}");
+    assert!(e.contains("tempesta.conf does not exist"), "{e}");
     let e = t.start(Some(b"standin_fail;\n")).unwrap_err().to_string();
     assert!(!e.contains('\n'), "one line: {e}");
     assert!(e.contains("tempesta.sh --start failed (exit 1)"), "{e}");
