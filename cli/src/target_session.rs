@@ -45,7 +45,9 @@ pub struct TargetSession {
     before: Option<Counters>,
     dmesg_ignore: Vec<String>,
     reload_every: Option<Duration>,
-    /// The config the target was last started with (None: the test-bed's own), reloaded with.
+    /// The run's config (`--target-config` or the caller's; None: the test-bed's own).
+    default_config: Option<Vec<u8>>,
+    /// The config the target was last started with, reloaded with.
     config: Option<Vec<u8>>,
     /// None while the reload thread owns it.
     target: Option<Target>,
@@ -120,6 +122,7 @@ impl TargetSession {
             before,
             dmesg_ignore: tb.general.dmesg_ignore.clone(),
             reload_every,
+            default_config: config.clone(),
             config,
             target: Some(target),
             reloader: None,
@@ -127,12 +130,13 @@ impl TargetSession {
         }))
     }
 
-    /// Restarts the target with `config` (None: the one it was started with) and reads its
-    /// counters anew: `check` does this before each group of cases with a config of its own.
+    /// Restarts the target with `config` (None: the run's default) and reads its counters
+    /// anew: `check` does this before each group of cases with a config of its own.
     pub fn restart(&mut self, config: Option<&[u8]>) -> Result<Duration> {
-        if let Some(c) = config {
-            self.config = Some(c.to_vec());
-        }
+        self.config = match config {
+            Some(c) => Some(c.to_vec()),
+            None => self.default_config.clone(),
+        };
         let target = self
             .target
             .as_mut()
