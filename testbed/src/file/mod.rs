@@ -5,7 +5,22 @@
 //! developer reads it at once; `kind` says whether the target is Tempesta or a `command`
 //! target. Every key of every section is also a `${section_key}` template value.
 //!
-//! OWNER: helper "file" (H1). The public names below are used by the other modules and the CLI.
+//! Defaults follow tempesta-test's `framework/helpers/tf_cfg.py` (repository
+//! tempesta-tech/tempesta-test) except where [`defaults`] says why not.
+//!
+//! - [`parse`]: the TOML text to a validated [`Testbed`], errors as `FILE:LINE: key: what`.
+//! - [`value`]: durations (`10s`), paths (`~`, relative to the file).
+//! - [`defaults`]: the default values and the commented default file.
+//! - [`vars`]: `${section_key}` values.
+//! - [`import`]: a tempesta-test `tests_config.ini` to a test-bed file.
+//! - [`deps`]: the programs each role needs, and finding the missing ones on a host.
+
+pub mod defaults;
+pub mod deps;
+pub mod import;
+mod parse;
+pub mod value;
+mod vars;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,6 +36,10 @@ pub struct Testbed {
     /// The target (the `[tempesta]` section, whatever the target is).
     pub tempesta: TargetRole,
     pub server: HostRole,
+    /// The keys this program does not interpret (tempesta-test's `ab`, `wrk`, `nginx`,
+    /// `resources`, ...), by section (`""` for keys outside any section), scalars as text:
+    /// template values only. Arrays and tables among them are not kept.
+    pub extra: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// `[general]`.
@@ -109,30 +128,66 @@ pub enum TargetKind {
     },
 }
 
-/// A bad test-bed file: one line naming the file and the key.
+/// A bad test-bed file: one line naming the file, the line (when known) and the key.
 #[derive(Debug, thiserror::Error)]
-#[error("{file}: {message}")]
+#[error("{}", self.line_text())]
 pub struct FileError {
     pub file: String,
+    /// 1-based line of the error; 0 when it is about the whole file (cannot read it).
+    pub line: usize,
+    /// `key: what is wrong`.
     pub message: String,
 }
 
+impl FileError {
+    pub fn new(file: &str, line: usize, key: &str, what: impl std::fmt::Display) -> FileError {
+        FileError {
+            file: file.to_string(),
+            line,
+            message: format!("{key}: {what}"),
+        }
+    }
+
+    fn line_text(&self) -> String {
+        if self.line == 0 {
+            format!("{}: {}", self.file, self.message)
+        } else {
+            format!("{}:{}: {}", self.file, self.line, self.message)
+        }
+    }
+}
+
 impl Testbed {
-    /// Reads and validates `path`.
+    /// Reads and validates `path`; relative paths in it are resolved against its directory.
     pub fn load(path: &Path) -> Result<Testbed, FileError> {
-        let _ = path;
-        todo!("H1")
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| FileError::new(&name, 0, "file", format_args!("cannot read: {e}")))?;
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        Testbed::parse(&name, &text, &dir)
     }
 
     /// Parses and validates `text`; `name` names the file in errors, `dir` resolves relative
     /// paths.
     pub fn parse(name: &str, text: &str, dir: &Path) -> Result<Testbed, FileError> {
-        let _ = (name, text, dir);
-        todo!("H1")
+        parse::parse(name, text, dir)
     }
 
-    /// `${section_key}` template values: every key of every section (`tempesta_ip`, ...).
+    /// `${section_key}` template values: every key of every section (`tempesta_ip`, ...),
+    /// with the defaults applied; a key outside any section is its own name.
     pub fn vars(&self) -> BTreeMap<String, String> {
-        todo!("H1")
+        vars::vars(self)
+    }
+
+    /// The roles with the host each runs on, in the order `client`, `tempesta`, `server`.
+    pub fn roles(&self) -> [(&'static str, &HostSpec); 3] {
+        [
+            ("client", &self.client.host),
+            ("tempesta", &self.tempesta.host),
+            ("server", &self.server.host),
+        ]
     }
 }

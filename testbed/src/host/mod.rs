@@ -2,6 +2,22 @@
 //! machine ([`local`]), behind one trait so the target code does not care which.
 //!
 //! OWNER: helper "host" (H2). The public names below are used by the target code and the CLI.
+//!
+//! - [`quote`]: the remote command line (POSIX quoting of every value);
+//! - [`known_hosts`]: OpenSSH known_hosts, sans-IO (host keys are verified before any
+//!   authentication; unknown hosts need `--accept-new-host-key`, changed keys are refused);
+//! - [`keyfile`]: private key files must exist and be private, as OpenSSH demands;
+//! - [`ssh`]: connect, verify, authenticate; [`exec`]: a command over an SSH channel with a
+//!   timeout that kills the remote process group; [`sftp`]: atomic upload, download;
+//! - [`local`]: the same trait on this machine (`hostname = "localhost"`).
+
+pub mod exec;
+pub mod keyfile;
+pub mod known_hosts;
+pub mod local;
+pub mod quote;
+pub mod sftp;
+pub mod ssh;
 
 use crate::file::HostSpec;
 use std::path::PathBuf;
@@ -60,9 +76,81 @@ pub struct ConnectOptions {
     pub connect_timeout: Duration,
 }
 
-/// A host's errors, each one line; the message never holds a secret.
+/// A host's errors, each one line; the message never holds a secret (no key contents, no
+/// environment values of a command).
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
+    /// No TCP connection to any address of the host.
+    #[error("{host}: unreachable: {message}")]
+    Unreachable { host: String, message: String },
+    /// The SSH handshake failed or timed out.
+    #[error("{host}: SSH handshake failed: {message}")]
+    Handshake { host: String, message: String },
+    /// The host's key is not in known_hosts (trust on first use needs the flag).
+    #[error(
+        "{host}: host key not known: {key_type} {fingerprint} is not in {known_hosts}; \
+         verify the fingerprint and run with --accept-new-host-key to trust it"
+    )]
+    UnknownHostKey {
+        host: String,
+        key_type: String,
+        fingerprint: String,
+        known_hosts: String,
+    },
+    /// The host shows a key other than the one on file: refused, always.
+    #[error(
+        "{host}: HOST KEY CHANGED, refused (possible man-in-the-middle): expected \
+         {expected_type} {expected} ({file}:{line}), got {got_type} {got}; if the host was \
+         reinstalled, remove line {line} of {file}"
+    )]
+    ChangedHostKey {
+        host: String,
+        file: String,
+        line: usize,
+        expected_type: String,
+        expected: String,
+        got_type: String,
+        got: String,
+    },
+    /// The host's key is marked `@revoked`.
+    #[error("{host}: host key {key_type} {fingerprint} is revoked ({file}:{line}), refused")]
+    RevokedHostKey {
+        host: String,
+        key_type: String,
+        fingerprint: String,
+        file: String,
+        line: usize,
+    },
+    /// A private key file that is missing, unreadable or open to others.
+    #[error("{path}: {message}")]
+    KeyFile { path: String, message: String },
+    /// No authentication method worked.
+    #[error("{host}: authentication failed (tried: {tried})")]
+    Auth { host: String, tried: String },
+    /// A command ran past its timeout (it was killed).
+    #[error("{host}: command timed out after {timeout:?}: {command}")]
+    Timeout {
+        host: String,
+        timeout: Duration,
+        command: String,
+    },
+    /// A command could not be run (not: it ran and failed; that is an [`Output`]).
+    #[error("{host}: {command}: {message}")]
+    Exec {
+        host: String,
+        command: String,
+        message: String,
+    },
+    /// A file transfer failed.
+    #[error("{host}: {path}: {message}")]
+    Sftp {
+        host: String,
+        path: String,
+        message: String,
+    },
+    /// The known_hosts file cannot be read or written.
+    #[error("{file}: {message}")]
+    KnownHosts { file: String, message: String },
     #[error("{host}: {message}")]
     Other { host: String, message: String },
 }
@@ -80,6 +168,9 @@ pub trait Host: Send {
 
 /// The host of `spec`: local when its hostname is "localhost", else over SSH.
 pub fn connect(spec: &HostSpec, opts: &ConnectOptions) -> Result<Box<dyn Host>, HostError> {
-    let _ = (spec, opts);
-    todo!("H2")
+    if spec.is_local() {
+        Ok(Box::new(local::LocalHost::new()))
+    } else {
+        Ok(Box::new(ssh::SshHost::connect(spec, opts)?))
+    }
 }

@@ -1,0 +1,59 @@
+//! Commands and files over SSH against a real sshd (support/sshd.rs): output and status,
+//! literal arguments, env and cwd, a timeout that kills the remote process group, SFTP upload
+//! and download (procfs included).
+
+#[path = "support/host_cases.rs"]
+mod host_cases;
+#[path = "support/spec.rs"]
+mod spec;
+#[path = "support/sshd.rs"]
+mod sshd;
+
+use sshd::Sshd;
+
+fn work(s: &Sshd) -> String {
+    s.dir.join("work").display().to_string()
+}
+
+#[test]
+fn ssh_exec_streams_and_status() {
+    let Some(s) = Sshd::start_or_skip() else { return };
+    let mut h = spec::connect_ok(&s);
+    assert_eq!(h.name(), format!("{}@127.0.0.1:{}", s.user, s.port));
+    host_cases::exec_streams_and_status(h.as_mut());
+}
+
+#[test]
+fn ssh_hostile_arguments_stay_literal() {
+    let Some(s) = Sshd::start_or_skip() else { return };
+    let mut h = spec::connect_ok(&s);
+    host_cases::hostile_arguments_stay_literal(h.as_mut());
+}
+
+#[test]
+fn ssh_env_and_cwd() {
+    let Some(s) = Sshd::start_or_skip() else { return };
+    let mut h = spec::connect_ok(&s);
+    host_cases::env_and_cwd(h.as_mut(), &work(&s));
+}
+
+#[test]
+fn ssh_timeout_kills_the_remote_process_group() {
+    let Some(s) = Sshd::start_or_skip() else { return };
+    let mut h = spec::connect_ok(&s);
+    host_cases::timeout_kills_the_process_group(h.as_mut(), &work(&s));
+}
+
+#[test]
+fn ssh_upload_download() {
+    let Some(s) = Sshd::start_or_skip() else { return };
+    let mut h = spec::connect_ok(&s);
+    host_cases::upload_download(h.as_mut(), &work(&s));
+}
+
+#[test]
+fn ssh_download_procfs() {
+    let Some(s) = Sshd::start_or_skip() else { return };
+    let mut h = spec::connect_ok(&s);
+    host_cases::download_procfs(h.as_mut());
+}
