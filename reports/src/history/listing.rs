@@ -95,7 +95,10 @@ pub fn pruned_line(pruned: usize, left: usize) -> String {
 /// The target's version as given, then what `regress --testbed` read from the target
 /// (`git describe` of its source tree, its host's kernel) when known.
 fn target_line(inv: &InvocationRow) -> String {
-    let mut s = inv.target_version.clone().unwrap_or_else(|| "-".to_string());
+    let mut s = inv
+        .target_version
+        .clone()
+        .unwrap_or_else(|| "-".to_string());
     if let Some(r) = &inv.target.revision {
         s.push_str(&format!("; revision {r}"));
     }

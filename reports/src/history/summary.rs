@@ -356,8 +356,14 @@ mod tests {
             kernel: Some("5.10.35.tfw-04d37a1".to_string()),
         });
         let md = markdown(&o);
-        assert!(md.contains("Target revision: v0.8.0-12-g1a2b3c4  \n"), "{md}");
-        assert!(md.contains("Target kernel: 5.10.35.tfw-04d37a1  \n"), "{md}");
+        assert!(
+            md.contains("Target revision: v0.8.0-12-g1a2b3c4  \n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("Target kernel: 5.10.35.tfw-04d37a1  \n"),
+            "{md}"
+        );
         assert!(
             md.contains("| h1 | — | — | — | — | — | failed: the target's kernel log has findings"),
             "{md}"
