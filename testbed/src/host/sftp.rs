@@ -6,7 +6,7 @@
 //! by the reported size, since procfs files (/proc/tempesta/perfstat) report 0.
 
 use super::quote::display_argv;
-use super::ssh::SshHost;
+use super::ssh::{connection_lost, Attempt, SshHost};
 use super::{Cmd, HostError};
 use ssh2::{FileStat, OpenFlags, OpenType, RenameFlags, Sftp};
 use std::io::{Read, Write};
@@ -39,13 +39,24 @@ fn helper(host: &SshHost, path: &str, cmd: Cmd) -> Result<(), HostError> {
     ))
 }
 
-fn open_sftp(host: &SshHost, path: &str) -> Result<Sftp, HostError> {
-    host.session
-        .sftp()
-        .map_err(|e| sftp_err(host, path, "cannot start SFTP", e.message()))
+fn open_sftp(host: &SshHost, path: &str) -> Result<Sftp, Attempt> {
+    host.session.sftp().map_err(|e| Attempt {
+        error: sftp_err(host, path, "cannot start SFTP", e.message()),
+        // libssh2 reports a lost connection here as a channel failure: look again.
+        lost: connection_lost(&e)
+            || host
+                .session
+                .channel_session()
+                .is_err_and(|e| connection_lost(&e)),
+    })
 }
 
-pub fn upload(host: &mut SshHost, data: &[u8], path: &str, mode: i32) -> Result<(), HostError> {
+pub(super) fn upload(
+    host: &mut SshHost,
+    data: &[u8],
+    path: &str,
+    mode: i32,
+) -> Result<(), Attempt> {
     let host = &*host;
     let sftp = open_sftp(host, path)?;
     let mode = mode as u32 & 0o7777;
@@ -86,7 +97,7 @@ pub fn upload(host: &mut SshHost, data: &[u8], path: &str, mode: i32) -> Result<
     };
     if let Err(e) = write() {
         let _ = sftp.unlink(Path::new(&tmp));
-        return Err(sftp_err(host, path, "cannot write", e));
+        return Err(sftp_err(host, path, "cannot write", e).into());
     }
     let flags = RenameFlags::OVERWRITE | RenameFlags::ATOMIC | RenameFlags::NATIVE;
     if sftp
@@ -99,13 +110,13 @@ pub fn upload(host: &mut SshHost, data: &[u8], path: &str, mode: i32) -> Result<
             Cmd::new("mv").arg("-f").arg("--").arg(&tmp).arg(path),
         ) {
             let _ = sftp.unlink(Path::new(&tmp));
-            return Err(e);
+            return Err(e.into());
         }
     }
     Ok(())
 }
 
-pub fn download(host: &mut SshHost, path: &str) -> Result<Vec<u8>, HostError> {
+pub(super) fn download(host: &mut SshHost, path: &str) -> Result<Vec<u8>, Attempt> {
     let host = &*host;
     let sftp = open_sftp(host, path)?;
     let mut f = sftp

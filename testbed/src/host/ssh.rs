@@ -22,6 +22,27 @@ pub struct SshHost {
     pub(super) session: Session,
     /// "user@host:port".
     pub(super) name: String,
+    /// What it was connected with, to connect again when the connection was lost.
+    spec: HostSpec,
+    opts: ConnectOptions,
+}
+
+/// A failed operation; `lost` when the connection was found gone before anything ran on the
+/// host (the channel or SFTP could not even be opened): worth one reconnect and retry.
+pub(super) struct Attempt {
+    pub error: HostError,
+    pub lost: bool,
+}
+
+impl From<HostError> for Attempt {
+    fn from(error: HostError) -> Attempt {
+        Attempt { error, lost: false }
+    }
+}
+
+/// libssh2 errors that mean the connection is gone (socket none/send/disconnect/recv).
+pub(super) fn connection_lost(e: &ssh2::Error) -> bool {
+    matches!(e.code(), ssh2::ErrorCode::Session(-1 | -7 | -13 | -43))
 }
 
 /// libssh2 takes its timeouts in milliseconds, 0 meaning none: never 0 here.
@@ -279,7 +300,29 @@ impl SshHost {
         verify_host_key(&session, spec, opts, &known_hosts_path, &text, &name)?;
         authenticate(&session, spec, &user, &name)?;
         session.set_timeout(millis(IO_TIMEOUT));
-        Ok(SshHost { session, name })
+        Ok(SshHost {
+            session,
+            name,
+            spec: spec.clone(),
+            opts: opts.clone(),
+        })
+    }
+
+    /// Runs `op`; if it finds the connection lost before anything ran (the host rebooted,
+    /// the network dropped it while a long run went on), connects again, verifying the host
+    /// key as the first time, and runs it once more.
+    fn retrying<T>(
+        &mut self,
+        mut op: impl FnMut(&mut SshHost) -> Result<T, Attempt>,
+    ) -> Result<T, HostError> {
+        match op(self) {
+            Ok(v) => Ok(v),
+            Err(a) if a.lost => {
+                *self = SshHost::connect(&self.spec, &self.opts)?;
+                op(self).map_err(|a| a.error)
+            }
+            Err(a) => Err(a.error),
+        }
     }
 }
 
@@ -289,14 +332,14 @@ impl Host for SshHost {
     }
 
     fn exec(&mut self, cmd: &Cmd, timeout: Duration) -> Result<Output, HostError> {
-        super::exec::run(&self.session, &self.name, cmd, timeout)
+        self.retrying(|h| super::exec::attempt(&h.session, &h.name, cmd, timeout))
     }
 
     fn upload(&mut self, data: &[u8], path: &str, mode: i32) -> Result<(), HostError> {
-        super::sftp::upload(self, data, path, mode)
+        self.retrying(|h| super::sftp::upload(h, data, path, mode))
     }
 
     fn download(&mut self, path: &str) -> Result<Vec<u8>, HostError> {
-        super::sftp::download(self, path)
+        self.retrying(|h| super::sftp::download(h, path))
     }
 }
