@@ -17,9 +17,9 @@
 //! the status line tells that the command itself ended, and output is then awaited only
 //! briefly, as the local host does.
 
+use super::attempt::{connection_lost, millis, Attempt};
 use super::quote::{command_line, display_argv, quote};
-use super::ssh::{connection_lost, millis, Attempt};
-use super::{Cmd, HostError, Output};
+use super::types::{Cmd, HostError, Output};
 use ssh2::{Channel, Session};
 use std::io::Read;
 use std::time::{Duration, Instant};
@@ -140,7 +140,7 @@ pub fn run(
 }
 
 /// [`run`], telling a connection found lost before the command started.
-pub(super) fn attempt(
+pub fn attempt(
     session: &Session,
     host: &str,
     cmd: &Cmd,

@@ -4,8 +4,10 @@
 //! we do not), then key-file or agent authentication. Commands: [`super::exec`]; files:
 //! [`super::sftp`].
 
+use super::attempt::{millis, Attempt};
 use super::known_hosts::{self, Verdict};
-use super::{keyfile, Cmd, ConnectOptions, Host, HostError, Output};
+use super::types::{Cmd, ConnectOptions, Host, HostError, Output};
+use super::{exec, keyfile, sftp};
 use crate::file::HostSpec;
 use ssh2::Session;
 use std::io::Write;
@@ -19,35 +21,12 @@ const IO_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A connected, verified, authenticated SSH session.
 pub struct SshHost {
-    pub(super) session: Session,
+    session: Session,
     /// "user@host:port".
-    pub(super) name: String,
+    name: String,
     /// What it was connected with, to connect again when the connection was lost.
     spec: HostSpec,
     opts: ConnectOptions,
-}
-
-/// A failed operation; `lost` when the connection was found gone before anything ran on the
-/// host (the channel or SFTP could not even be opened): worth one reconnect and retry.
-pub(super) struct Attempt {
-    pub error: HostError,
-    pub lost: bool,
-}
-
-impl From<HostError> for Attempt {
-    fn from(error: HostError) -> Attempt {
-        Attempt { error, lost: false }
-    }
-}
-
-/// libssh2 errors that mean the connection is gone (socket none/send/disconnect/recv).
-pub(super) fn connection_lost(e: &ssh2::Error) -> bool {
-    matches!(e.code(), ssh2::ErrorCode::Session(-1 | -7 | -13 | -43))
-}
-
-/// libssh2 takes its timeouts in milliseconds, 0 meaning none: never 0 here.
-pub(super) fn millis(d: Duration) -> u32 {
-    d.as_millis().clamp(1, u32::MAX as u128) as u32
 }
 
 /// The user name of this process, for a spec without `user`.
@@ -332,14 +311,14 @@ impl Host for SshHost {
     }
 
     fn exec(&mut self, cmd: &Cmd, timeout: Duration) -> Result<Output, HostError> {
-        self.retrying(|h| super::exec::attempt(&h.session, &h.name, cmd, timeout))
+        self.retrying(|h| exec::attempt(&h.session, &h.name, cmd, timeout))
     }
 
     fn upload(&mut self, data: &[u8], path: &str, mode: i32) -> Result<(), HostError> {
-        self.retrying(|h| super::sftp::upload(h, data, path, mode))
+        self.retrying(|h| sftp::upload(&h.session, &h.name, data, path, mode))
     }
 
     fn download(&mut self, path: &str) -> Result<Vec<u8>, HostError> {
-        self.retrying(|h| super::sftp::download(h, path))
+        self.retrying(|h| sftp::download(&h.session, &h.name, path))
     }
 }
