@@ -79,3 +79,26 @@ fn nginx_command_target_locally() {
     let mut t = Target::open(&tb, &opts()).unwrap();
     scenarios::run_nginx(&mut t, &nginx);
 }
+
+#[test]
+fn perfstat_and_state_keys_of_a_testbed_file() {
+    let work = temp_dir("work");
+    let text = format!(
+        "[tempesta]\nhostname = \"localhost\"\nworkdir = \"{}\"\nkind = \"tempesta\"\n\
+         srcdir = \"/opt/tempesta\"\nperfstat = \"/tmp/standin/perfstat\"\nstate = \"/tmp/standin/state\"\n",
+        work.display()
+    );
+    let tb = tfw_testbed::file::Testbed::parse("t.toml", &text, &work).unwrap();
+    let t = Target::open(&tb, &opts()).unwrap();
+    assert_eq!(t.paths.perfstat, "/tmp/standin/perfstat");
+    assert_eq!(t.paths.state, "/tmp/standin/state");
+    // Without them, the real ones.
+    let text = text.replace(
+        "perfstat = \"/tmp/standin/perfstat\"\nstate = \"/tmp/standin/state\"\n",
+        "",
+    );
+    let tb = tfw_testbed::file::Testbed::parse("t.toml", &text, &work).unwrap();
+    let t = Target::open(&tb, &opts()).unwrap();
+    assert_eq!(t.paths, tfw_testbed::target::TempestaPaths::default());
+    assert_eq!(t.paths.perfstat, "/proc/tempesta/perfstat");
+}
