@@ -9,7 +9,9 @@
 //! "Call Trace:" are grouped into the finding they belong to (the Oops/WARNING/BUG just
 //! before it) or make a finding of their own (a UBSAN report or a "Slab cache still has
 //! objects" dump names none of the four words but prints a trace). Tempesta's own
-//! `T_WARN` lines ("[tempesta fw] Warning: ...") are not findings, as in tempesta-test.
+//! `T_ERR` lines ("[tempesta fw] ERROR: ...", lib/log.h of tempesta-tech/tempesta) are
+//! Error findings; its `T_WARN` lines ("[tempesta fw] Warning: ...") are not findings, as
+//! in tempesta-test.
 //!
 //! Lines come as `dmesg` prints them (`[  123.456789] msg`), `dmesg -T` (`[Mon Dec  7
 //! 20:58:21 2026] msg`), `dmesg -r` (`<4>[ 1.2] msg`), `journalctl -k` (`Dec 07 20:58:21
