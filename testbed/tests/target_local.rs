@@ -45,6 +45,19 @@ fn open_without_kind_is_an_error() {
         .expect("no kind, no target")
         .to_string();
     assert!(e.contains("names no target to control"), "{e}");
+    // The host alone (what `remote exec` uses): control calls are errors, not panics.
+    let host = tfw_testbed::host::connect(&tb.tempesta.host, &opts()).unwrap();
+    let mut t = Target::with_host(host, tb);
+    for e in [
+        t.status().err().map(|e| e.to_string()),
+        t.start(None).err().map(|e| e.to_string()),
+        t.counters().err().map(|e| e.to_string()),
+        t.facts().err().map(|e| e.to_string()),
+    ] {
+        assert!(e.unwrap().contains("names no target to control"));
+    }
+    let out = t.exec(&tfw_testbed::host::Cmd::new("true")).unwrap();
+    assert_eq!(out.status, 0);
 }
 
 #[test]
