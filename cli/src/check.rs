@@ -4,11 +4,16 @@
 //! was expected, what came, the exchange), and the summary line. Exit 0 when every case
 //! passed, 1 when any failed, 2 on a bad file or flag (before any case runs), 130 when
 //! interrupted (the results so far are printed; running cases count as failed).
+//!
+//! With a `--testbed` that names a target, the target is restarted before the cases and
+//! again before each group of files that carry their own target config (`[target]`); after
+//! the cases its "Target" section is printed and kernel-log findings fail the run (exit 1).
 
 use crate::cli::check::CheckOpts;
 use crate::cli::exit;
 use crate::plan::check::check_plan;
-use anyhow::Result;
+use crate::target_session::TargetSession;
+use anyhow::{Context, Result};
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,23 +23,65 @@ use tfw_reports::check::{case_line, failure_report, summary_line};
 
 pub fn run(o: CheckOpts, stop: Arc<AtomicBool>) -> Result<i32> {
     let run = check_plan(&o)?;
-    let plan = &run.plan;
-    let mut printer = InOrder::new(plan, run.verbose);
-    let results = tfw_engine::check::run::run_checks(plan, &stop, &mut |r| printer.push(r))?;
-    // Whatever did not come through the callback (nothing, normally) is printed now.
-    for r in &results {
-        printer.push(r);
+    let mut session = match &run.control {
+        Some(c) => TargetSession::begin(c, None)?,
+        None => None,
+    };
+    let mut results = Vec::new();
+    let mut planned = 0;
+    let mut setup_error = None;
+    for group in &run.groups {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        if let (Some(s), Some(config)) = (session.as_mut(), &group.config) {
+            let restarted = s
+                .restart(Some(config))
+                .with_context(|| format!("the target config of {}", group.files.join(", ")));
+            if let Err(e) = restarted {
+                setup_error = Some(e);
+                break;
+            }
+        }
+        if let Some(s) = session.as_mut() {
+            s.load_started(stop.clone());
+        }
+        let plan = &group.plan;
+        planned += plan.cases.len();
+        let mut printer = InOrder::new(plan, run.verbose);
+        let ran = tfw_engine::check::run::run_checks(plan, &stop, &mut |r| printer.push(r));
+        if let Some(s) = session.as_mut() {
+            s.load_ended();
+        }
+        let ran = ran?;
+        // Whatever did not come through the callback (nothing, normally) is printed now.
+        for r in &ran {
+            printer.push(r);
+        }
+        printer.flush_all();
+        results.extend(ran);
     }
-    printer.flush_all();
+    let controlled = session.map(TargetSession::end);
     let mut out = std::io::stdout().lock();
     // A closed stdout (piped into `head`) is no error of the run.
     let _ = out.write_all(summary_line(&results).as_bytes());
     let _ = out.write_all(b"\n");
+    if let Some(c) = &controlled {
+        let _ = out.write_all(c.text.as_bytes());
+    }
     let _ = out.flush();
+    drop(out);
+    if let Some(e) = setup_error {
+        return Err(e);
+    }
     if stop.load(Ordering::Relaxed) {
         return Ok(exit::INTERRUPTED);
     }
-    let failed = results.len() < plan.cases.len()
+    if let Some(why) = controlled.as_ref().and_then(|c| c.failure()) {
+        eprintln!("tfw-bench: error: {why}");
+        return Ok(exit::FAILED);
+    }
+    let failed = results.len() < planned
         || results
             .iter()
             .any(|r| matches!(r.outcome, Outcome::Failed(_)));

@@ -28,9 +28,10 @@ mod run_doc;
 mod serve;
 mod stress;
 mod target;
-mod testbed_cmd;
+mod target_session;
 #[cfg(feature = "test-hooks")]
 mod test_hooks;
+mod testbed_cmd;
 
 use clap::Parser;
 use cli::exit;

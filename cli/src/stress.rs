@@ -1,11 +1,13 @@
-//! `tfw-bench stress`: plan, (start the built-in target,) run, print, write JSON, exit code.
+//! `tfw-bench stress`: plan, (start the built-in target, or with `--testbed` restart the
+//! test-bed's target,) run, print, write JSON, exit code.
 
 use crate::cli::{exit, IoArg, StressOpts, SummaryArg};
 use crate::plan;
 use crate::progress::Progress;
 use crate::run_doc::{self, write_atomically};
 use crate::target::ChildTarget;
-use anyhow::{Context, Result};
+use crate::target_session::{self, TargetSession};
+use anyhow::{bail, Context, Result};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use tfw_engine::cpu;
@@ -17,6 +19,9 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
     let mut avoid = Vec::new();
     let url = match &o.url {
         Some(u) => u.clone(),
+        None if o.control.testbed.is_some() => bail!(
+            "stress --testbed needs the URL of the test-bed's target (e.g. http://TEMPESTA_IP/); the built-in target is not started"
+        ),
         None => {
             let allowed = cpu::allowed_cpus();
             let server_cpu = *allowed.first().context("no CPU available")?;
@@ -47,6 +52,7 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
         // Find out now, not after the run, that the results cannot be written.
         write_atomically(path, b"").with_context(|| format!("cannot write {}", path.display()))?;
     }
+    let mut session = TargetSession::begin(&o.control, None)?;
     print!("{}", stress_header(&header(&o, &plan)));
     let duration = o.duration.is_some() || o.requests.is_none();
     let mut progress = Progress::new(
@@ -56,8 +62,12 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
     );
     let mut on_interval = |iv: &tfw_engine::result::Interval| progress.interval(iv);
     let started = std::time::SystemTime::now();
+    if let Some(s) = session.as_mut() {
+        s.load_started(stop.clone());
+    }
     let result = tfw_engine::run_load(&plan, stop, &mut on_interval);
     progress.finish();
+    let controlled = session.map(TargetSession::end);
     let served = match target {
         Some(t) => Some(t.stop()?),
         None => None,
@@ -70,12 +80,18 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
     if let Some(s) = &served {
         print!("{}", banner::builtin_target_counted(s));
     }
+    if let Some(c) = &controlled {
+        print!("{}", c.text);
+    }
     if let Some(path) = &o.json {
         let mut doc = run_doc::load_doc(&result, settings_json(&o, &plan), started);
         if let Some(s) = served {
             doc["builtin_target"] = serde_json::json!({
                 "requests": s.requests, "responses": s.responses, "connections": s.connections
             });
+        }
+        if let Some(c) = &controlled {
+            doc[target_session::JSON_KEY] = c.json.clone();
         }
         write_atomically(path, &serde_json::to_vec_pretty(&doc)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -86,6 +102,10 @@ pub fn run(o: StressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
     }
     if result.interrupted {
         return Ok(exit::INTERRUPTED);
+    }
+    if let Some(why) = controlled.as_ref().and_then(|c| c.failure()) {
+        eprintln!("tfw-bench: error: {why}");
+        return Ok(exit::FAILED);
     }
     if result.conns_established == 0 {
         let why = result
@@ -106,6 +126,9 @@ fn settings_json(o: &StressOpts, plan: &LoadPlan) -> serde_json::Value {
     serde_json::json!({
         "url": o.url,
         "builtin_target": o.url.is_none(),
+        "testbed": o.control.testbed,
+        "target_config": o.control.target_config,
+        "reload_every": o.control.reload_every,
         "connections": plan.conns,
         "threads": plan.cpus.len(),
         "cpus": plan.cpus,

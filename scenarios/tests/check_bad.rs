@@ -27,7 +27,7 @@ fn unknown_request_key() {
 fn unknown_top_key() {
     check(
         "[vars]\na = 1\n",
-        "dir/bad.toml:8: vars: unknown key (expected one of: backends, case, clients, defaults)",
+        "dir/bad.toml:8: vars: unknown key (expected one of: backends, case, clients, defaults, target)",
     );
 }
 

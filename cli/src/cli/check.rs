@@ -47,9 +47,20 @@ pub struct CheckOpts {
     /// Bound on every wait of every case (default: each file's, 5s unless it says), e.g. 10s.
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
-    /// Test-bed file (TOML): key K of section [S] fills ${S_K} in check files.
+    /// Test-bed file (TOML): key K of section [S] fills ${S_K} in check files; when its
+    /// [tempesta] names a kind, its target is also restarted before the cases (with each
+    /// check file's own [target] config) and its kernel log checked after them.
     #[arg(long, value_name = "FILE")]
     pub testbed: Option<PathBuf>,
+    /// The target's config for the files that carry none (default: the test-bed's config_file).
+    #[arg(long, value_name = "FILE", requires = "testbed")]
+    pub target_config: Option<PathBuf>,
+    /// Reload the target this often while cases run, e.g. 2s.
+    #[arg(long, value_name = "DURATION", requires = "testbed")]
+    pub reload_every: Option<String>,
+    /// Trust an unknown SSH host key and add it to known_hosts (a changed key is always refused).
+    #[arg(long, requires = "testbed")]
+    pub accept_new_host_key: bool,
     /// CPU to pin the checker's one worker to (default: not pinned).
     #[arg(long, value_name = "N")]
     pub cpu: Option<usize>,

@@ -2,15 +2,18 @@
 //! smoke pack with its variables from `--smoke URL --backend HOST:PORT`) loaded by
 //! `tfw_scenarios::check` with the run-wide overrides, then the run settings (parallel
 //! cases, CPU, I/O path). Every error is one line; a bad check file names file, line and key.
+//! With a `--testbed` whose `[tempesta]` names a kind, the cases are grouped by the target
+//! config their files carry (`[target]`), each group restarted into by the driver.
 
 use super::io_mode;
 use crate::cli::check::{CheckOpts, ProfileArg};
+use crate::cli::target::TargetOpts;
 use crate::parse;
 use anyhow::{bail, Context, Result};
 use std::net::{SocketAddr, ToSocketAddrs};
 use tfw_engine::check::{CheckPlan, Profile, Segmenting};
 use tfw_engine::cpu;
-use tfw_scenarios::check::{load_paths, load_sources, LoadOptions, Vars};
+use tfw_scenarios::check::{load_path_groups, load_sources, LoadOptions, TargetGroup, Vars};
 use tfw_scenarios::{Scheme, Target};
 
 /// The most cases `--parallel` may run at once (each holds a few connections).
@@ -18,12 +21,46 @@ const MAX_PARALLEL: usize = 4096;
 /// The largest `-T` (a bigger segment is no segmenting at all).
 const MAX_SEGMENT: usize = 1 << 20;
 
-/// A run, ready: the plan and how to print it.
+/// A run, ready: the plans and how to print them.
 #[derive(Debug)]
 pub struct CheckRun {
-    pub plan: CheckPlan,
+    /// One group per target config (the files without one first); without target control,
+    /// one group (config None) with every case.
+    pub groups: Vec<TargetGroup>,
     /// List the cases that passed too.
     pub verbose: bool,
+    /// The test-bed's target to control (its file names a kind).
+    pub control: Option<TargetOpts>,
+}
+
+/// The template values of `--testbed` and whether its target is to be controlled: a file
+/// whose `[tempesta]` has no `kind` is read as before (every scalar a value); one with a kind
+/// is a test-bed file proper (`tfw_testbed::file`).
+fn testbed_vars(o: &CheckOpts) -> Result<(Vars, Option<TargetOpts>)> {
+    let Some(path) = &o.testbed else {
+        return Ok((Vars::defaults(), None));
+    };
+    let plain = Vars::from_testbed(path);
+    if let Ok(v) = &plain {
+        if v.get("tempesta_kind").is_none() {
+            return Ok((plain?, None));
+        }
+    }
+    let tb = tfw_testbed::file::Testbed::load(path)?;
+    if tb.tempesta.kind.is_none() {
+        return Ok((plain?, None));
+    }
+    let mut vars = Vars::defaults();
+    for (k, v) in tb.vars() {
+        vars.set(&k, &v);
+    }
+    let control = TargetOpts {
+        testbed: Some(path.clone()),
+        target_config: o.target_config.clone(),
+        reload_every: o.reload_every.clone(),
+        accept_new_host_key: o.accept_new_host_key,
+    };
+    Ok((vars, Some(control)))
 }
 
 pub fn profile(p: ProfileArg) -> Profile {
@@ -66,11 +103,7 @@ fn resolve_backend(s: &str) -> Result<SocketAddr> {
 }
 
 /// The load options the flags ask for.
-fn load_options(o: &CheckOpts) -> Result<LoadOptions> {
-    let mut vars = match &o.testbed {
-        Some(path) => Vars::from_testbed(path)?,
-        None => Vars::defaults(),
-    };
+fn load_options(o: &CheckOpts, mut vars: Vars) -> Result<LoadOptions> {
     if let (Some(url), Some(backend)) = (&o.smoke, &o.backend) {
         smoke_vars(url, backend, &mut vars)?;
     }
@@ -120,20 +153,39 @@ pub fn check_plan(o: &CheckOpts) -> Result<CheckRun> {
             bail!("--cpu {c}: this process may not run on CPU {c}");
         }
     }
-    let opts = load_options(o)?;
-    let mut plan = if o.smoke.is_some() {
-        load_sources(&tfw_scenarios::smoke::pack(), &opts).context("the built-in smoke pack")?
+    let (vars, control) = testbed_vars(o)?;
+    if control.is_none() && (o.target_config.is_some() || o.reload_every.is_some()) {
+        bail!("--target-config and --reload-every need a --testbed whose [tempesta] names a kind (a target to control)");
+    }
+    let opts = load_options(o, vars)?;
+    let mut groups = if o.smoke.is_some() {
+        let plan = load_sources(&tfw_scenarios::smoke::pack(), &opts)
+            .context("the built-in smoke pack")?;
+        let mut g = TargetGroup::new(None);
+        g.plan = plan;
+        vec![g]
+    } else if control.is_some() {
+        let mut groups = load_path_groups(&o.paths, &opts)?;
+        // The files without a config of their own first: they run on the target as started.
+        groups.sort_by_key(|g| g.config.is_some());
+        groups
     } else {
-        load_paths(&o.paths, &opts)?
+        let mut g = TargetGroup::new(None);
+        g.plan = tfw_scenarios::check::load_paths(&o.paths, &opts)?;
+        vec![g]
     };
-    if plan.cases.is_empty() {
+    if groups.iter().all(|g| g.plan.cases.is_empty()) {
         bail!("no cases to run");
     }
-    plan.parallel = o.parallel;
-    plan.cpu = o.cpu;
-    plan.io = io_mode(o.io);
+    for g in &mut groups {
+        let plan: &mut CheckPlan = &mut g.plan;
+        plan.parallel = o.parallel;
+        plan.cpu = o.cpu;
+        plan.io = io_mode(o.io);
+    }
     Ok(CheckRun {
-        plan,
+        groups,
         verbose: o.verbose,
+        control,
     })
 }

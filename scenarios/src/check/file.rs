@@ -1,11 +1,11 @@
-//! One check file: its top-level tables (`[defaults]`, `[backends]`, `[clients]`,
-//! `[[case]]`) read into the plan being built.
+//! One check file: its top-level tables (`[defaults]`, `[target]`, `[backends]`,
+//! `[clients]`, `[[case]]`) read into the plan of its target config's group.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
-use tfw_engine::check::{CheckPlan, Profile};
+use tfw_engine::check::Profile;
 use toml::de::DeTable;
 
 use super::case::{cases, CaseCx};
@@ -13,18 +13,22 @@ use super::node::{Cx, Res, Tab};
 use super::options::LoadOptions;
 use super::peers::{backends, clients, Peers};
 use super::source::Source;
+use super::target::{target_config, TargetGroup};
 use super::units;
 use super::vars::Scope;
 
 /// A case's timeout when neither `[defaults]` nor the case gives one.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Adds file `name` (its `text`) to `plan`; `names` holds the case names given out so far.
+/// Adds file `name` (its `text`) to the group of its `[target]` config in `groups` (made if
+/// new; with `split` false, always the first group); `names` holds the case names given out
+/// so far.
 pub(crate) fn add_file(
     name: &str,
     text: &str,
     opts: &LoadOptions,
-    plan: &mut CheckPlan,
+    groups: &mut Vec<TargetGroup>,
+    split: bool,
     names: &mut HashMap<String, (String, usize)>,
 ) -> Res<()> {
     let src = Source::new(name, text);
@@ -50,16 +54,25 @@ pub(crate) fn add_file(
         }
         d.finish()?;
     }
+    let dir = Path::new(name).parent().unwrap_or(Path::new(""));
+    let config = target_config(&top, dir)?;
+    let at = match groups.iter().position(|g| !split || g.config == config) {
+        Some(i) => i,
+        None => {
+            groups.push(TargetGroup::new(config));
+            groups.len() - 1
+        }
+    };
+    let group = &mut groups[at];
+    group.files.push(name.to_owned());
+    let plan = &mut group.plan;
     let peers = Peers {
         backends: match top.get("backends") {
             Some(v) => backends(&v.table()?, &mut plan.backends, opts.segmenting)?,
             None => Vec::new(),
         },
         clients: match top.get("clients") {
-            Some(v) => {
-                let dir = Path::new(name).parent().unwrap_or(Path::new(""));
-                clients(&v.table()?, &mut plan.clients, opts.segmenting, dir)?
-            }
+            Some(v) => clients(&v.table()?, &mut plan.clients, opts.segmenting, dir)?,
             None => Vec::new(),
         },
     };

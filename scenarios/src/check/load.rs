@@ -1,15 +1,16 @@
 //! The entry points: check files (paths or in-memory texts) in, one validated `CheckPlan`
-//! out, with the run-wide overrides (`-T`, `--profile`, `--timeout`) applied.
+//! out (or one per target config, for `check --testbed`), with the run-wide overrides (`-T`,
+//! `--profile`, `--timeout`) applied.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use tfw_engine::check::CheckPlan;
-use tfw_engine::plan::IoMode;
 
 use super::error::CheckFileError;
 use super::file::add_file;
 use super::options::LoadOptions;
+use super::target::TargetGroup;
 
 /// How many cases run at once unless the caller says otherwise.
 pub const DEFAULT_PARALLEL: usize = 32;
@@ -17,6 +18,20 @@ pub const DEFAULT_PARALLEL: usize = 32;
 /// Loads check files and directories (a directory: its `*.toml` files, sorted by name) into
 /// one plan: `parallel` 32, not pinned, the default I/O mode (the caller may change them).
 pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Result<CheckPlan, CheckFileError> {
+    load_sources(&read_paths(paths)?, opts)
+}
+
+/// `load_paths` split by the files' target configs (`[target]`): a plan per config, in the
+/// order the configs first come; files without one share one group (config None).
+pub fn load_path_groups(
+    paths: &[PathBuf],
+    opts: &LoadOptions,
+) -> Result<Vec<TargetGroup>, CheckFileError> {
+    load_groups(&read_paths(paths)?, opts, true)
+}
+
+/// The (name, text) of every file of `paths`.
+fn read_paths(paths: &[PathBuf]) -> Result<Vec<(String, String)>, CheckFileError> {
     let mut sources = Vec::new();
     for path in paths {
         for file in files_of(path)? {
@@ -26,7 +41,7 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Result<CheckPlan, Ch
             sources.push((name, text));
         }
     }
-    load_sources(&sources, opts)
+    Ok(sources)
 }
 
 /// `path` itself, or a directory's `*.toml` files sorted.
@@ -69,17 +84,22 @@ pub fn load_sources(
     sources: &[(String, String)],
     opts: &LoadOptions,
 ) -> Result<CheckPlan, CheckFileError> {
-    let mut plan = CheckPlan {
-        backends: Vec::new(),
-        clients: Vec::new(),
-        cases: Vec::new(),
-        parallel: DEFAULT_PARALLEL,
-        cpu: None,
-        io: IoMode::default(),
-    };
+    let mut groups = load_groups(sources, opts, false)?;
+    Ok(match groups.pop() {
+        Some(g) => g.plan,
+        None => TargetGroup::new(None).plan,
+    })
+}
+
+fn load_groups(
+    sources: &[(String, String)],
+    opts: &LoadOptions,
+    split: bool,
+) -> Result<Vec<TargetGroup>, CheckFileError> {
+    let mut groups = Vec::new();
     let mut names = HashMap::new();
     for (name, text) in sources {
-        add_file(name, text, opts, &mut plan, &mut names)?;
+        add_file(name, text, opts, &mut groups, split, &mut names)?;
     }
-    Ok(plan)
+    Ok(groups)
 }

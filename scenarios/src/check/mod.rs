@@ -19,12 +19,14 @@ mod options;
 mod peers;
 mod source;
 mod step;
+mod target;
 mod units;
 mod vars;
 
 pub use error::CheckFileError;
 pub use file::DEFAULT_TIMEOUT;
-pub use load::{load_paths, load_sources, DEFAULT_PARALLEL};
+pub use load::{load_path_groups, load_paths, load_sources, DEFAULT_PARALLEL};
 pub use options::LoadOptions;
+pub use target::TargetGroup;
 pub use units::{error_code, setting_id, ERROR_CODES, SETTINGS};
 pub use vars::Vars;
