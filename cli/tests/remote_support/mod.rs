@@ -46,19 +46,30 @@ impl Done {
 
 /// `tfw-bench remote --testbed TB ARGS...`.
 pub fn remote(tb: &Path, args: &[&str]) -> Done {
+    remote_env(tb, args, &[])
+}
+
+/// [`remote`] with environment variables set for the binary.
+pub fn remote_env(tb: &Path, args: &[&str], env: &[(&str, &str)]) -> Done {
     let mut all: Vec<String> = vec![
         "remote".into(),
         "--testbed".into(),
         tb.display().to_string(),
     ];
     all.extend(args.iter().map(|s| s.to_string()));
-    tfw(&all)
+    tfw_env(&all, env)
 }
 
 /// `tfw-bench ARGS...`, killed (by its pid) and failed if it outlives [`RUN_BOUND`].
 pub fn tfw(args: &[String]) -> Done {
+    tfw_env(args, &[])
+}
+
+/// [`tfw`] with environment variables set.
+pub fn tfw_env(args: &[String], env: &[(&str, &str)]) -> Done {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tfw-bench"))
         .args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
