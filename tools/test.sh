@@ -32,8 +32,16 @@ declare -A PKG_OF=(
     [h2load]=nghttp2-client
     [nghttp]=nghttp2-client
     [python3]=python3
+    [sshd]=openssh-server
+    [ssh-keygen]=openssh-client
+    [pkg-config]=pkg-config
 )
-NEED=(nginx openssl curl taskset flock runuser ps wrk ab h2load nghttp python3)
+NEED=(nginx openssl curl taskset flock runuser ps wrk ab h2load nghttp python3 sshd ssh-keygen pkg-config)
+# Build inputs that are files, not commands: file -> the Debian package that provides it
+# (the ssh2 crate's libssh2-sys compiles against OpenSSL's headers).
+declare -A PKG_OF_FILE=(
+    [/usr/include/openssl/ssl.h]=libssl-dev
+)
 
 install_packages() {
     local SUDO=() missing=() cmd pkg
@@ -50,6 +58,16 @@ install_packages() {
             die "$pkg is installed but $cmd is not on PATH ($PATH)"
         fi
         printf 'test.sh: %-8s MISSING -> apt package %s\n' "$cmd" "$pkg" >&2
+        case " ${missing[*]-} " in *" $pkg "*) ;; *) missing+=("$pkg") ;; esac
+    done
+    local file
+    for file in "${!PKG_OF_FILE[@]}"; do
+        pkg="${PKG_OF_FILE[$file]}"
+        if [ -e "$file" ]; then
+            printf 'test.sh: %-8s ok (%s)\n' "$pkg" "$file" >&2
+            continue
+        fi
+        printf 'test.sh: %-8s MISSING (%s) -> apt package %s\n' "$pkg" "$file" "$pkg" >&2
         case " ${missing[*]-} " in *" $pkg "*) ;; *) missing+=("$pkg") ;; esac
     done
     if [ ${#missing[@]} -eq 0 ]; then

@@ -7,6 +7,13 @@
 //! summary.md (also printed), report.html and the exports. What it prints is
 //! `tfw_reports::history`'s (`job` for the plan and the progress lines, `summary`).
 //!
+//! With `--testbed FILE` the scenarios load the test-bed's target (its URL from `--url` or
+//! the matrix; the built-in target is not used): before the matrix, the target's host is
+//! reached and its facts read (revision: `git describe` of Tempesta's srcdir; kernel: `uname
+//! -r` there) into the history; each child `stress` gets `--testbed` and its companions, so
+//! each run restarts the target and records its counters and kernel log. A run failed by
+//! kernel-log findings is a failed scenario with the findings as its reason, not a regression.
+//!
 //! Exit status: 0 nothing regressed, 1 something regressed, 2 broken setup (bad matrix or
 //! option, unwritable history or output, target unreachable, a scenario that could not run),
 //! 130 interrupted.
@@ -16,6 +23,7 @@
 
 use crate::cli::exit;
 use crate::cli::history::RegressOpts;
+use crate::cli::target::TargetOpts;
 use crate::regress_out;
 use crate::regress_run::{self, Cpus, RunError};
 use anyhow::{bail, Context, Result};
@@ -25,7 +33,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tfw_reports::history::compare::{compare, Comparison, Metric};
-use tfw_reports::history::db::{History, NewInvocation, NewRun};
+use tfw_reports::history::db::{History, NewInvocation, NewRun, TargetFacts};
 use tfw_reports::history::host::HostFacts;
 use tfw_reports::history::job::{self, Baseline};
 use tfw_reports::history::matrix::{Matrix, Scenario};
@@ -92,6 +100,16 @@ pub fn run(o: RegressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
                 .with_context(|| format!("scenario {:?}: url {u:?}", s.name))?;
         }
     }
+    let control = control_args(&o.control)?;
+    if o.control.testbed.is_some() {
+        if let Some(sc) = matrix.scenarios.iter().find(|s| s.url.is_none()) {
+            bail!(
+                "scenario {:?} has no URL: with --testbed the load goes to the test-bed's \
+                 target, give its URL with --url (or a url per scenario in the matrix)",
+                sc.name
+            );
+        }
+    }
     let plan = matrix.scenarios.clone();
     let plan_text = job::plan_text(&plan, &source);
     if o.dry_run {
@@ -116,17 +134,31 @@ pub fn run(o: RegressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
             );
         }
     }
-    preflight(&plan)?;
+    // With a test-bed, each run (re)starts the target: it need not answer yet.
+    let target = match target_facts(&o.control)? {
+        Some(t) => t,
+        None => {
+            preflight(&plan)?;
+            TargetFacts::default()
+        }
+    };
+    let target_version = o.target_version.clone().or_else(|| target.revision.clone());
     let cpus = Cpus::pick().context("no CPU available")?;
     let invocation_id = history.begin_invocation(&NewInvocation {
         started_unix_s: now_s(),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         tool_commit: option_env!("TFW_BENCH_COMMIT").map(str::to_string),
-        target_version: o.target_version.clone(),
+        target_version: target_version.clone(),
         host: host_facts(),
         matrix: matrix_text,
     })?;
+    if !target.is_empty() {
+        history.record_target(invocation_id, &target)?;
+    }
     eprint!("{}", job::invocation_started(invocation_id, &o.history));
+    if o.control.testbed.is_some() {
+        eprint!("{}", target_line(&target));
+    }
 
     let mut status = vec![ScenarioStatus::Ran(0); plan.len()];
     #[cfg(feature = "test-hooks")]
@@ -145,19 +177,20 @@ pub fn run(o: RegressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
             }
             eprint!("{}", job::run_started(round, sc.repeats, &sc.name));
             let _ = std::io::stderr().flush();
-            let done = match regress_run::run_once(&exe, sc, round, cpus, &runs_dir, &stop) {
-                Ok(d) => d,
-                Err(RunError::Interrupted) => {
-                    eprint!("{}", job::RUN_INTERRUPTED);
-                    interrupted = true;
-                    break 'rounds;
-                }
-                Err(RunError::Failed(why)) => {
-                    eprint!("{}", job::run_failed(&why));
-                    status[i] = ScenarioStatus::Failed(why);
-                    continue;
-                }
-            };
+            let done =
+                match regress_run::run_once(&exe, sc, round, cpus, &runs_dir, &control, &stop) {
+                    Ok(d) => d,
+                    Err(RunError::Interrupted) => {
+                        eprint!("{}", job::RUN_INTERRUPTED);
+                        interrupted = true;
+                        break 'rounds;
+                    }
+                    Err(RunError::Failed(why)) => {
+                        eprint!("{}", job::run_failed(&why));
+                        status[i] = ScenarioStatus::Failed(why);
+                        continue;
+                    }
+                };
             let figures = match RunFigures::from_json(&done.doc) {
                 Ok(f) => f,
                 Err(e) => {
@@ -224,7 +257,8 @@ pub fn run(o: RegressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
     }
     let outcome = Outcome {
         invocation_id,
-        target_version: o.target_version.clone(),
+        target_version,
+        target,
         baseline: baseline.describe(),
         alpha: matrix.thresholds.alpha,
         min_effect: job::describe_effects(&matrix.thresholds),
@@ -261,6 +295,79 @@ fn compare_scenario(
         out.push(compare(&sc.name, m, &base, &cur, &matrix.thresholds));
     }
     Ok(out)
+}
+
+/// The arguments every child run gets for `--testbed` and its companions (checked here, so
+/// that a bad one stops the job before anything runs).
+fn control_args(o: &TargetOpts) -> Result<Vec<String>> {
+    let Some(tb) = &o.testbed else {
+        return Ok(Vec::new());
+    };
+    let mut a = vec!["--testbed".to_string(), absolute(tb)?];
+    if let Some(c) = &o.target_config {
+        std::fs::metadata(c)
+            .with_context(|| format!("--target-config {}: cannot read it", c.display()))?;
+        a.extend(["--target-config".to_string(), absolute(c)?]);
+    }
+    if let Some(d) = &o.reload_every {
+        let every = crate::parse::duration(d).with_context(|| format!("--reload-every {d:?}"))?;
+        if every.is_zero() {
+            bail!("--reload-every {d:?}: must be above zero");
+        }
+        a.extend(["--reload-every".to_string(), d.clone()]);
+    }
+    if o.accept_new_host_key {
+        a.push("--accept-new-host-key".to_string());
+    }
+    Ok(a)
+}
+
+/// `p` made absolute against the working directory (the children share it; the runs'
+/// documents then name the file wherever they are read).
+fn absolute(p: &Path) -> Result<String> {
+    Ok(std::path::absolute(p)
+        .with_context(|| format!("{}", p.display()))?
+        .display()
+        .to_string())
+}
+
+/// `--testbed`: reaches the target's host (host key verified, authenticated) and reads its
+/// revision and kernel. Anything wrong stops the job (exit 2) before the matrix runs.
+fn target_facts(o: &TargetOpts) -> Result<Option<TargetFacts>> {
+    use tfw_testbed::{file::Testbed, host::ConnectOptions, target::Target};
+    let Some(path) = &o.testbed else {
+        return Ok(None);
+    };
+    let tb = Testbed::load(path)?;
+    if tb.tempesta.kind.is_none() {
+        bail!(
+            "{}: [tempesta] has no kind: regress --testbed needs a target to control \
+             (kind = \"tempesta\" or \"command\")",
+            path.display()
+        );
+    }
+    let opts = ConnectOptions {
+        known_hosts: tb.general.known_hosts.clone(),
+        accept_new_host_key: o.accept_new_host_key,
+        connect_timeout: tb.general.connect_timeout,
+    };
+    let mut t = Target::open(&tb, &opts)?;
+    let f = t
+        .facts()
+        .context("cannot read the target's revision and kernel")?;
+    Ok(Some(TargetFacts {
+        revision: f.revision,
+        kernel: f.kernel,
+    }))
+}
+
+/// The progress line naming the controlled target's facts.
+fn target_line(t: &TargetFacts) -> String {
+    format!(
+        "target: revision {}, kernel {}\n",
+        t.revision.as_deref().unwrap_or("unknown"),
+        t.kernel.as_deref().unwrap_or("unknown")
+    )
 }
 
 /// A real target that refuses connections is a broken setup: found before anything runs.

@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tfw_reports::history::matrix::{Kind, Protocol, Scenario};
+use tfw_reports::report::target::TargetDoc;
 
 /// Where the built-in target and the client run.
 #[derive(Clone, Copy, Debug)]
@@ -54,13 +55,15 @@ pub struct Done {
 const GRACE: Duration = Duration::from_secs(60);
 
 /// Runs `sc` once. Files go to `dir`: `<name>-<round>.json` (the run) and `<name>-<round>.log`
-/// (the client's text output).
+/// (the client's text output). `control` (`--testbed FILE` and its companions) is passed on
+/// to the client, which then restarts the test-bed's target and watches it.
 pub fn run_once(
     exe: &Path,
     sc: &Scenario,
     round: u32,
     cpus: Cpus,
     dir: &Path,
+    control: &[String],
     stop: &AtomicBool,
 ) -> Result<Done, RunError> {
     let base = format!("{}-{round}", sc.name);
@@ -72,7 +75,8 @@ pub fn run_once(
         None => Some(start_target(sc, cpus)?),
     };
     let dest = destination(sc, target.as_ref().map(|t| t.addr))?;
-    let args = client_args(sc, &dest, &json_path, target.is_some().then_some(cpus));
+    let mut args = client_args(sc, &dest, &json_path, target.is_some().then_some(cpus));
+    args.extend(control.iter().cloned());
     let log = File::create(&log_path)
         .map_err(|e| RunError::Failed(format!("cannot write {}: {e}", log_path.display())))?;
     let log2 = log
@@ -94,11 +98,17 @@ pub fn run_once(
         0 => {}
         130 => return Err(RunError::Interrupted),
         code => {
+            if let Some(why) = findings(&json_path) {
+                return Err(RunError::Failed(format!(
+                    "{why} (the client exited with status {code}; run: {})",
+                    json_path.display()
+                )));
+            }
             return Err(RunError::Failed(format!(
                 "the client exited with status {code}: {} (log: {})",
                 last_error(&log_path).unwrap_or_else(|| "no error message".to_string()),
                 log_path.display()
-            )))
+            )));
         }
     }
     let text = std::fs::read_to_string(&json_path)
@@ -214,6 +224,14 @@ fn wait(mut child: Child, limit: Duration, stop: &AtomicBool) -> Result<i32, Run
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// The controlled target's kernel-log findings in a run's document, as one line (what fails
+/// a `--testbed` run that otherwise went well).
+fn findings(json: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(json).ok()?;
+    let doc: serde_json::Value = serde_json::from_str(&text).ok()?;
+    TargetDoc::of(&doc)?.ok()?.findings_line()
 }
 
 /// The last `tfw-bench: error:` line of a client log.

@@ -68,3 +68,10 @@ fn local_upload_download() {
 fn local_download_procfs() {
     host_cases::download_procfs(local().as_mut());
 }
+
+#[test]
+fn local_leftover_process_does_not_hold_the_command() {
+    let d = scratch("leftover");
+    host_cases::leftover_process_does_not_hold_the_command(local().as_mut(), &d);
+    std::fs::remove_dir_all(&d).unwrap();
+}

@@ -17,7 +17,9 @@ fn work(s: &Sshd) -> String {
 
 #[test]
 fn ssh_exec_streams_and_status() {
-    let Some(s) = Sshd::start_or_skip() else { return };
+    let Some(s) = Sshd::start_or_skip() else {
+        return;
+    };
     let mut h = spec::connect_ok(&s);
     assert_eq!(h.name(), format!("{}@127.0.0.1:{}", s.user, s.port));
     host_cases::exec_streams_and_status(h.as_mut());
@@ -25,35 +27,85 @@ fn ssh_exec_streams_and_status() {
 
 #[test]
 fn ssh_hostile_arguments_stay_literal() {
-    let Some(s) = Sshd::start_or_skip() else { return };
+    let Some(s) = Sshd::start_or_skip() else {
+        return;
+    };
     let mut h = spec::connect_ok(&s);
     host_cases::hostile_arguments_stay_literal(h.as_mut());
 }
 
 #[test]
 fn ssh_env_and_cwd() {
-    let Some(s) = Sshd::start_or_skip() else { return };
+    let Some(s) = Sshd::start_or_skip() else {
+        return;
+    };
     let mut h = spec::connect_ok(&s);
     host_cases::env_and_cwd(h.as_mut(), &work(&s));
 }
 
 #[test]
 fn ssh_timeout_kills_the_remote_process_group() {
-    let Some(s) = Sshd::start_or_skip() else { return };
+    let Some(s) = Sshd::start_or_skip() else {
+        return;
+    };
     let mut h = spec::connect_ok(&s);
     host_cases::timeout_kills_the_process_group(h.as_mut(), &work(&s));
 }
 
 #[test]
 fn ssh_upload_download() {
-    let Some(s) = Sshd::start_or_skip() else { return };
+    let Some(s) = Sshd::start_or_skip() else {
+        return;
+    };
     let mut h = spec::connect_ok(&s);
     host_cases::upload_download(h.as_mut(), &work(&s));
 }
 
 #[test]
 fn ssh_download_procfs() {
-    let Some(s) = Sshd::start_or_skip() else { return };
+    let Some(s) = Sshd::start_or_skip() else {
+        return;
+    };
     let mut h = spec::connect_ok(&s);
     host_cases::download_procfs(h.as_mut());
+}
+
+#[test]
+fn ssh_leftover_process_does_not_hold_the_command() {
+    let Some(s) = Sshd::start_or_skip() else {
+        return;
+    };
+    let mut h = spec::connect_ok(&s);
+    host_cases::leftover_process_does_not_hold_the_command(h.as_mut(), &work(&s));
+}
+
+/// The harness's test-bed file (used by the other crates' tests) is one the parser takes,
+/// and its `[tempesta]` host is this sshd, reachable with the file's own settings.
+#[test]
+fn ssh_harness_testbed_file_connects() {
+    let Some(s) = Sshd::start_or_skip() else {
+        return;
+    };
+    let text = s.testbed_toml("kind = \"command\"\nstart = \"true\"\nstop = \"true\"");
+    let tb = tfw_testbed::file::Testbed::parse("harness.toml", &text, &s.dir)
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert!(tb.client.host.is_local() && tb.server.host.is_local());
+    assert_eq!(tb.tempesta.workdir, work(&s));
+    let opts = tfw_testbed::host::ConnectOptions {
+        known_hosts: tb.general.known_hosts.clone(),
+        accept_new_host_key: false,
+        connect_timeout: spec::CONNECT,
+    };
+    let mut h =
+        tfw_testbed::host::connect(&tb.tempesta.host, &opts).unwrap_or_else(|e| panic!("{e}"));
+    let out = h
+        .exec(
+            &tfw_testbed::host::Cmd::new("pwd").cwd(&tb.tempesta.workdir),
+            spec::QUICK,
+        )
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("{}\n", work(&s))
+    );
 }

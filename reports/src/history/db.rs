@@ -6,7 +6,9 @@
 //! through its write leaves no trace. The schema version is `PRAGMA user_version`; a file of a
 //! newer version is refused rather than misread.
 //!
-//! Tables: `invocations` (one `regress` call: versions, target version, host, matrix),
+//! Tables (see [`super::schema`], which also migrates older files): `invocations` (one
+//! `regress` call: versions, target version, the controlled target's revision and kernel, host,
+//! matrix),
 //! `runs` (one repeat of one scenario: settings, errors by kind, merged HDR histogram as
 //! V2+DEFLATE bytes) and `run_metrics` (run, metric name, value).
 
@@ -16,43 +18,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// The schema version this code writes and reads.
-pub const SCHEMA_VERSION: i64 = 1;
-
-const SCHEMA_V1: &str = "
-CREATE TABLE invocations (
-    id              INTEGER PRIMARY KEY,
-    started_unix_s  REAL NOT NULL,
-    finished_unix_s REAL,
-    tool_version    TEXT NOT NULL,
-    tool_commit     TEXT,
-    target_version  TEXT,
-    kernel          TEXT NOT NULL,
-    cpu_model       TEXT NOT NULL,
-    cpu_cores       INTEGER NOT NULL,
-    matrix          TEXT NOT NULL
-);
-CREATE TABLE runs (
-    id              INTEGER PRIMARY KEY,
-    invocation_id   INTEGER NOT NULL REFERENCES invocations(id) ON DELETE CASCADE,
-    scenario        TEXT NOT NULL,
-    load_key        TEXT NOT NULL,
-    round           INTEGER NOT NULL,
-    started_unix_s  REAL NOT NULL,
-    scenario_json   TEXT NOT NULL,
-    settings_json   TEXT NOT NULL,
-    errors_json     TEXT NOT NULL,
-    latency_hdr     BLOB NOT NULL
-);
-CREATE INDEX runs_by_scenario ON runs(scenario, load_key, invocation_id);
-CREATE INDEX runs_by_invocation ON runs(invocation_id);
-CREATE TABLE run_metrics (
-    run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    name    TEXT NOT NULL,
-    value   REAL NOT NULL,
-    PRIMARY KEY (run_id, name)
-) WITHOUT ROWID;
-";
+pub use super::schema::SCHEMA_VERSION;
 
 /// What can go wrong with the history file.
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +53,22 @@ pub struct NewInvocation {
     pub matrix: String,
 }
 
+/// The facts of the target `regress --testbed` controlled, read before the matrix ran.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TargetFacts {
+    /// `git describe` of the target's source tree (Tempesta's srcdir).
+    pub revision: Option<String>,
+    /// `uname -r` of the target's host.
+    pub kernel: Option<String>,
+}
+
+impl TargetFacts {
+    /// True when nothing is known (no controlled target, or an old history).
+    pub fn is_empty(&self) -> bool {
+        self.revision.is_none() && self.kernel.is_none()
+    }
+}
+
 /// One run to store.
 #[derive(Clone, Debug)]
 pub struct NewRun<'a> {
@@ -111,6 +93,8 @@ pub struct InvocationRow {
     pub tool_version: String,
     pub tool_commit: Option<String>,
     pub target_version: Option<String>,
+    /// The controlled target's facts (`regress --testbed`); both None without one.
+    pub target: TargetFacts,
     pub host: HostFacts,
     pub matrix: String,
     /// Runs stored.
@@ -213,18 +197,11 @@ impl History {
                 path: shown.to_string(),
                 source,
             })?;
-        match version {
-            0 => {
-                tx.execute_batch(SCHEMA_V1)?;
-                tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-            }
-            SCHEMA_VERSION => {}
-            found => {
-                return Err(HistoryError::NewerSchema {
-                    path: shown.to_string(),
-                    found,
-                })
-            }
+        if let super::schema::Migrated::Newer(found) = super::schema::migrate(&tx, version)? {
+            return Err(HistoryError::NewerSchema {
+                path: shown.to_string(),
+                found,
+            });
         }
         tx.commit()?;
         Ok(())
@@ -248,6 +225,15 @@ impl History {
             ],
         )?;
         Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Records the facts of the target invocation `id` controlled.
+    pub fn record_target(&mut self, id: i64, t: &TargetFacts) -> Result<(), HistoryError> {
+        self.conn.execute(
+            "UPDATE invocations SET target_revision = ?1, target_kernel = ?2 WHERE id = ?3",
+            params![t.revision, t.kernel, id],
+        )?;
+        Ok(())
     }
 
     /// Records the end of an invocation.
@@ -320,7 +306,8 @@ impl History {
             .conn
             .query_row(
                 "SELECT id, started_unix_s, finished_unix_s, tool_version, tool_commit,
-                        target_version, kernel, cpu_model, cpu_cores, matrix
+                        target_version, kernel, cpu_model, cpu_cores, matrix,
+                        target_revision, target_kernel
                  FROM invocations WHERE id = ?1",
                 [id],
                 |r| {
@@ -331,6 +318,10 @@ impl History {
                         tool_version: r.get(3)?,
                         tool_commit: r.get(4)?,
                         target_version: r.get(5)?,
+                        target: TargetFacts {
+                            revision: r.get(10)?,
+                            kernel: r.get(11)?,
+                        },
                         host: HostFacts {
                             kernel: r.get(6)?,
                             cpu_model: r.get(7)?,

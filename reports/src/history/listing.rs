@@ -16,13 +16,20 @@ pub fn invocations_table(invs: &[InvocationRow]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:>5}  {:<19}  {:<10}  {:<18}  {:<16}  {:>4}  scenarios",
-        "id", "started (UTC)", "state", "tfw-bench", "target", "runs"
+        "{:>5}  {:<19}  {:<10}  {:<18}  {:<16}  {:<20}  {:<16}  {:>4}  scenarios",
+        "id",
+        "started (UTC)",
+        "state",
+        "tfw-bench",
+        "target",
+        "target revision",
+        "target kernel",
+        "runs"
     );
     for inv in invs {
         let _ = writeln!(
             s,
-            "{:>5}  {:<19}  {:<10}  {:<18}  {:<16}  {:>4}  {}",
+            "{:>5}  {:<19}  {:<10}  {:<18}  {:<16}  {:<20}  {:<16}  {:>4}  {}",
             inv.id,
             format_unix(inv.started_unix_s),
             if inv.finished_unix_s.is_some() {
@@ -32,6 +39,8 @@ pub fn invocations_table(invs: &[InvocationRow]) -> String {
             },
             version(inv),
             inv.target_version.as_deref().unwrap_or("-"),
+            inv.target.revision.as_deref().unwrap_or("-"),
+            inv.target.kernel.as_deref().unwrap_or("-"),
             inv.runs,
             inv.scenarios.join(",")
         );
@@ -49,11 +58,7 @@ pub fn invocation_details(inv: &InvocationRow, runs: &[RunRow]) -> String {
         None => s.push_str("  finished  no (still running, interrupted or killed)\n"),
     }
     let _ = writeln!(s, "  tfw-bench {}", version(inv));
-    let _ = writeln!(
-        s,
-        "  target    {}",
-        inv.target_version.as_deref().unwrap_or("-")
-    );
+    let _ = writeln!(s, "  target    {}", target_line(inv));
     let _ = writeln!(
         s,
         "  host      {}; {}; {} CPUs",
@@ -87,6 +92,22 @@ pub fn pruned_line(pruned: usize, left: usize) -> String {
     format!("pruned {pruned} invocation(s); {left} left\n")
 }
 
+/// The target's version as given, then what `regress --testbed` read from the target
+/// (`git describe` of its source tree, its host's kernel) when known.
+fn target_line(inv: &InvocationRow) -> String {
+    let mut s = inv
+        .target_version
+        .clone()
+        .unwrap_or_else(|| "-".to_string());
+    if let Some(r) = &inv.target.revision {
+        s.push_str(&format!("; revision {r}"));
+    }
+    if let Some(k) = &inv.target.kernel {
+        s.push_str(&format!("; kernel {k}"));
+    }
+    s
+}
+
 /// "0.4.0 (abc1234)", or the version alone when the commit is unknown.
 fn version(inv: &InvocationRow) -> String {
     match &inv.tool_commit {
@@ -98,6 +119,7 @@ fn version(inv: &InvocationRow) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::history::db::TargetFacts;
     use crate::history::host::HostFacts;
 
     fn invocation(id: i64, finished: bool) -> InvocationRow {
@@ -108,6 +130,10 @@ mod tests {
             tool_version: "0.4.0".to_string(),
             tool_commit: finished.then(|| "8496cd6".to_string()),
             target_version: finished.then(|| "tempesta-0.8".to_string()),
+            target: TargetFacts {
+                revision: finished.then(|| "v0.8.0-12-g1a2b3c4".to_string()),
+                kernel: finished.then(|| "5.10.35.tfw-04d37a1".to_string()),
+            },
             host: HostFacts {
                 kernel: "Linux 6.8.0 x86_64".to_string(),
                 cpu_model: "AMD EPYC 7B13".to_string(),
@@ -144,9 +170,9 @@ mod tests {
         let text = invocations_table(&[invocation(1, true), invocation(12, false)]);
         assert_eq!(
             text,
-            "   id  started (UTC)        state       tfw-bench           target            runs  scenarios\n\
-             \x20   1  2025-12-02 17:20:00  finished    0.4.0 (8496cd6)     tempesta-0.8         4  h1-small,h2-100-streams\n\
-             \x20  12  2025-12-02 17:20:00  unfinished  0.4.0               -                    0  \n"
+            "   id  started (UTC)        state       tfw-bench           target            target revision       target kernel     runs  scenarios\n\
+             \x20   1  2025-12-02 17:20:00  finished    0.4.0 (8496cd6)     tempesta-0.8      v0.8.0-12-g1a2b3c4    5.10.35.tfw-04d37a1     4  h1-small,h2-100-streams\n\
+             \x20  12  2025-12-02 17:20:00  unfinished  0.4.0               -                 -                     -                    0  \n"
         );
     }
 
@@ -174,7 +200,7 @@ mod tests {
              \x20 started   2025-12-02 17:20:00 UTC\n\
              \x20 finished  2025-12-02 17:22:03 UTC\n\
              \x20 tfw-bench 0.4.0 (8496cd6)\n\
-             \x20 target    tempesta-0.8\n\
+             \x20 target    tempesta-0.8; revision v0.8.0-12-g1a2b3c4; kernel 5.10.35.tfw-04d37a1\n\
              \x20 host      Linux 6.8.0 x86_64; AMD EPYC 7B13; 2 CPUs\n\
              \x20 runs      2\n\
              \n\

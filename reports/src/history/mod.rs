@@ -8,7 +8,7 @@
 //! - [`stats`]: Mann–Whitney U with exact and normal-approximation p-values
 //! - [`compare`]: metrics, thresholds and the regressed/improved/unchanged verdict
 //! - [`run`]: what is kept of one run's JSON document
-//! - [`db`]: the SQLite history
+//! - [`db`]: the SQLite history; [`schema`]: its tables and migrations
 //! - [`host`], [`when`]: host facts and dates
 //! - [`summary`]: Markdown and HTML tables; [`trend`]: charts across the history;
 //!   [`export`]: BMF and github-action-benchmark JSON
@@ -22,6 +22,7 @@ pub mod job;
 pub mod listing;
 pub mod matrix;
 pub mod run;
+pub mod schema;
 pub mod stats;
 pub mod summary;
 pub mod trend;

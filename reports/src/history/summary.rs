@@ -5,6 +5,7 @@
 //! so nothing is silently dropped.
 
 use super::compare::{Comparison, Metric, Verdict};
+use super::db::TargetFacts;
 use crate::report::html::{escape, kv_table, note, page, section, table, Cell};
 use crate::units::format_time_us;
 
@@ -35,6 +36,8 @@ pub struct ScenarioOutcome {
 pub struct Outcome {
     pub invocation_id: i64,
     pub target_version: Option<String>,
+    /// What `regress --testbed` read from the controlled target (revision, kernel).
+    pub target: TargetFacts,
     /// How the baseline was chosen, e.g. "last 3 invocations".
     pub baseline: String,
     pub alpha: f64,
@@ -159,6 +162,12 @@ pub fn markdown(o: &Outcome) -> String {
     if let Some(t) = &o.target_version {
         s.push_str(&format!("Target version: {}  \n", md_escape(t)));
     }
+    if let Some(r) = &o.target.revision {
+        s.push_str(&format!("Target revision: {}  \n", md_escape(r)));
+    }
+    if let Some(k) = &o.target.kernel {
+        s.push_str(&format!("Target kernel: {}  \n", md_escape(k)));
+    }
     s.push_str(&format!(
         "Baseline: {}; Mann–Whitney U, alpha {}, minimum effect {}\n\n",
         o.baseline, o.alpha, o.min_effect
@@ -250,9 +259,17 @@ pub fn html_page(o: &Outcome, extra: &str) -> String {
         ),
         ("result".to_string(), o.verdict_line()),
     ];
+    let mut target = Vec::new();
     if let Some(t) = &o.target_version {
-        facts.insert(0, ("target version".to_string(), t.clone()));
+        target.push(("target version".to_string(), t.clone()));
     }
+    if let Some(r) = &o.target.revision {
+        target.push(("target revision".to_string(), r.clone()));
+    }
+    if let Some(k) = &o.target.kernel {
+        target.push(("target kernel".to_string(), k.clone()));
+    }
+    facts.splice(0..0, target);
     let body = format!(
         "<h1>{}</h1>\n{}{}{extra}",
         escape(&title),
@@ -309,6 +326,53 @@ mod tests {
             not_drawn("h1-small: requests/s", &"no data"),
             "<p class=\"note\">h1-small: requests/s: not drawn (no data)</p>\n"
         );
+    }
+
+    fn outcome(target: TargetFacts) -> Outcome {
+        Outcome {
+            invocation_id: 3,
+            target_version: target.revision.clone(),
+            target,
+            baseline: "last 3 invocations".to_string(),
+            alpha: 0.05,
+            min_effect: "5 %".to_string(),
+            scenarios: vec![ScenarioOutcome {
+                name: "h1".to_string(),
+                description: None,
+                status: ScenarioStatus::Failed(
+                    "the target's kernel log has findings: WARNING: at fw/sock.c".to_string(),
+                ),
+                baseline_invocations: Vec::new(),
+                comparisons: Vec::new(),
+            }],
+            interrupted: false,
+        }
+    }
+
+    #[test]
+    fn the_target_facts_are_shown() {
+        let o = outcome(TargetFacts {
+            revision: Some("v0.8.0-12-g1a2b3c4".to_string()),
+            kernel: Some("5.10.35.tfw-04d37a1".to_string()),
+        });
+        let md = markdown(&o);
+        assert!(
+            md.contains("Target revision: v0.8.0-12-g1a2b3c4  \n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("Target kernel: 5.10.35.tfw-04d37a1  \n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| h1 | — | — | — | — | — | failed: the target's kernel log has findings"),
+            "{md}"
+        );
+        let page = html_page(&o, "");
+        assert!(page.contains("<td>target revision</td><td>v0.8.0-12-g1a2b3c4</td>"));
+        assert!(page.contains("<td>target kernel</td><td>5.10.35.tfw-04d37a1</td>"));
+        let none = markdown(&outcome(TargetFacts::default()));
+        assert!(!none.contains("Target revision") && !none.contains("Target kernel"));
     }
 
     #[test]

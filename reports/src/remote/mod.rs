@@ -1,26 +1,18 @@
 //! Printers for the target of a test-bed: its counters (a reading, and before/after deltas),
-//! kernel-log findings, status. Pure functions of `tfw_testbed`'s types.
+//! kernel-log findings, status. Pure functions of `tfw_testbed`'s types, so that
+//! `tfw-bench remote`, the run summaries (`stress --testbed`, ...) and the tests print the
+//! same thing.
+//!
+//! - [`counters`]: a reading and the before/after table, as text.
+//! - [`findings`]: kernel-log findings and the target's status, as text.
+//! - [`json`]: the same as JSON objects (`remote --json`, the run document's `target` field).
 //!
 //! OWNER: helper "remote-cli" (H4).
 
-use tfw_testbed::counters::{Counters, Delta};
-use tfw_testbed::kernel_log::Scan;
+mod counters;
+mod findings;
+mod json;
 
-/// One reading, a line per entry, then the unknown lines.
-pub fn counters_text(c: &Counters) -> String {
-    let _ = c;
-    todo!("H4")
-}
-
-/// A table of before, after and delta per counter (only the counters that changed, and the
-/// gauges' before/after), with a title line naming the source.
-pub fn delta_text(d: &[Delta]) -> String {
-    let _ = d;
-    todo!("H4")
-}
-
-/// The findings, a line each (with the call-trace lines indented), or one "no findings" line.
-pub fn findings_text(s: &Scan) -> String {
-    let _ = s;
-    todo!("H4")
-}
+pub use counters::{counters_text, delta_text, delta_text_titled};
+pub use findings::{findings_text, status_text};
+pub use json::{counters_json, delta_json, mark_json, scan_json, status_json};

@@ -81,6 +81,19 @@ impl Axis {
     }
 }
 
+/// Events at points of the x axis, drawn as vertical lines across the plot with one legend
+/// entry (e.g. the target's reloads during a run).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct XMarks {
+    /// The legend entry.
+    pub label: String,
+    /// Where on the x axis; marks outside the drawn range are left out.
+    pub at: Vec<f64>,
+}
+
+/// The colour of [`XMarks`] lines: apart from the series palette.
+const MARK_COLOR: RGBColor = RGBColor(0xb0, 0x30, 0x60);
+
 /// A line chart; draw it with [`line_chart`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct LineChart {
@@ -89,6 +102,8 @@ pub struct LineChart {
     pub y: Axis,
     pub series: Vec<Series>,
     pub legend: LegendPosition,
+    /// Vertical lines at events; none when empty.
+    pub marks: XMarks,
 }
 
 impl LineChart {
@@ -100,6 +115,7 @@ impl LineChart {
             y: Axis::new(y_label),
             series: Vec::new(),
             legend: LegendPosition::UpperLeft,
+            marks: XMarks::default(),
         }
     }
 }
@@ -210,7 +226,25 @@ impl Plot for LineChart {
                 });
             }
         }
-        if self.series.iter().any(|s| !s.name.is_empty()) {
+        let marks: Vec<f64> = self
+            .marks
+            .at
+            .iter()
+            .copied()
+            .filter(|x| x.is_finite() && *x >= xr.0 && *x <= xr.1)
+            .collect();
+        if !marks.is_empty() {
+            let style = MARK_COLOR.stroke_width(2);
+            let ann = chart.draw_series(
+                marks
+                    .iter()
+                    .map(|&x| PathElement::new(vec![(x, yr.0), (x, yr.1)], style)),
+            )?;
+            ann.label(self.marks.label.as_str()).legend(move |(x, y)| {
+                PathElement::new(vec![(x + 12, y - 8), (x + 12, y + 8)], style)
+            });
+        }
+        if !marks.is_empty() || self.series.iter().any(|s| !s.name.is_empty()) {
             chart
                 .configure_series_labels()
                 .position(self.legend.plotters())
@@ -265,5 +299,25 @@ mod tests {
         }
         assert!(r.svg.contains("<polyline"), "no line drawn");
         assert!(r.png.starts_with(b"\x89PNG"));
+    }
+
+    #[test]
+    fn marks_are_vertical_lines_with_one_legend_entry() {
+        let mut c = LineChart::new("Requests/s over time", "time (s)", "responses/s");
+        c.x.range = Some((0.0, 4.0));
+        c.series.push(Series::new(
+            "run",
+            vec![(1.0, 10.0), (2.0, 12.0), (3.0, 11.0)],
+        ));
+        c.marks = XMarks {
+            label: "target reload".to_string(),
+            at: vec![1.5, 2.5, 9.0],
+        };
+        let r = line_chart(&c, chart::Size::DEFAULT).unwrap();
+        let texts = chart::svg_texts(&r.svg);
+        assert_eq!(texts.iter().filter(|t| *t == "target reload").count(), 1);
+        // Two marks in range (9.0 is outside) and the legend's sample line.
+        let stroke = "stroke=\"#B03060\"";
+        assert_eq!(r.svg.matches(stroke).count(), 3, "{}", r.svg);
     }
 }

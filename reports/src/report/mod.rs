@@ -17,6 +17,7 @@ pub mod linechart;
 pub mod model;
 pub mod page;
 pub mod spectrum;
+pub mod target;
 pub mod timeseries;
 
 pub use chart::{PlotError, Rendered, Size};

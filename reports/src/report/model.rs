@@ -5,6 +5,7 @@
 //! and strict where a report would be meaningless: the text must be JSON, an object whose
 //! `tool` is `"tfw-bench"`, with the counts and the latency summary every version wrote.
 
+use super::target::TargetDoc;
 use crate::json::{histogram_from_base64, TOOL};
 use hdrhistogram::Histogram;
 use serde::Deserialize;
@@ -22,6 +23,8 @@ pub enum ParseError {
     BadField(serde_json::Error),
     #[error("latency_hdr is not a base64 HdrHistogram (V2 + DEFLATE)")]
     BadHistogram,
+    #[error("a tfw-bench run document with a bad target object: {0}")]
+    BadTarget(String),
 }
 
 /// Latency statistics in microseconds (`latency_us`, `latency_uncorrected_us`).
@@ -101,8 +104,12 @@ pub struct RunDoc {
     pub version: String,
     #[serde(default)]
     pub commit: Option<String>,
-    #[serde(default)]
+    /// The URL loaded (empty when the key holds the control object instead).
+    #[serde(default, deserialize_with = "url_or_object")]
     pub target: String,
+    /// The controlled target (`--testbed` runs), see [`TargetDoc::of`].
+    #[serde(skip)]
+    pub control: Option<TargetDoc>,
     #[serde(default)]
     pub duration_s: f64,
     #[serde(default)]
@@ -146,6 +153,19 @@ pub struct RunDoc {
     pub latency_hdr: Option<String>,
 }
 
+/// `target`: a URL string, or the control object (read apart, see [`TargetDoc::of`]).
+fn url_or_object<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => s,
+        Value::Object(o) => o
+            .get("url")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        _ => String::new(),
+    })
+}
+
 impl RunDoc {
     /// Errors of every kind added up.
     pub fn total_errors(&self) -> u64 {
@@ -181,7 +201,11 @@ impl Run {
             }
             None => return Err(ParseError::NotARun("no \"tool\" field".to_string())),
         }
-        let doc: RunDoc = serde_json::from_value(value).map_err(ParseError::BadField)?;
+        let control = TargetDoc::of(&value)
+            .transpose()
+            .map_err(ParseError::BadTarget)?;
+        let mut doc: RunDoc = serde_json::from_value(value).map_err(ParseError::BadField)?;
+        doc.control = control;
         let histogram = match doc.latency_hdr.as_deref() {
             None | Some("") => None,
             Some(s) => Some(histogram_from_base64(s).ok_or(ParseError::BadHistogram)?),

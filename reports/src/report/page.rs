@@ -4,6 +4,7 @@
 use super::compare::{self, format_count, format_rate};
 use super::html::{self, Cell};
 use super::model::{Latency, Run, RunDoc};
+use super::target;
 use crate::units::{format_bytes, format_time_us};
 use serde_json::Value;
 
@@ -88,6 +89,9 @@ fn run_tables(r: &Run) -> String {
         ],
     ));
     out.push_str("</div>\n</div>\n");
+    if let Some(t) = &d.control {
+        out.push_str(&target::section(t));
+    }
     out
 }
 

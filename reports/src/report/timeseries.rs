@@ -8,8 +8,9 @@
 //! point sits at its interval's end (`t_s`); the time axis starts at 0.
 
 use super::chart::TimeUnit;
-use super::linechart::{LegendPosition, LineChart, Series};
+use super::linechart::{LegendPosition, LineChart, Series, XMarks};
 use super::model::{IntervalDoc, Run};
+use super::target::RELOAD_LABEL;
 
 /// `intervals` without a trailing drain interval (shorter than a quarter of the one before).
 pub fn plotted(intervals: &[IntervalDoc]) -> &[IntervalDoc] {
@@ -24,9 +25,11 @@ pub fn plotted(intervals: &[IntervalDoc]) -> &[IntervalDoc] {
     intervals
 }
 
-/// A chart with time on x from 0 to the end of the longest run's plotted intervals.
+/// A chart with time on x from 0 to the end of the longest run's plotted intervals, the
+/// target's reloads (`--reload-every`) marked.
 fn time_chart(title: &str, y_label: &str, runs: &[Run]) -> LineChart {
     let mut c = LineChart::new(title, "time (s)", y_label);
+    c.marks = reload_marks(runs);
     let end = runs
         .iter()
         .filter_map(|r| plotted(&r.doc.intervals).last().map(|i| i.t_s))
@@ -35,6 +38,18 @@ fn time_chart(title: &str, y_label: &str, runs: &[Run]) -> LineChart {
         c.x.range = Some((0.0, end));
     }
     c
+}
+
+/// The reloads of the runs' controlled targets, as vertical marks at `reloads[].at_s`.
+pub fn reload_marks(runs: &[Run]) -> XMarks {
+    XMarks {
+        label: RELOAD_LABEL.to_string(),
+        at: runs
+            .iter()
+            .filter_map(|r| r.doc.control.as_ref())
+            .flat_map(|t| t.reloads.iter().map(|r| r.at_s))
+            .collect(),
+    }
 }
 
 /// `(t_s, count / interval length)` per interval; intervals of no length are skipped.

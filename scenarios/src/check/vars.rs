@@ -26,7 +26,9 @@ impl Vars {
 
     /// The defaults, overridden by a test-bed file (TOML): key `ip` of section `[server]` is
     /// `server_ip`, and so on for every key of every section; a key outside any section is
-    /// itself. Values are strings, integers, floats or booleans.
+    /// itself. Values are strings, integers, floats or booleans; arrays and tables are
+    /// skipped (they are no template values), except for the keys a host's address is made
+    /// of (`ip`, `hostname`, `port`, ...), where they are an error.
     pub fn from_testbed(path: &Path) -> Result<Vars, CheckFileError> {
         let name = path.display().to_string();
         let text = std::fs::read_to_string(path)
@@ -44,9 +46,15 @@ impl Vars {
                 DeValue::Table(section) => {
                     for (k, v) in section {
                         let full = format!("{}_{}", key.get_ref(), k.get_ref());
-                        let s = scalar(v.get_ref())
-                            .ok_or_else(|| src.error(&k.span(), &full, NOT_SCALAR))?;
-                        vars.set(&full, &s);
+                        match scalar(v.get_ref()) {
+                            Some(s) => vars.set(&full, &s),
+                            // An array or table (`[general] dmesg_ignore = [...]`) is no
+                            // template value, unless the key is one of a host's.
+                            None if SCALAR_KEYS.contains(&k.get_ref().as_ref()) => {
+                                return Err(src.error(&k.span(), &full, NOT_SCALAR))
+                            }
+                            None => {}
+                        }
                     }
                 }
                 v => {
@@ -72,6 +80,11 @@ impl Vars {
         self.0.keys().map(String::as_str)
     }
 }
+
+/// Test-bed keys that must be scalars (tfw-testbed's file format).
+const SCALAR_KEYS: [&str; 9] = [
+    "ip", "hostname", "port", "user", "ssh_key", "workdir", "srcdir", "config", "kind",
+];
 
 const NOT_SCALAR: &str = "a test-bed value must be a string, number or boolean";
 
@@ -211,5 +224,19 @@ mod tests {
             e.to_string(),
             "tb.toml:2: server_ip: a test-bed value must be a string, number or boolean"
         );
+    }
+
+    #[test]
+    fn testbed_arrays_and_tables_are_skipped() {
+        let v = Vars::parse_testbed(
+            "tb.toml",
+            "[general]\ndmesg_ignore = [\"x\"]\nknown_hosts = \"kh\"\n[server]\nip = \"10.0.0.3\"\n\
+             [server.sub]\nk = 1\n",
+        )
+        .unwrap();
+        assert_eq!(v.get("general_known_hosts"), Some("kh"));
+        assert_eq!(v.get("server_ip"), Some("10.0.0.3"));
+        assert_eq!(v.get("general_dmesg_ignore"), None);
+        assert_eq!(v.get("server_sub"), None);
     }
 }

@@ -1,7 +1,9 @@
 //! One command over an SSH channel, bounded by a timeout that really stops it.
 //!
-//! The quoted command line ([`super::quote`]) runs as `exec sh -c 'echo MARK$$; LINE'`: the
-//! shell first prints its pid on stdout (the marker line is taken out of the output). sshd
+//! The quoted command line ([`super::quote`]) runs as
+//! `exec sh -c 'echo PIDMARK$$; LINE; rc=$?; printf "\nRCMARK%s\n" $rc >&2; exit $rc'`: the
+//! shell first prints its pid on stdout, and the command's status on stderr when it ended
+//! (both marker lines are taken out of the output). sshd
 //! starts a session's command in a new session and process group (OpenSSH session.c calls
 //! setsid() in the child), and `exec` keeps that pid for `sh`, so the pid is the group of the
 //! command and everything it forks. On timeout a second channel runs `kill -KILL -- -PID`
@@ -9,6 +11,11 @@
 //!
 //! stdout and stderr share the channel's window: reading one while the other fills would
 //! deadlock, so the session is non-blocking while the command runs and both are polled.
+//!
+//! A command that leaves a process behind holding its stdout or stderr (a daemon that did
+//! not close them) would keep the channel open until the timeout (ssh(1) hangs the same way);
+//! the status line tells that the command itself ended, and output is then awaited only
+//! briefly, as the local host does.
 
 use super::quote::{command_line, display_argv, quote};
 use super::ssh::millis;
@@ -19,6 +26,13 @@ use std::time::{Duration, Instant};
 
 /// Starts the pid line the wrapper prints before the command runs.
 const MARK: &str = "tfw-bench-pid=";
+
+/// Starts the status line the wrapper prints on stderr after the command ended.
+const RC_MARK: &str = "tfw-bench-rc=";
+
+/// How long output is still awaited after the command ended while a process it left behind
+/// keeps the channel open.
+const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(2);
 
 /// libssh2's "would block" (LIBSSH2_ERROR_EAGAIN).
 const EAGAIN: ssh2::ErrorCode = ssh2::ErrorCode::Session(-37);
@@ -61,9 +75,8 @@ fn signal_number(name: &str) -> i32 {
 /// something before it); returns the pid.
 fn take_pid(out: &mut Vec<u8>) -> Option<u32> {
     let mark = MARK.as_bytes();
-    let start = (0..out.len().min(64 * 1024)).find(|&i| {
-        (i == 0 || out[i - 1] == b'\n') && out[i..].starts_with(mark)
-    })?;
+    let start = (0..out.len().min(64 * 1024))
+        .find(|&i| (i == 0 || out[i - 1] == b'\n') && out[i..].starts_with(mark))?;
     let end = start + out[start..].iter().position(|&b| b == b'\n')?;
     let pid = std::str::from_utf8(&out[start + mark.len()..end])
         .ok()?
@@ -71,6 +84,23 @@ fn take_pid(out: &mut Vec<u8>) -> Option<u32> {
         .ok()?;
     out.drain(start..=end);
     Some(pid)
+}
+
+/// Takes the status line (`\nRC_MARKn\n`, the last one starting at or after `from`) out of
+/// `err`; returns the status.
+fn take_rc(err: &mut Vec<u8>, from: usize) -> Option<i32> {
+    let mark = format!("\n{RC_MARK}");
+    let mark = mark.as_bytes();
+    let start = (from..err.len().saturating_sub(mark.len() - 1))
+        .rev()
+        .find(|&i| err[i..].starts_with(mark))?;
+    let end = start + 1 + err[start + 1..].iter().position(|&b| b == b'\n')?;
+    let rc = std::str::from_utf8(&err[start + mark.len()..end])
+        .ok()?
+        .parse()
+        .ok()?;
+    err.drain(start..=end);
+    Some(rc)
 }
 
 /// Kills the process group `pid` leads on the host, through a channel of its own.
@@ -118,7 +148,10 @@ pub fn run(
         command: shown.clone(),
     };
     let line = command_line(cmd).map_err(|e| exec_err(e.to_string()))?;
-    let remote = format!("exec sh -c {}", quote(&format!("echo {MARK}$$; {line}")));
+    let script = format!(
+        "echo {MARK}$$; {line}; rc=$?; printf '\\n{RC_MARK}%s\\n' \"$rc\" >&2; exit \"$rc\""
+    );
+    let remote = format!("exec sh -c {}", quote(&script));
     let deadline = Instant::now() + timeout;
     let saved_timeout = session.timeout();
     struct Restore<'a>(&'a Session, u32);
@@ -148,16 +181,32 @@ pub fn run(
     let blocking = Blocking(session);
     session.set_blocking(false);
     let read_err = |e: std::io::Error| exec_err(format!("reading its output: {e}"));
+    let mut rc = None;
+    let mut rc_scanned = 0;
+    let mut drain_until = deadline;
     let finished = loop {
         let mut progress = read_some(&mut ch, &mut out.stdout, &mut buf).map_err(read_err)?;
         progress |= read_some(&mut ch.stderr(), &mut out.stderr, &mut buf).map_err(read_err)?;
         if pid.is_none() {
             pid = take_pid(&mut out.stdout);
         }
+        if rc.is_none() && progress {
+            rc = take_rc(&mut out.stderr, rc_scanned);
+            if rc.is_some() {
+                drain_until = deadline.min(Instant::now() + DRAIN_AFTER_EXIT);
+            }
+            // A line cut in two by the reads is found in full the next time.
+            rc_scanned = out.stderr.len().saturating_sub(RC_MARK.len() + 24);
+        }
         if !progress && ch.eof() {
             break true;
         }
-        if Instant::now() >= deadline {
+        let now = Instant::now();
+        if rc.is_some() && now >= drain_until {
+            // Ended; what it left behind holds the channel open: no more waiting.
+            break true;
+        }
+        if now >= deadline {
             break false;
         }
         if progress {
@@ -168,7 +217,13 @@ pub fn run(
         }
     };
     if finished {
-        // The exit status comes with the close, right after EOF.
+        if let Some(code) = rc {
+            drop(blocking);
+            out.status = code;
+            return Ok(out);
+        }
+        // No status line (the shell itself was killed): the channel's exit status, which
+        // comes with the close, right after EOF.
         loop {
             match ch.wait_close() {
                 Ok(()) => break,
@@ -220,6 +275,25 @@ mod tests {
         assert_eq!(partial, b"tfw-bench-pid=12");
         let mut inline = b"x tfw-bench-pid=1\n".to_vec();
         assert_eq!(take_pid(&mut inline), None);
+    }
+
+    #[test]
+    fn status_line_taken_out() {
+        let mut err = b"warn\n\ntfw-bench-rc=3\n".to_vec();
+        assert_eq!(take_rc(&mut err, 0), Some(3));
+        assert_eq!(err, b"warn\n");
+        let mut no_nl = b"warn\ntfw-bench-rc=0\nlate\n".to_vec();
+        assert_eq!(take_rc(&mut no_nl, 0), Some(0));
+        assert_eq!(no_nl, b"warnlate\n");
+        let mut empty = b"\ntfw-bench-rc=143\n".to_vec();
+        assert_eq!(take_rc(&mut empty, 0), Some(143));
+        assert!(empty.is_empty());
+        let mut partial = b"\ntfw-bench-rc=1".to_vec();
+        assert_eq!(take_rc(&mut partial, 0), None);
+        let mut none = b"tfw-bench-rc=1\n".to_vec();
+        assert_eq!(take_rc(&mut none, 0), None);
+        let mut before = b"\ntfw-bench-rc=1\nmore".to_vec();
+        assert_eq!(take_rc(&mut before, 3), None);
     }
 
     #[test]

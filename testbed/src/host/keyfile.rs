@@ -63,7 +63,13 @@ mod tests {
         let d = temp("modes");
         let key = d.join("id");
         std::fs::write(&key, "not a real key").unwrap();
-        for (mode, ok) in [(0o600, true), (0o400, true), (0o644, false), (0o640, false), (0o602, false)] {
+        for (mode, ok) in [
+            (0o600, true),
+            (0o400, true),
+            (0o644, false),
+            (0o640, false),
+            (0o602, false),
+        ] {
             std::fs::set_permissions(&key, std::fs::Permissions::from_mode(mode)).unwrap();
             let r = check(&key);
             assert_eq!(r.is_ok(), ok, "mode {mode:o}: {r:?}");
@@ -75,7 +81,10 @@ mod tests {
         }
         let missing = check(&d.join("nope")).unwrap_err();
         assert_eq!(missing.message, "no such key file");
-        assert!(check(&d).unwrap_err().message.contains("not a regular file"));
+        assert!(check(&d)
+            .unwrap_err()
+            .message
+            .contains("not a regular file"));
         std::fs::remove_dir_all(&d).unwrap();
     }
 

@@ -97,19 +97,17 @@ pub enum HostError {
         fingerprint: String,
         known_hosts: String,
     },
-    /// The host shows a key other than the one on file: refused, always.
+    /// The host shows a key other than the one on file: refused, always. `expected` and
+    /// `got` are "KEYTYPE SHA256:fingerprint".
     #[error(
-        "{host}: HOST KEY CHANGED, refused (possible man-in-the-middle): expected \
-         {expected_type} {expected} ({file}:{line}), got {got_type} {got}; if the host was \
-         reinstalled, remove line {line} of {file}"
+        "{host}: HOST KEY CHANGED, refused (possible man-in-the-middle): expected {expected} \
+         ({file}:{line}), got {got}; if the host was reinstalled, remove line {line} of {file}"
     )]
     ChangedHostKey {
         host: String,
         file: String,
         line: usize,
-        expected_type: String,
         expected: String,
-        got_type: String,
         got: String,
     },
     /// The host's key is marked `@revoked`.

@@ -191,11 +191,21 @@ mod tests {
     #[test]
     fn program_named_like_an_option_with_env() {
         let cmd = Cmd::new("printf").arg("%s").arg("ok").env("A", "1");
-        assert_eq!(command_line(&cmd).unwrap(), "env -- 'A=1' 'printf' '%s' 'ok'");
+        assert_eq!(
+            command_line(&cmd).unwrap(),
+            "env -- 'A=1' 'printf' '%s' 'ok'"
+        );
         assert_eq!(sh(&command_line(&cmd).unwrap()), "ok");
         let cmd = Cmd::new("-n").env("A", "1");
-        let out = Command::new("sh").arg("-c").arg(command_line(&cmd).unwrap()).output().unwrap();
-        assert!(String::from_utf8_lossy(&out.stderr).contains("-n"), "{out:?}");
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(command_line(&cmd).unwrap())
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("-n"),
+            "{out:?}"
+        );
     }
 
     #[test]

@@ -51,18 +51,23 @@ pub fn upload(host: &mut SshHost, data: &[u8], path: &str, mode: i32) -> Result<
     let mode = mode as u32 & 0o7777;
     if let Some(parent) = Path::new(path).parent().and_then(|p| p.to_str()) {
         if !parent.is_empty() && sftp.stat(Path::new(parent)).is_err() {
-            helper(host, path, Cmd::new("mkdir").arg("-p").arg("--").arg(parent))?;
+            helper(
+                host,
+                path,
+                Cmd::new("mkdir").arg("-p").arg("--").arg(parent),
+            )?;
         }
     }
     let tmp = format!("{path}.tmp-{}", std::process::id());
     let write = || -> Result<(), String> {
-        let mut f = sftp.open_mode(
-            Path::new(&tmp),
-            OpenFlags::WRITE | OpenFlags::CREATE | OpenFlags::TRUNCATE,
-            0o600,
-            OpenType::File,
-        )
-        .map_err(|e| e.message().to_string())?;
+        let mut f = sftp
+            .open_mode(
+                Path::new(&tmp),
+                OpenFlags::WRITE | OpenFlags::CREATE | OpenFlags::TRUNCATE,
+                0o600,
+                OpenType::File,
+            )
+            .map_err(|e| e.message().to_string())?;
         f.write_all(data).map_err(|e| e.to_string())?;
         f.close().map_err(|e| e.message().to_string())?;
         // Explicitly: the mode given to open is subject to the server's umask.
@@ -88,7 +93,11 @@ pub fn upload(host: &mut SshHost, data: &[u8], path: &str, mode: i32) -> Result<
         .rename(Path::new(&tmp), Path::new(path), Some(flags))
         .is_err()
     {
-        if let Err(e) = helper(host, path, Cmd::new("mv").arg("-f").arg("--").arg(&tmp).arg(path)) {
+        if let Err(e) = helper(
+            host,
+            path,
+            Cmd::new("mv").arg("-f").arg("--").arg(&tmp).arg(path),
+        ) {
             let _ = sftp.unlink(Path::new(&tmp));
             return Err(e);
         }

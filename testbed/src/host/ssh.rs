@@ -5,7 +5,7 @@
 //! [`super::sftp`].
 
 use super::known_hosts::{self, Verdict};
-use super::{keyfile, ConnectOptions, Cmd, Host, HostError, Output};
+use super::{keyfile, Cmd, ConnectOptions, Host, HostError, Output};
 use crate::file::HostSpec;
 use ssh2::Session;
 use std::io::Write;
@@ -48,7 +48,12 @@ fn expand_home(p: &Path) -> PathBuf {
     }
 }
 
-fn tcp_connect(host: &str, port: u16, timeout: Duration, name: &str) -> Result<TcpStream, HostError> {
+fn tcp_connect(
+    host: &str,
+    port: u16,
+    timeout: Duration,
+    name: &str,
+) -> Result<TcpStream, HostError> {
     let unreachable = |message: String| HostError::Unreachable {
         host: name.to_string(),
         message,
@@ -148,10 +153,8 @@ fn verify_host_key(
             host: name.to_string(),
             file,
             line,
-            expected_type,
-            expected,
-            got_type: key_type,
-            got: fingerprint,
+            expected: format!("{expected_type} {expected}"),
+            got: format!("{key_type} {fingerprint}"),
         }),
         Verdict::Unknown if opts.accept_new_host_key => {
             let line = known_hosts::entry_line(&spec.hostname, spec.port, &key_type, blob);
@@ -211,9 +214,16 @@ fn authenticate(
                 Err(e) => tried.push(format!("agent ({})", e.message())),
             }
         }
-        for key in home().map(|h| keyfile::default_keys(&h)).unwrap_or_default() {
+        for key in home()
+            .map(|h| keyfile::default_keys(&h))
+            .unwrap_or_default()
+        {
             if let Err(p) = keyfile::check(&key) {
-                tried.push(format!("publickey {} (not used: {})", key.display(), p.message));
+                tried.push(format!(
+                    "publickey {} (not used: {})",
+                    key.display(),
+                    p.message
+                ));
                 continue;
             }
             match try_key(session, user, &key) {

@@ -16,12 +16,20 @@ use crate::file::{TargetKind, Testbed};
 use crate::host::{ConnectOptions, Host, HostError, Output};
 use std::time::{Duration, Instant};
 
+/// A target's errors, each one line. The host's error is boxed: it is large, and every
+/// target call returns this.
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
     #[error(transparent)]
-    Host(#[from] HostError),
+    Host(Box<HostError>),
     #[error("{0}")]
     Other(String),
+}
+
+impl From<HostError> for TargetError {
+    fn from(e: HostError) -> Self {
+        TargetError::Host(Box::new(e))
+    }
 }
 
 /// What a start, reload or stop did.
@@ -54,8 +62,9 @@ pub struct Facts {
 }
 
 /// Where Tempesta shows its state and counters on the target host. The defaults are the
-/// real ones; tests point them at the stand-in's files (the test-bed file has no key for
-/// them yet).
+/// real ones; `perfstat = "..."` and `state = "..."` in the test-bed's `[tempesta]` (kept
+/// by the file parser among the keys it does not interpret) override them, as the tests
+/// do to point at the stand-in's files.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TempestaPaths {
     /// fw/procfs.c's perfstat.
@@ -133,10 +142,19 @@ impl Target {
 
     /// A target on an already connected host.
     pub fn with_host(host: Box<dyn Host>, testbed: Testbed) -> Target {
+        let mut paths = TempestaPaths::default();
+        if let Some(keys) = testbed.extra.get("tempesta") {
+            if let Some(p) = keys.get("perfstat") {
+                paths.perfstat = p.clone();
+            }
+            if let Some(p) = keys.get("state") {
+                paths.state = p.clone();
+            }
+        }
         Target {
             host,
             testbed,
-            paths: TempestaPaths::default(),
+            paths,
         }
     }
 
@@ -272,6 +290,13 @@ impl Target {
     /// The kernel log after `mark` (`dmesg` after the line holding it).
     pub fn log_since(&mut self, mark: &LogMark) -> Result<String, TargetError> {
         klog::since(self, mark)
+    }
+
+    /// The kernel log after `mark`, scanned with the test-bed's `dmesg_ignore`.
+    pub fn log_scan(&mut self, mark: &LogMark) -> Result<crate::kernel_log::Scan, TargetError> {
+        let log = self.log_since(mark)?;
+        crate::kernel_log::scan(&log, &self.testbed.general.dmesg_ignore)
+            .map_err(|e| TargetError::Other(format!("{}: {e}", self.testbed.source)))
     }
 
     pub fn facts(&mut self) -> Result<Facts, TargetError> {

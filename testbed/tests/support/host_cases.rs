@@ -101,7 +101,10 @@ pub fn env_and_cwd(h: &mut dyn Host, dir: &str) {
         other => panic!("a bad env name must be refused: {other:?}"),
     }
     // A missing directory: the command does not run, the status says so.
-    match h.exec(&Cmd::new("echo").arg("ran").cwd(&format!("{dir}/missing")), QUICK) {
+    match h.exec(
+        &Cmd::new("echo").arg("ran").cwd(&format!("{dir}/missing")),
+        QUICK,
+    ) {
         Ok(o) => assert!(o.status != 0 && o.stdout.is_empty(), "{o:?}"),
         Err(HostError::Exec { message, .. }) => assert!(message.contains("cannot start")),
         Err(e) => panic!("{e}"),
@@ -110,9 +113,9 @@ pub fn env_and_cwd(h: &mut dyn Host, dir: &str) {
 
 /// True once `pid` is gone (or a zombie nobody waits for).
 fn gone(h: &mut dyn Host, pid: &str) -> bool {
-    let cmd = Cmd::new("sh").arg("-c").arg(
-        "kill -0 \"$1\" 2>/dev/null || exit 0; grep -q '^State:.*Z' \"/proc/$1/status\"",
-    );
+    let cmd = Cmd::new("sh")
+        .arg("-c")
+        .arg("kill -0 \"$1\" 2>/dev/null || exit 0; grep -q '^State:.*Z' \"/proc/$1/status\"");
     run(h, &cmd.arg("sh").arg(pid)).0 == 0
 }
 
@@ -143,7 +146,10 @@ pub fn timeout_kills_the_process_group(h: &mut dyn Host, dir: &str) {
     let t0 = Instant::now();
     for pid in ids {
         while !gone(h, pid) {
-            assert!(t0.elapsed() < GONE, "pid {pid} still runs after the timeout");
+            assert!(
+                t0.elapsed() < GONE,
+                "pid {pid} still runs after the timeout"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -163,7 +169,10 @@ pub fn upload_download(h: &mut dyn Host, dir: &str) {
     assert_eq!(h.download(&path).unwrap(), b"second\n");
     let (_, mode, _) = run(h, &Cmd::new("stat").arg("-c").arg("%a").arg(&path));
     assert_eq!(mode, "600\n");
-    let (_, listing, _) = run(h, &Cmd::new("ls").arg("-A").arg(&format!("{dir}/new/sub dir")));
+    let (_, listing, _) = run(
+        h,
+        &Cmd::new("ls").arg("-A").arg(&format!("{dir}/new/sub dir")),
+    );
     assert_eq!(listing, "it's.bin\n");
     h.upload(b"", &format!("{dir}/empty"), 0o644).unwrap();
     assert_eq!(h.download(&format!("{dir}/empty")).unwrap(), b"");
@@ -178,8 +187,35 @@ pub fn download_procfs(h: &mut dyn Host) {
     let status = String::from_utf8(h.download("/proc/self/status").unwrap()).unwrap();
     assert!(status.starts_with("Name:"), "{status}");
     assert!(status.contains("\nPid:"), "{status}");
-    let (_, size, _) = run(h, &Cmd::new("stat").arg("-c").arg("%s").arg("/proc/self/status"));
+    let (_, size, _) = run(
+        h,
+        &Cmd::new("stat")
+            .arg("-c")
+            .arg("%s")
+            .arg("/proc/self/status"),
+    );
     assert_eq!(size, "0\n");
     let maps = h.download("/proc/self/maps").unwrap();
     assert!(!maps.is_empty());
+}
+
+/// A command that leaves a process behind holding its stdout (a daemon that did not close
+/// it) still returns its own status and output, well before its timeout.
+pub fn leftover_process_does_not_hold_the_command(h: &mut dyn Host, dir: &str) {
+    let pidfile = format!("{dir}/leftover.pid");
+    let cmd = Cmd::new("sh")
+        .arg("-c")
+        .arg("sleep 1000 & echo $! > \"$1\"; echo started; echo note >&2; exit 4")
+        .arg("sh")
+        .arg(&pidfile);
+    let out = h
+        .exec(&cmd, Duration::from_secs(600))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status, 4);
+    assert_eq!(out.stdout, b"started\n");
+    assert_eq!(out.stderr, b"note\n");
+    // Our own leftover, by pid.
+    let pid = String::from_utf8(h.download(&pidfile).unwrap()).unwrap();
+    let (st, _, _) = run(h, &Cmd::new("kill").arg("-KILL").arg(pid.trim()));
+    assert_eq!(st, 0);
 }

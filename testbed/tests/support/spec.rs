@@ -44,3 +44,8 @@ pub fn connect_err(spec: &HostSpec, opts: &ConnectOptions) -> HostError {
         Err(e) => e,
     }
 }
+
+/// Connected with the sshd's user key and the options given.
+pub fn connect_ok_with(s: &Sshd, o: &ConnectOptions) -> Box<dyn Host> {
+    connect(&spec(s), o).unwrap_or_else(|e| panic!("connect: {e}\nsshd log:\n{}", s.log()))
+}

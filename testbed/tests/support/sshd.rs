@@ -32,6 +32,9 @@ pub struct Sshd {
     pub known_hosts: PathBuf,
     /// The host key's public line without comment: `ssh-ed25519 AAAA...`.
     pub host_key_pub: String,
+    /// All host keys' public lines, `host_key_pub` first (more than one with
+    /// [`Sshd::start_or_skip_with_host_keys`]).
+    pub host_key_pubs: Vec<String>,
     /// The user sshd lets in (this process's user).
     pub user: String,
     child: Child,
@@ -66,8 +69,13 @@ fn run(cmd: &mut Command) -> String {
 
 /// `ssh-keygen -t ed25519 -N '' -q -f path`; returns the public line without comment.
 pub fn keygen(path: &Path) -> String {
+    keygen_type(path, "ed25519")
+}
+
+/// `ssh-keygen -t TYPE -N '' -q -f path`; returns the public line without comment.
+pub fn keygen_type(path: &Path, key_type: &str) -> String {
     run(Command::new("ssh-keygen")
-        .args(["-t", "ed25519", "-N", "", "-q", "-C", "tfw-bench-test", "-f"])
+        .args(["-t", key_type, "-N", "", "-q", "-C", "tfw-bench-test", "-f"])
         .arg(path)
         .stdin(Stdio::null()));
     let mut pub_file = path.as_os_str().to_owned();
@@ -79,7 +87,10 @@ pub fn keygen(path: &Path) -> String {
 fn public_line(pub_file: &Path) -> String {
     let text = std::fs::read_to_string(pub_file)
         .unwrap_or_else(|e| panic!("sshd harness: {}: {e}", pub_file.display()));
-    text.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
+    text.split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn current_user() -> String {
@@ -147,12 +158,37 @@ impl Sshd {
         }
     }
 
+    /// As [`Sshd::start_or_skip`], with host keys of these types (ssh-keygen -t names, e.g.
+    /// `["ed25519", "ecdsa"]`), all offered by sshd; known_hosts holds the first one only.
+    pub fn start_or_skip_with_host_keys(types: &[&str]) -> Option<Sshd> {
+        match missing_prerequisite() {
+            None => Some(Sshd::start_keys(types)),
+            Some(why) if std::env::var_os("CI").is_some() => {
+                panic!("sshd harness: {why} (CI is set: the sshd tests must run)")
+            }
+            Some(why) => {
+                println!("skipped: {why}");
+                None
+            }
+        }
+    }
+
     fn start_checked() -> Sshd {
+        Sshd::start_keys(&["ed25519"])
+    }
+
+    fn start_keys(types: &[&str]) -> Sshd {
         let dir = unique_dir();
         std::fs::create_dir_all(dir.join("work")).expect("sshd harness: temp dir");
-        let host_key = dir.join("host_ed25519");
         let user_key = dir.join("user_ed25519");
-        let host_key_pub = keygen(&host_key);
+        let mut host_key_lines = String::new();
+        let mut host_key_pubs = Vec::new();
+        for t in types {
+            let path = dir.join(format!("host_{t}"));
+            host_key_pubs.push(keygen_type(&path, t));
+            host_key_lines.push_str(&format!("HostKey {}\n", path.display()));
+        }
+        let host_key_pub = host_key_pubs[0].clone();
         let user_pub = keygen(&user_key);
         std::fs::write(dir.join("authorized_keys"), format!("{user_pub}\n")).unwrap();
         // sshd's privilege separation directory (Debian's service creates it at boot).
@@ -166,13 +202,12 @@ impl Sshd {
             std::fs::write(
                 &cfg,
                 format!(
-                    "ListenAddress 127.0.0.1\nPort {port}\nHostKey {hk}\nPidFile {dir}/sshd.pid\n\
+                    "ListenAddress 127.0.0.1\nPort {port}\n{host_key_lines}PidFile {dir}/sshd.pid\n\
                      AuthorizedKeysFile {dir}/authorized_keys\nStrictModes no\n\
                      PubkeyAuthentication yes\nPasswordAuthentication no\n\
                      KbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n\
                      UsePAM no\nUseDNS no\nSubsystem sftp internal-sftp\nLogLevel VERBOSE\n\
                      AllowUsers {user}\n",
-                    hk = host_key.display(),
                     dir = dir.display(),
                 ),
             )
@@ -201,13 +236,15 @@ impl Sshd {
             }
             if up {
                 let known_hosts = dir.join("known_hosts");
-                std::fs::write(&known_hosts, format!("[127.0.0.1]:{port} {host_key_pub}\n")).unwrap();
+                std::fs::write(&known_hosts, format!("[127.0.0.1]:{port} {host_key_pub}\n"))
+                    .unwrap();
                 return Sshd {
                     port,
                     dir,
                     user_key,
                     known_hosts,
                     host_key_pub,
+                    host_key_pubs,
                     user,
                     child,
                 };
@@ -229,9 +266,10 @@ impl Sshd {
     /// for a known_hosts that expects another key (the changed-key test).
     pub fn other_host_key(&self) -> String {
         static N: AtomicUsize = AtomicUsize::new(0);
-        let path = self
-            .dir
-            .join(format!("other_ed25519_{}", N.fetch_add(1, Ordering::SeqCst)));
+        let path = self.dir.join(format!(
+            "other_ed25519_{}",
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
         keygen(&path)
     }
 

@@ -1,0 +1,81 @@
+//! `Target` on this machine (`hostname = "localhost"`, no SSH) through the same interface:
+//! the Tempesta stand-in (testdata/standin, not real Tempesta), nginx as a command target,
+//! and a test-bed without `kind`. Writing /dev/kmsg and reading dmesg need root, as for
+//! real Tempesta; without root the tests say "skipped" (under CI they must run).
+
+mod target_support;
+
+use std::time::Duration;
+use target_support::*;
+use tfw_testbed::host::ConnectOptions;
+use tfw_testbed::target::Target;
+
+fn opts() -> ConnectOptions {
+    ConnectOptions {
+        known_hosts: "/nonexistent".into(),
+        accept_new_host_key: false,
+        connect_timeout: Duration::from_secs(5),
+    }
+}
+
+fn root_or_skip() -> bool {
+    let uid = std::process::Command::new("id").arg("-u").output().unwrap();
+    if String::from_utf8_lossy(&uid.stdout).trim() == "0" {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI is set: the target tests need root"
+    );
+    println!("skipped: /dev/kmsg and dmesg need root");
+    false
+}
+
+#[test]
+fn open_without_kind_is_an_error() {
+    let mut tb = testbed(
+        local_spec(),
+        "/nonexistent".as_ref(),
+        &temp_dir("work"),
+        tempesta_kind("/x".as_ref()),
+    );
+    tb.tempesta.kind = None;
+    let e = Target::open(&tb, &opts())
+        .err()
+        .expect("no kind, no target")
+        .to_string();
+    assert!(e.contains("names no target to control"), "{e}");
+}
+
+#[test]
+fn tempesta_standin_locally() {
+    if !root_or_skip() {
+        return;
+    }
+    let src = standin_srcdir("procfs-d6519380-format.txt");
+    let work = temp_dir("work");
+    let tb = testbed(
+        local_spec(),
+        "/nonexistent".as_ref(),
+        &work,
+        tempesta_kind(&src),
+    );
+    let mut t = Target::open(&tb, &opts()).unwrap();
+    assert_eq!(t.host.name(), "localhost");
+    scenarios::standin_fails(&mut t, &src);
+    scenarios::run_standin(&mut t, &src, &work);
+    scenarios::kernel_log_finding(&mut t);
+}
+
+#[test]
+fn nginx_command_target_locally() {
+    let nginx = NginxTarget::new();
+    let tb = testbed(
+        local_spec(),
+        "/nonexistent".as_ref(),
+        &temp_dir("work"),
+        nginx.kind(),
+    );
+    let mut t = Target::open(&tb, &opts()).unwrap();
+    scenarios::run_nginx(&mut t, &nginx);
+}
