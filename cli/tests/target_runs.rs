@@ -21,8 +21,8 @@ use sshd::{toml_str, Sshd};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// The token of the kernel-log lines the findings test writes; the clean runs ignore it.
-const KMSG_TOKEN: &str = "tfw-h5-target-runs";
+/// The token of the kernel-log lines the findings test writes; the other runs ignore it.
+const FINDING_TOKEN: &str = "tfw-h5-finding";
 
 /// A test sshd and an nginx (not yet running) that a `command` target starts through it.
 struct Bed {
@@ -45,9 +45,13 @@ fn ctl() -> String {
 
 impl Bed {
     /// `[tempesta] kind = "command"` controlling nginx-ctl.sh, `extra` more lines of
-    /// `[tempesta]`, `start_extra` shell appended to the start command; clean runs ignore the
-    /// findings test's lines.
+    /// `[tempesta]`, `start_extra` shell appended to the start command; the findings test's
+    /// lines ignored unless `findings`.
     fn new(name: &str, start_extra: &str, extra: &str) -> Option<Bed> {
+        Bed::with(name, start_extra, extra, false)
+    }
+
+    fn with(name: &str, start_extra: &str, extra: &str, findings: bool) -> Option<Bed> {
         let sshd = Sshd::start_or_skip()?;
         let run = sshd.dir.join(format!("nginx-{name}"));
         let (http, tls) = (free_port(), free_port());
@@ -66,9 +70,14 @@ impl Bed {
             toml_str(&format!("{env} bash '{ctl}' stop >/dev/null 2>&1")),
             toml_str(&format!("{env} bash '{ctl}' reload >/dev/null")),
         );
+        let ignore = if findings {
+            String::new()
+        } else {
+            format!("\"{FINDING_TOKEN}\"")
+        };
         let text = sshd.testbed_toml(&lines).replacen(
             "[general]\n",
-            &format!("[general]\ndmesg_ignore = [\"{KMSG_TOKEN}\"]\n"),
+            &format!("[general]\ndmesg_ignore = [{ignore}]\n"),
             1,
         );
         let file = sshd.dir.join(format!("{name}.toml"));
@@ -231,9 +240,9 @@ fn reload_every_reloads_during_the_load() {
 
 #[test]
 fn a_kernel_warning_since_the_start_fails_the_run() {
-    let token = format!("tfw-h5-finding-{}", std::process::id());
+    let token = format!("{FINDING_TOKEN}-{}", std::process::id());
     let start_extra = format!("; printf 'WARNING: {token} at start\\n' > /dev/kmsg");
-    let Some(bed) = Bed::new("warning", &start_extra, "") else {
+    let Some(bed) = Bed::with("warning", &start_extra, "", true) else {
         return;
     };
     let (out, doc) = with_json(
