@@ -457,3 +457,41 @@ fn check_testbed_without_kind_only_fills_templates() {
     assert_setup_error(&out, "names a kind");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_interrupted_run_still_reads_the_target_and_writes_its_results() {
+    let Some(bed) = Bed::new("interrupt", "", "") else {
+        return;
+    };
+    let json = tmp_json("target-interrupt");
+    let url = bed.url();
+    let js = json.to_str().unwrap();
+    let args = [
+        "stress",
+        "-q",
+        &url,
+        "--testbed",
+        bed.file(),
+        "-d",
+        "30s",
+        "-c",
+        "4",
+        "--json",
+        js,
+    ];
+    let mut r = spawn(&args);
+    r.wait_line("Running ").expect("the run did not start");
+    // The 4 load connections and the SSH session to the target's host.
+    wait_established(&mut r.child, 5);
+    kill("-INT", &r.child.id().to_string());
+    let out = r.finish();
+    assert_eq!(out.code(), Some(130), "{}", out.show());
+    let doc = read_json(&json);
+    let _ = std::fs::remove_file(&json);
+    assert_eq!(doc["interrupted"], true);
+    assert_valid(&doc);
+    let t = &doc["target_control"];
+    assert!(counter(t, "delta", "requests") >= count(&doc, &["responses"]) as i64);
+    assert!(t["kernel_log"]["findings"].is_array(), "{t}");
+    assert!(out.stdout.contains("\nTarget\n"), "{}", out.show());
+}
