@@ -265,5 +265,8 @@ fn check_over_ssh_verifies_the_host_key() {
     assert_eq!(out.code(), Some(2), "{}", out.show());
     let line = role_line(&out, "tempesta");
     assert!(line.contains("HOST KEY CHANGED"), "{}", out.show());
-    assert_eq!(std::fs::read_to_string(&kh).unwrap(), format!("{kh_line}\n"));
+    assert_eq!(
+        std::fs::read_to_string(&kh).unwrap(),
+        format!("{kh_line}\n")
+    );
 }
