@@ -6,7 +6,7 @@
 //! (both marker lines are taken out of the output). sshd
 //! starts a session's command in a new session and process group (OpenSSH session.c calls
 //! setsid() in the child), and `exec` keeps that pid for `sh`, so the pid is the group of the
-//! command and everything it forks. On timeout a second channel runs `kill -KILL -- -PID`
+//! command and everything it forks. On timeout a second channel runs `kill -s KILL -- -PID`
 //! (falling back to the pid alone): nothing is left running on the host.
 //!
 //! stdout and stderr share the channel's window: reading one while the other fills would
@@ -103,14 +103,16 @@ fn take_rc(err: &mut Vec<u8>, from: usize) -> Option<i32> {
     Some(rc)
 }
 
-/// Kills the process group `pid` leads on the host, through a channel of its own.
+/// Kills the process group `pid` leads on the host, through a channel of its own. The POSIX
+/// form `kill -s KILL -- -PID`: dash's builtin refuses `kill -KILL -- -PID`.
 fn kill_remote(session: &Session, pid: u32) -> Result<(), ssh2::Error> {
     session.set_blocking(true);
     session.set_timeout(millis(KILL_TIMEOUT));
     let mut ch = session.channel_session()?;
-    ch.exec(&format!(
-        "kill -KILL -- -{pid} 2>/dev/null || kill -KILL {pid} 2>/dev/null; true"
-    ))?;
+    // Through `sh` whatever the login shell, as the command itself.
+    let script =
+        format!("kill -s KILL -- -{pid} 2>/dev/null || kill -s KILL {pid} 2>/dev/null; true");
+    ch.exec(&format!("exec sh -c {}", quote(&script)))?;
     let mut sink = Vec::new();
     let _ = ch.read_to_end(&mut sink);
     ch.wait_close()
