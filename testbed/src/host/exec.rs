@@ -37,6 +37,9 @@ const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(2);
 /// libssh2's "would block" (LIBSSH2_ERROR_EAGAIN).
 const EAGAIN: ssh2::ErrorCode = ssh2::ErrorCode::Session(-37);
 
+/// Bound on opening the channel and starting the command (within the command's timeout).
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Bound on the kill of a timed-out command (a channel open and a `kill`).
 const KILL_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -174,12 +177,16 @@ pub fn attempt(
     }
     let _restore = Restore(session, saved_timeout);
     session.set_blocking(true);
-    session.set_timeout(millis(timeout));
+    // A live host opens a channel at once: a long command timeout does not stretch the wait
+    // on a dead connection.
+    session.set_timeout(millis(timeout.min(START_TIMEOUT)));
     let start_err = |e: ssh2::Error| Attempt {
-        error: if e.code() == ssh2::ErrorCode::Session(-9) {
-            timed_out()
-        } else {
-            exec_err(format!("cannot start: {}", e.message()))
+        error: match e.code() {
+            ssh2::ErrorCode::Session(-9) if Instant::now() >= deadline => timed_out(),
+            ssh2::ErrorCode::Session(-9) => exec_err(format!(
+                "cannot start: no answer from the host within {START_TIMEOUT:?}"
+            )),
+            _ => exec_err(format!("cannot start: {}", e.message())),
         },
         lost: connection_lost(&e),
     };
