@@ -3,10 +3,8 @@
 //! and a real nginx (tools/peers/nginx-ctl.sh) as a `command` target started, reloaded and
 //! counted (stub_status) through it. The kernel log is the real one (`/dev/kmsg`, `dmesg`):
 //! lines this file writes carry a token, and the runs that must be clean ignore the tokens
-//! (`dmesg_ignore`), so that tests running side by side do not fail each other.
-//!
-//! A Tempesta target is the stand-in tempesta.sh (testbed/testdata/standin): no real Tempesta
-//! runs here.
+//! (`dmesg_ignore`), so that tests running side by side do not fail each other. A Tempesta
+//! target is the stand-in tempesta.sh (testbed/testdata/standin): no real Tempesta runs here.
 //!
 //! Needs root (the test sshd, /dev/kmsg) and Debian's openssh-server and nginx; without them
 //! the tests say "skipped", except under CI, where that fails.
@@ -118,10 +116,7 @@ impl Drop for Bed {
 /// Runs tfw-bench with `args` and `--json FILE`; the process and the document (Null if none).
 fn with_json(args: &[&str], name: &str) -> (Out, Value) {
     let json = tmp_json(name);
-    let mut all: Vec<&str> = args.to_vec();
-    let js = json.to_str().unwrap().to_string();
-    all.extend(["--json", &js]);
-    let out = run(&all);
+    let out = run(&[args, &["--json", json.to_str().unwrap()]].concat());
     let doc = if json.exists() && std::fs::metadata(&json).unwrap().len() > 0 {
         read_json(&json)
     } else {
@@ -424,6 +419,11 @@ fn check_restarts_the_target_with_each_files_own_config() {
     assert!(out.stdout.contains("a_own.get"), "{}", out.show());
     assert!(out.stdout.contains("b_plain.get"), "{}", out.show());
     assert!(out.stdout.contains("\nTarget\n"), "{}", out.show());
+    assert!(
+        out.stdout.contains("target restarted with the config of "),
+        "{}",
+        out.show()
+    );
     let seen = std::fs::read_to_string(bed.sshd.dir.join("work/seen.log")).unwrap();
     // The files without a config first (on the test-bed's default), then the file's own.
     assert_eq!(seen, "default-config\n---\nown-config 127.0.0.1\n---\n");
