@@ -240,7 +240,9 @@ fn kernel_log_findings_fail_the_scenario_with_the_finding_not_a_regression() {
         &format!("; printf '%s\\n' '{line}' > /dev/kmsg"),
         false,
     );
-    let out = regress_tb(&bed, &[]);
+    // With reloads: as merged, a run without them loses its target in the session (reported
+    // by helper H6), whereas this test is about the findings.
+    let out = regress_tb(&bed, &["--reload-every", "400ms"]);
     assert_eq!(out.code(), Some(2), "{}", out.show());
     let row = common::regress::row(&out.stdout, "tb", "—");
     assert!(
@@ -375,7 +377,7 @@ fn the_nightly_script_runs_the_job_keeps_the_html_and_prunes_old_nights() {
     let job = spawn_with(
         Command::new("bash")
             .arg(repo().join("tools/nightly/nightly.sh"))
-            .args(["--target-config", s(&config)])
+            .args(["--target-config", s(&config), "--reload-every", "400ms"])
             .env("TESTBED", &testbed)
             .env("URL", format!("http://127.0.0.1:{}/", nginx.http))
             .env("OUT", &out_dir)

@@ -68,7 +68,7 @@ pub enum Migrated {
 
 /// Brings the file of version `found` to [`SCHEMA_VERSION`] inside `tx` (the caller commits).
 pub fn migrate(tx: &Transaction, found: i64) -> rusqlite::Result<Migrated> {
-    if found > SCHEMA_VERSION || found < 0 {
+    if !(0..=SCHEMA_VERSION).contains(&found) {
         return Ok(Migrated::Newer(found));
     }
     if found == 0 {
