@@ -22,15 +22,20 @@ use std::path::{Path, PathBuf};
 const MAX_LINES: usize = 600;
 
 /// Every tree of Rust files in the workspace, relative to its root.
-const TREES: [&str; 8] = [
+const TREES: [&str; 13] = [
     "engine/src",
     "engine/tests",
     "engine/benches",
     "scenarios/src",
+    "scenarios/tests",
     "reports/src",
     "reports/tests",
     "cli/src",
     "cli/tests",
+    "wrklua/src",
+    "wrklua/tests",
+    "testbed/src",
+    "testbed/tests",
 ];
 
 fn workspace() -> PathBuf {
@@ -120,6 +125,16 @@ fn reports_src_has_no_import_circle() {
 #[test]
 fn cli_src_has_no_import_circle() {
     assert_no_import_circle("cli/src");
+}
+
+#[test]
+fn wrklua_src_has_no_import_circle() {
+    assert_no_import_circle("wrklua/src");
+}
+
+#[test]
+fn testbed_src_has_no_import_circle() {
+    assert_no_import_circle("testbed/src");
 }
 
 // --- The checker on small crates written here. ---

@@ -3,7 +3,8 @@
 //! config path when the test-bed names one), ready when its `ready_url` answers from this
 //! machine, counted by nginx's stub_status at `stats_url`.
 
-use super::{failed, probe, remote_path, Status, Target, TargetError};
+use super::probe;
+use super::types::{failed, last_line, remote_path, Status, Target, TargetError};
 use crate::counters::{parse_stub_status, Counters};
 use crate::file::TargetKind;
 use crate::host::{Cmd, Output};
@@ -111,7 +112,7 @@ pub(super) fn status(t: &mut Target) -> Result<Status, TargetError> {
     let s = setup(t);
     if let Some(cmd) = &s.status {
         let out = shell(t, &s, &cmd.clone())?;
-        let detail = match super::last_line(&out.stdout).or(super::last_line(&out.stderr)) {
+        let detail = match last_line(&out.stdout).or(last_line(&out.stderr)) {
             Some(l) => format!("status command exited {}: {l}", out.status),
             None => format!("status command exited {}", out.status),
         };

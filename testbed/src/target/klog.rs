@@ -4,7 +4,7 @@
 //! (framework/helpers/tf_cfg.py, `log_dmesg`); a line of our own needs no synchronised
 //! clocks and no journald: `dmesg` after the line that holds the mark.
 
-use super::{failed, LogMark, Target, TargetError};
+use super::types::{failed, LogMark, Target, TargetError};
 use crate::host::Cmd;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};

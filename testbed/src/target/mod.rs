@@ -10,122 +10,15 @@ mod command;
 mod klog;
 pub mod probe;
 mod tempesta;
+mod types;
+
+use types::{failed, last_line};
+pub use types::{Action, Facts, LogMark, Status, Target, TargetError, TempestaPaths};
 
 use crate::counters::Counters;
 use crate::file::{TargetKind, Testbed};
-use crate::host::{ConnectOptions, Host, HostError, Output};
-use std::time::{Duration, Instant};
-
-/// A target's errors, each one line. The host's error is boxed: it is large, and every
-/// target call returns this.
-#[derive(Debug, thiserror::Error)]
-pub enum TargetError {
-    #[error(transparent)]
-    Host(Box<HostError>),
-    #[error("{0}")]
-    Other(String),
-}
-
-impl From<HostError> for TargetError {
-    fn from(e: HostError) -> Self {
-        TargetError::Host(Box::new(e))
-    }
-}
-
-/// What a start, reload or stop did.
-#[derive(Clone, Debug)]
-pub struct Action {
-    pub took: Duration,
-    pub output: Output,
-}
-
-/// Whether the target runs.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Status {
-    pub running: bool,
-    /// One line on how that was found out.
-    pub detail: String,
-}
-
-/// A point in the kernel log; what comes after it is read by [`Target::log_since`].
-/// It holds the unique line written to `/dev/kmsg` (`tfw-bench mark <hex>`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LogMark(pub String);
-
-/// The target's revision and kernel, for the history.
-#[derive(Clone, Debug, Default, serde::Serialize)]
-pub struct Facts {
-    /// `git describe --always --dirty` of srcdir (Tempesta), None for a command target.
-    pub revision: Option<String>,
-    /// `uname -r` on the target host.
-    pub kernel: Option<String>,
-}
-
-/// Where Tempesta shows its state and counters on the target host. The defaults are the
-/// real ones; `perfstat = "..."` and `state = "..."` in the test-bed's `[tempesta]` (kept
-/// by the file parser among the keys it does not interpret) override them, as the tests
-/// do to point at the stand-in's files.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TempestaPaths {
-    /// fw/procfs.c's perfstat.
-    pub perfstat: String,
-    /// The sysctl `net.tempesta.state` that tempesta.sh reads ("start", "stop"; absent
-    /// while the modules are not loaded).
-    pub state: String,
-}
-
-impl Default for TempestaPaths {
-    fn default() -> Self {
-        TempestaPaths {
-            perfstat: "/proc/tempesta/perfstat".into(),
-            state: "/proc/sys/net/tempesta/state".into(),
-        }
-    }
-}
-
-/// The target of a test-bed, its host connected.
-pub struct Target {
-    pub host: Box<dyn Host>,
-    pub testbed: Testbed,
-    /// Tempesta's procfs/sysctl paths (kind `tempesta` only).
-    pub paths: TempestaPaths,
-}
-
-/// `path` on the target host: as is when absolute, else under `workdir`.
-pub(crate) fn remote_path(workdir: &str, path: &str) -> String {
-    if path.starts_with('/') {
-        path.to_string()
-    } else {
-        format!("{}/{}", workdir.trim_end_matches('/'), path)
-    }
-}
-
-/// The last non-empty line of `bytes`, for one-line errors.
-pub(crate) fn last_line(bytes: &[u8]) -> Option<String> {
-    String::from_utf8_lossy(bytes)
-        .lines()
-        .rev()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .map(str::to_string)
-}
-
-/// One line on a failed command: `WHAT failed (exit N): stderr: ...; stdout: ...`.
-pub(crate) fn failed(what: &str, out: &Output) -> String {
-    let mut msg = format!("{what} failed (exit {})", out.status);
-    let err = last_line(&out.stderr);
-    let std = last_line(&out.stdout);
-    if err.is_none() && std.is_none() {
-        msg.push_str(", no output");
-    }
-    if let Some(e) = err {
-        msg.push_str(&format!("; stderr: {e}"));
-    }
-    if let Some(o) = std {
-        msg.push_str(&format!("; stdout: {o}"));
-    }
-    msg
-}
+use crate::host::{ConnectOptions, Host, Output};
+use std::time::Instant;
 
 impl Target {
     /// Connects to the target's host. Errors when the test-bed names no target (no `kind`).
@@ -336,6 +229,7 @@ impl Target {
 
 #[cfg(test)]
 mod tests {
+    use super::types::remote_path;
     use super::*;
 
     #[test]

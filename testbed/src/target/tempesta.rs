@@ -14,8 +14,8 @@
 //! start, "stop" after a stop; absent while the modules are not loaded); we read the same
 //! value from its /proc/sys file.
 
-use super::{failed, klog, last_line, remote_path, Target, TargetError};
-use super::{LogMark, Status};
+use super::klog;
+use super::types::{failed, last_line, remote_path, LogMark, Status, Target, TargetError};
 use crate::counters::Counters;
 use crate::file::TargetKind;
 use crate::host::{Cmd, Output};
