@@ -2,10 +2,11 @@
 //! (host, kind, revision, kernel, counters before and after, reloads, kernel-log findings),
 //! read back leniently, and its box on the report page.
 //!
-//! Where it is in the document: the `"target"` key holds the URL loaded (a string) in every
-//! document; a run with `--testbed` carries the control object there, or, so as not to change
-//! the type of a field readers already know, under `"target_control"` (or `"testbed"`). The
-//! first of these keys that holds an object is taken.
+//! Where it is in the document: `stress`/`handshake --testbed` write it under
+//! `"target_control"` (cli/src/target_session.rs), beside `"target"`, which holds the URL
+//! loaded (a string) in every document. Documents that carry the object under `"target"`
+//! itself (the first draft of the format) or `"testbed"` are read too: the first of
+//! these keys that holds an object is taken.
 
 use super::html::{self, Cell};
 use serde::Deserialize;
