@@ -132,10 +132,26 @@ pub fn run(o: RemoteOpts) -> Result<i32> {
 /// alone wrapped as one (exec, files, the kernel log need no kind).
 fn open(p: &Plan) -> Result<Target> {
     if p.action.needs_kind() {
-        Ok(Target::open(&p.testbed, &p.connect)?)
+        #[allow(unused_mut)]
+        let mut t = Target::open(&p.testbed, &p.connect)?;
+        #[cfg(feature = "test-hooks")]
+        test_paths(&mut t);
+        Ok(t)
     } else {
         let host = tfw_testbed::host::connect(&p.testbed.tempesta.host, &p.connect)?;
         Ok(Target::with_host(host, p.testbed.clone()))
+    }
+}
+
+/// Tests only (the `test-hooks` feature): with `TFW_BENCH_TEST_TEMPESTA_RUN=DIR`, Tempesta's
+/// state and perfstat are read from `DIR/state` and `DIR/perfstat`, where the stand-in
+/// tempesta.sh of testbed/testdata/standin writes them (real Tempesta cannot run in tests).
+#[cfg(feature = "test-hooks")]
+fn test_paths(t: &mut Target) {
+    if let Some(dir) = std::env::var_os("TFW_BENCH_TEST_TEMPESTA_RUN") {
+        let dir = std::path::PathBuf::from(dir);
+        t.paths.perfstat = dir.join("perfstat").display().to_string();
+        t.paths.state = dir.join("state").display().to_string();
     }
 }
 

@@ -151,7 +151,10 @@ impl TargetSession {
     /// The load begins now: with `--reload-every`, a thread takes the target and reloads it
     /// every period until [`TargetSession::load_ended`] or `stop`.
     pub fn load_started(&mut self, stop: Arc<AtomicBool>) {
-        let (Some(every), Some(target)) = (self.reload_every, self.target.take()) else {
+        let Some(every) = self.reload_every else {
+            return;
+        };
+        let Some(target) = self.target.take() else {
             return;
         };
         let done = Arc::new(AtomicBool::new(false));

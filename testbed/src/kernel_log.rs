@@ -9,7 +9,9 @@
 //! "Call Trace:" are grouped into the finding they belong to (the Oops/WARNING/BUG just
 //! before it) or make a finding of their own (a UBSAN report or a "Slab cache still has
 //! objects" dump names none of the four words but prints a trace). Tempesta's own
-//! `T_WARN` lines ("[tempesta fw] Warning: ...") are not findings, as in tempesta-test.
+//! `T_ERR` lines ("[tempesta fw] ERROR: ...", lib/log.h of tempesta-tech/tempesta) are
+//! Error findings; its `T_WARN` lines ("[tempesta fw] Warning: ...") are not findings, as
+//! in tempesta-test.
 //!
 //! Lines come as `dmesg` prints them (`[  123.456789] msg`), `dmesg -T` (`[Mon Dec  7
 //! 20:58:21 2026] msg`), `dmesg -r` (`<4>[ 1.2] msg`), `journalctl -k` (`Dec 07 20:58:21
@@ -54,9 +56,10 @@ fn prefix_re() -> &'static Regex {
         Regex::new(concat!(
             r"^(?:<\d+>)?", // dmesg -r priority
             r"(?:",
-            r"\d+,\d+,\d+,[^;]*;", // /dev/kmsg record
-            r"|\[[^\]]*\d\] ?",    // [  12.345678] or [date]
-            r"|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ kernel: ", // journalctl short
+            r"\d+,\d+,\d+,[^;]*;",            // /dev/kmsg record
+            r"|\[\s*\d+\.\d+\] ?",            // [  12.345678]
+            r"|\[[A-Z][a-z]{2} [^\]]*\d\] ?", // dmesg -T: [Mon Dec  7 20:58:21 2026]
+            r"|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ kernel: ", // journalctl short
             r"|\d{4}-\d\d-\d\dT\S+ \S+ kernel: ", // journalctl short-iso
             r")?",
         ))
@@ -172,12 +175,25 @@ mod tests {
             "[Mon Dec  7 20:58:21 2026] WARNING: CPU: 1",
             "<4>[    1.000000] WARNING: CPU: 1",
             "Dec 07 20:58:21 tfw kernel: WARNING: CPU: 1",
+            "Dec 07 20:58:21.123456 tfw kernel: WARNING: CPU: 1",
             "2026-12-07T20:58:21+0000 tfw kernel: WARNING: CPU: 1",
             "4,1234,5678,-;WARNING: CPU: 1",
             "WARNING: CPU: 1",
         ] {
             assert_eq!(message(l), "WARNING: CPU: 1", "{l}");
         }
+    }
+
+    #[test]
+    fn frames_are_not_timestamps() {
+        assert_eq!(
+            message("[<ffffffff8161b6a1>] dump_stack"),
+            "[<ffffffff8161b6a1>] dump_stack"
+        );
+        assert_eq!(
+            message("[tempesta fw] Warning: x"),
+            "[tempesta fw] Warning: x"
+        );
     }
 
     #[test]

@@ -109,3 +109,49 @@ fn ssh_harness_testbed_file_connects() {
         format!("{}\n", work(&s))
     );
 }
+
+/// A connection lost between commands (the host rebooted, the network dropped it during a
+/// long run) is made again, host key verified as before, and the command runs.
+#[test]
+fn ssh_lost_connection_is_made_again() {
+    use tfw_testbed::host::Cmd;
+    let Some(s) = Sshd::start_or_skip() else {
+        return;
+    };
+    let mut a = spec::connect_ok(&s);
+    let mut b = spec::connect_ok(&s);
+    let text =
+        |o: tfw_testbed::host::Output| String::from_utf8(o.stdout).unwrap().trim().to_string();
+    for round in 0..2 {
+        // The sshd process serving A: the parent of A's wrapper shell, a child of our sshd.
+        let server = text(
+            a.exec(&Cmd::shell("ps -o ppid= -p $PPID"), spec::QUICK)
+                .unwrap(),
+        );
+        let parent = text(
+            b.exec(
+                &Cmd::new("ps").arg("-o").arg("ppid=").arg("-p").arg(&server),
+                spec::QUICK,
+            )
+            .unwrap(),
+        );
+        assert_eq!(
+            parent,
+            s.pid().to_string(),
+            "pid {server} is not our sshd's"
+        );
+        let killed = b
+            .exec(&Cmd::new("kill").arg("-KILL").arg(&server), spec::QUICK)
+            .unwrap();
+        assert_eq!(killed.status, 0);
+        if round == 0 {
+            let out = a.exec(&Cmd::new("echo").arg("again"), spec::QUICK);
+            assert_eq!(text(out.unwrap_or_else(|e| panic!("{e}"))), "again");
+        } else {
+            let path = format!("{}/after-reconnect", work(&s));
+            a.upload(b"data", &path, 0o600)
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(a.download(&path).unwrap(), b"data");
+        }
+    }
+}

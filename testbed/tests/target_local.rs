@@ -45,6 +45,19 @@ fn open_without_kind_is_an_error() {
         .expect("no kind, no target")
         .to_string();
     assert!(e.contains("names no target to control"), "{e}");
+    // The host alone (what `remote exec` uses): control calls are errors, not panics.
+    let host = tfw_testbed::host::connect(&tb.tempesta.host, &opts()).unwrap();
+    let mut t = Target::with_host(host, tb);
+    for e in [
+        t.status().err().map(|e| e.to_string()),
+        t.start(None).err().map(|e| e.to_string()),
+        t.counters().err().map(|e| e.to_string()),
+        t.facts().err().map(|e| e.to_string()),
+    ] {
+        assert!(e.unwrap().contains("names no target to control"));
+    }
+    let out = t.exec(&tfw_testbed::host::Cmd::new("true")).unwrap();
+    assert_eq!(out.status, 0);
 }
 
 #[test]
@@ -78,4 +91,27 @@ fn nginx_command_target_locally() {
     );
     let mut t = Target::open(&tb, &opts()).unwrap();
     scenarios::run_nginx(&mut t, &nginx);
+}
+
+#[test]
+fn perfstat_and_state_keys_of_a_testbed_file() {
+    let work = temp_dir("work");
+    let text = format!(
+        "[tempesta]\nhostname = \"localhost\"\nworkdir = \"{}\"\nkind = \"tempesta\"\n\
+         srcdir = \"/opt/tempesta\"\nperfstat = \"/tmp/standin/perfstat\"\nstate = \"/tmp/standin/state\"\n",
+        work.display()
+    );
+    let tb = tfw_testbed::file::Testbed::parse("t.toml", &text, &work).unwrap();
+    let t = Target::open(&tb, &opts()).unwrap();
+    assert_eq!(t.paths.perfstat, "/tmp/standin/perfstat");
+    assert_eq!(t.paths.state, "/tmp/standin/state");
+    // Without them, the real ones.
+    let text = text.replace(
+        "perfstat = \"/tmp/standin/perfstat\"\nstate = \"/tmp/standin/state\"\n",
+        "",
+    );
+    let tb = tfw_testbed::file::Testbed::parse("t.toml", &text, &work).unwrap();
+    let t = Target::open(&tb, &opts()).unwrap();
+    assert_eq!(t.paths, tfw_testbed::target::TempestaPaths::default());
+    assert_eq!(t.paths.perfstat, "/proc/tempesta/perfstat");
 }

@@ -26,9 +26,8 @@ impl Vars {
 
     /// The defaults, overridden by a test-bed file (TOML): key `ip` of section `[server]` is
     /// `server_ip`, and so on for every key of every section; a key outside any section is
-    /// itself. Values are strings, integers, floats or booleans; arrays and tables are
-    /// skipped (they are no template values), except for the keys a host's address is made
-    /// of (`ip`, `hostname`, `port`, ...), where they are an error.
+    /// itself. Values are strings, integers, floats or booleans; the test-bed format's own
+    /// arrays (`[general] dmesg_ignore`) are skipped.
     pub fn from_testbed(path: &Path) -> Result<Vars, CheckFileError> {
         let name = path.display().to_string();
         let text = std::fs::read_to_string(path)
@@ -48,12 +47,9 @@ impl Vars {
                         let full = format!("{}_{}", key.get_ref(), k.get_ref());
                         match scalar(v.get_ref()) {
                             Some(s) => vars.set(&full, &s),
-                            // An array or table (`[general] dmesg_ignore = [...]`) is no
-                            // template value, unless the key is one of a host's.
-                            None if SCALAR_KEYS.contains(&k.get_ref().as_ref()) => {
-                                return Err(src.error(&k.span(), &full, NOT_SCALAR))
-                            }
-                            None => {}
+                            // The file format's own arrays are no template values.
+                            None if NOT_VALUES.contains(&full.as_str()) => {}
+                            None => return Err(src.error(&k.span(), &full, NOT_SCALAR)),
                         }
                     }
                 }
@@ -81,10 +77,8 @@ impl Vars {
     }
 }
 
-/// Test-bed keys that must be scalars (tfw-testbed's file format).
-const SCALAR_KEYS: [&str; 9] = [
-    "ip", "hostname", "port", "user", "ssh_key", "workdir", "srcdir", "config", "kind",
-];
+/// Test-bed keys that are arrays (tfw-testbed's file format), not template values.
+const NOT_VALUES: [&str; 1] = ["general_dmesg_ignore"];
 
 const NOT_SCALAR: &str = "a test-bed value must be a string, number or boolean";
 
@@ -227,16 +221,19 @@ mod tests {
     }
 
     #[test]
-    fn testbed_arrays_and_tables_are_skipped() {
+    fn testbed_format_arrays_are_skipped() {
         let v = Vars::parse_testbed(
             "tb.toml",
-            "[general]\ndmesg_ignore = [\"x\"]\nknown_hosts = \"kh\"\n[server]\nip = \"10.0.0.3\"\n\
-             [server.sub]\nk = 1\n",
+            "[general]\ndmesg_ignore = [\"x\"]\nknown_hosts = \"kh\"\n[server]\nip = \"10.0.0.3\"\n",
         )
         .unwrap();
         assert_eq!(v.get("general_known_hosts"), Some("kh"));
         assert_eq!(v.get("server_ip"), Some("10.0.0.3"));
         assert_eq!(v.get("general_dmesg_ignore"), None);
-        assert_eq!(v.get("server_sub"), None);
+        let e = Vars::parse_testbed("tb.toml", "[server]\ndmesg_ignore = [\"x\"]\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "tb.toml:2: server_dmesg_ignore: a test-bed value must be a string, number or boolean"
+        );
     }
 }

@@ -119,26 +119,27 @@ fn probe(script: &str, names: &[String]) -> Cmd {
     cmd
 }
 
-/// Looks on `host` for what `needs` lists; `timeout` bounds each command.
+/// Looks on `host` for what `needs` lists; `timeout` bounds each command. (The error is
+/// boxed: a `HostError` is large.)
 pub fn missing_on(
     host: &mut dyn Host,
     needs: &Needs,
     timeout: Duration,
-) -> Result<Missing, HostError> {
-    let mut run = |script: &str, names: &[String]| -> Result<Vec<String>, HostError> {
+) -> Result<Missing, Box<HostError>> {
+    let mut run = |script: &str, names: &[String]| -> Result<Vec<String>, Box<HostError>> {
         if names.is_empty() {
             return Ok(Vec::new());
         }
         let out = host.exec(&probe(script, names), timeout)?;
         if out.status != 0 {
-            return Err(HostError::Other {
+            return Err(Box::new(HostError::Other {
                 host: host.name().to_string(),
                 message: format!(
                     "the dependency check exited with {}: {}",
                     out.status,
                     String::from_utf8_lossy(&out.stderr).trim()
                 ),
-            });
+            }));
         }
         Ok(String::from_utf8_lossy(&out.stdout)
             .lines()

@@ -37,8 +37,8 @@ pub struct Testbed {
     pub tempesta: TargetRole,
     pub server: HostRole,
     /// The keys this program does not interpret (tempesta-test's `ab`, `wrk`, `nginx`,
-    /// `resources`, ...), by section (`""` for keys outside any section), scalars as text:
-    /// template values only. Arrays and tables among them are not kept.
+    /// `resources`, ...), by section (`""` for keys outside any section), as text: template
+    /// values only (so strings, numbers or booleans; an array or a table is an error).
     pub extra: BTreeMap<String, BTreeMap<String, String>>,
 }
 

@@ -156,19 +156,31 @@ impl<'a, 'i> Sec<'a, 'i> {
         })
     }
 
-    /// The scalar values of the keys not read, as text; arrays and tables are left out.
-    fn rest(&self) -> BTreeMap<String, String> {
+    /// The values of the keys not read, as text (template values: scalars only).
+    fn rest(&self) -> Result<BTreeMap<String, String>, FileError> {
         let mut out = BTreeMap::new();
         for (k, v) in self.table.into_iter().flatten() {
-            if self.used.contains(k.get_ref().as_ref()) {
-                continue;
-            }
-            if let Some(s) = scalar(v.get_ref()) {
-                out.insert(k.get_ref().to_string(), s);
+            if !self.used.contains(k.get_ref().as_ref()) {
+                let value = template_value(self.ctx, &self.full(k.get_ref()), v)?;
+                out.insert(k.get_ref().to_string(), value);
             }
         }
-        out
+        Ok(out)
     }
+}
+
+/// An unknown key's value: a template value, so a string, number or boolean.
+fn template_value(ctx: &Ctx, key: &str, v: &Spanned<DeValue>) -> Result<String, FileError> {
+    scalar(v.get_ref()).ok_or_else(|| {
+        ctx.err(
+            &v.span(),
+            key,
+            format_args!(
+                "must be a string, number or boolean (a template value), not {}",
+                v.get_ref().type_str()
+            ),
+        )
+    })
 }
 
 /// A string, number or boolean as text (what a `${name}` expands to).
@@ -182,7 +194,6 @@ pub(super) fn scalar(v: &DeValue) -> Option<String> {
         ),
         DeValue::Float(f) => Some(f.as_str().to_owned()),
         DeValue::Boolean(b) => Some(b.to_string()),
-        DeValue::Datetime(d) => Some(d.to_string()),
         _ => None,
     }
 }
@@ -209,10 +220,11 @@ pub(super) fn parse(name: &str, text: &str, dir: &Path) -> Result<Testbed, FileE
                 if let Some(known) = KNOWN.iter().find(|s| **s == key) {
                     tables.insert(known, t);
                 } else {
-                    let kept = t
-                        .iter()
-                        .filter_map(|(k, v)| Some((k.get_ref().to_string(), scalar(v.get_ref())?)))
-                        .collect();
+                    let mut kept = BTreeMap::new();
+                    for (k, v) in t {
+                        let full = format!("{key}.{}", k.get_ref());
+                        kept.insert(k.get_ref().to_string(), template_value(&ctx, &full, v)?);
+                    }
                     extra.insert(key.to_string(), kept);
                 }
             }
@@ -223,13 +235,12 @@ pub(super) fn parse(name: &str, text: &str, dir: &Path) -> Result<Testbed, FileE
                     format_args!("must be a section [{key}], not {}", other.type_str()),
                 ))
             }
-            other => {
-                if let Some(s) = scalar(other) {
-                    extra
-                        .entry(String::new())
-                        .or_default()
-                        .insert(key.to_string(), s);
-                }
+            _ => {
+                let value = template_value(&ctx, key, v)?;
+                extra
+                    .entry(String::new())
+                    .or_default()
+                    .insert(key.to_string(), value);
             }
         }
     }
@@ -260,7 +271,7 @@ pub(super) fn parse(name: &str, text: &str, dir: &Path) -> Result<Testbed, FileE
             host: s.host()?,
             workdir: s.text_or("workdir", defaults::workdir(name))?,
         };
-        roles.push((s.rest(), role));
+        roles.push((s.rest()?, role));
     }
     let (server_extra, server) = roles.pop().expect("two roles");
     let (client_extra, client) = roles.pop().expect("two roles");
@@ -284,10 +295,10 @@ pub(super) fn parse(name: &str, text: &str, dir: &Path) -> Result<Testbed, FileE
             }
         }
     }
-    tempesta_extra.extend(t.rest());
+    tempesta_extra.extend(t.rest()?);
 
     for (name, kept) in [
-        ("general", g.rest()),
+        ("general", g.rest()?),
         ("client", client_extra),
         ("tempesta", tempesta_extra),
         ("server", server_extra),
@@ -347,12 +358,18 @@ fn dmesg_ignore(g: &mut Sec) -> Result<Vec<String>, FileError> {
 fn target_kind(t: &mut Sec) -> Result<Option<TargetKind>, FileError> {
     let kind_span = t.get("kind").map(|v| v.span());
     let kind = t.string("kind")?;
-    let url = |t: &mut Sec, key: &'static str| -> Result<Option<String>, FileError> {
+    // ready_url may be https (readiness is a TCP connect then); stub_status is read over http.
+    let url = |t: &mut Sec, key: &'static str, https: bool| -> Result<Option<String>, FileError> {
         let u = t.text(key)?;
         if let Some(u) = &u {
-            if !(u.starts_with("http://") || u.starts_with("https://")) {
+            if !(u.starts_with("http://") || https && u.starts_with("https://")) {
                 let span = t.has(key).unwrap_or_default();
-                return Err(t.err(&span, key, format_args!("{u:?} is not an http:// URL")));
+                let what = if https {
+                    "an http:// or https://"
+                } else {
+                    "an http://"
+                };
+                return Err(t.err(&span, key, format_args!("{u:?} is not {what} URL")));
             }
         }
         Ok(u)
@@ -385,8 +402,8 @@ fn target_kind(t: &mut Sec) -> Result<Option<TargetKind>, FileError> {
                 stop: required(t, "stop")?,
                 reload: t.text("reload")?,
                 status: t.text("status")?,
-                ready_url: url(t, "ready_url")?,
-                stats_url: url(t, "stats_url")?,
+                ready_url: url(t, "ready_url", true)?,
+                stats_url: url(t, "stats_url", false)?,
                 config: t.text("config")?,
                 config_file: t.path("config_file")?,
             }))

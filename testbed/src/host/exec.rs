@@ -17,9 +17,9 @@
 //! the status line tells that the command itself ended, and output is then awaited only
 //! briefly, as the local host does.
 
+use super::attempt::{connection_lost, millis, Attempt};
 use super::quote::{command_line, display_argv, quote};
-use super::ssh::millis;
-use super::{Cmd, HostError, Output};
+use super::types::{Cmd, HostError, Output};
 use ssh2::{Channel, Session};
 use std::io::Read;
 use std::time::{Duration, Instant};
@@ -136,6 +136,16 @@ pub fn run(
     cmd: &Cmd,
     timeout: Duration,
 ) -> Result<Output, HostError> {
+    attempt(session, host, cmd, timeout).map_err(|a| a.error)
+}
+
+/// [`run`], telling a connection found lost before the command started.
+pub fn attempt(
+    session: &Session,
+    host: &str,
+    cmd: &Cmd,
+    timeout: Duration,
+) -> Result<Output, Attempt> {
     let shown = display_argv(cmd, 200);
     let exec_err = |message: String| HostError::Exec {
         host: host.to_string(),
@@ -163,12 +173,13 @@ pub fn run(
     let _restore = Restore(session, saved_timeout);
     session.set_blocking(true);
     session.set_timeout(millis(timeout));
-    let start_err = |e: ssh2::Error| {
-        if e.code() == ssh2::ErrorCode::Session(-9) {
+    let start_err = |e: ssh2::Error| Attempt {
+        error: if e.code() == ssh2::ErrorCode::Session(-9) {
             timed_out()
         } else {
             exec_err(format!("cannot start: {}", e.message()))
-        }
+        },
+        lost: connection_lost(&e),
     };
     let mut ch: Channel = session.channel_session().map_err(start_err)?;
     ch.exec(&remote).map_err(start_err)?;
@@ -231,7 +242,9 @@ pub fn run(
                     std::thread::sleep(Duration::from_millis(2));
                 }
                 Err(e) if e.code() == EAGAIN => break,
-                Err(e) => return Err(exec_err(format!("closing its channel: {}", e.message()))),
+                Err(e) => {
+                    return Err(exec_err(format!("closing its channel: {}", e.message())).into())
+                }
             }
         }
         drop(blocking);
@@ -251,11 +264,12 @@ pub fn run(
             return Err(exec_err(format!(
                 "timed out after {timeout:?} and could not be killed (pid {pid}): {}",
                 e.message()
-            )));
+            ))
+            .into());
         }
     }
     drop(ch);
-    Err(timed_out())
+    Err(timed_out().into())
 }
 
 #[cfg(test)]

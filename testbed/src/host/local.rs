@@ -4,7 +4,7 @@
 //! the process group the command started in, uploads written to a temporary name and renamed.
 
 use super::quote::{display_argv, validate};
-use super::{Cmd, Host, HostError, Output};
+use super::types::{Cmd, Host, HostError, Output};
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};

@@ -3,7 +3,7 @@
 //! here (`'...'`, a quote inside as `'\''`): no value from a config file can inject shell
 //! syntax. Environment names are checked, since a name cannot be quoted.
 
-use super::Cmd;
+use super::types::Cmd;
 
 /// `s` as one POSIX shell word with no expansion at all.
 pub fn quote(s: &str) -> String {

@@ -5,10 +5,11 @@
 //! then `mv -f` (rename(2), atomic on one file system) does it. Download: read to EOF, never
 //! by the reported size, since procfs files (/proc/tempesta/perfstat) report 0.
 
+use super::attempt::{connection_lost, Attempt};
+use super::exec;
 use super::quote::display_argv;
-use super::ssh::SshHost;
-use super::{Cmd, HostError};
-use ssh2::{FileStat, OpenFlags, OpenType, RenameFlags, Sftp};
+use super::types::{Cmd, HostError};
+use ssh2::{FileStat, OpenFlags, OpenType, RenameFlags, Session, Sftp};
 use std::io::{Read, Write};
 use std::path::Path;
 use std::time::Duration;
@@ -16,17 +17,23 @@ use std::time::Duration;
 /// Bound on the helper commands (mkdir -p, mv -f).
 const HELPER_TIMEOUT: Duration = Duration::from_secs(60);
 
-fn sftp_err(host: &SshHost, path: &str, what: &str, e: impl std::fmt::Display) -> HostError {
+/// The session and the host's name for messages.
+struct At<'a> {
+    session: &'a Session,
+    name: &'a str,
+}
+
+fn sftp_err(host: &At, path: &str, what: &str, e: impl std::fmt::Display) -> HostError {
     HostError::Sftp {
-        host: host.name.clone(),
+        host: host.name.to_string(),
         path: path.to_string(),
         message: format!("{what}: {e}"),
     }
 }
 
 /// Runs a helper command; a non-zero exit is an error with its stderr.
-fn helper(host: &SshHost, path: &str, cmd: Cmd) -> Result<(), HostError> {
-    let out = super::exec::run(&host.session, &host.name, &cmd, HELPER_TIMEOUT)?;
+fn helper(host: &At, path: &str, cmd: Cmd) -> Result<(), HostError> {
+    let out = exec::run(host.session, host.name, &cmd, HELPER_TIMEOUT)?;
     if out.status == 0 {
         return Ok(());
     }
@@ -39,14 +46,27 @@ fn helper(host: &SshHost, path: &str, cmd: Cmd) -> Result<(), HostError> {
     ))
 }
 
-fn open_sftp(host: &SshHost, path: &str) -> Result<Sftp, HostError> {
-    host.session
-        .sftp()
-        .map_err(|e| sftp_err(host, path, "cannot start SFTP", e.message()))
+fn open_sftp(host: &At, path: &str) -> Result<Sftp, Attempt> {
+    host.session.sftp().map_err(|e| Attempt {
+        error: sftp_err(host, path, "cannot start SFTP", e.message()),
+        // libssh2 reports a lost connection here as a channel failure: look again.
+        lost: connection_lost(&e)
+            || host
+                .session
+                .channel_session()
+                .is_err_and(|e| connection_lost(&e)),
+    })
 }
 
-pub fn upload(host: &mut SshHost, data: &[u8], path: &str, mode: i32) -> Result<(), HostError> {
-    let host = &*host;
+/// Writes `data` to `path` (mode `mode`) atomically, making parent directories.
+pub fn upload(
+    session: &Session,
+    name: &str,
+    data: &[u8],
+    path: &str,
+    mode: i32,
+) -> Result<(), Attempt> {
+    let host = &At { session, name };
     let sftp = open_sftp(host, path)?;
     let mode = mode as u32 & 0o7777;
     if let Some(parent) = Path::new(path).parent().and_then(|p| p.to_str()) {
@@ -86,7 +106,7 @@ pub fn upload(host: &mut SshHost, data: &[u8], path: &str, mode: i32) -> Result<
     };
     if let Err(e) = write() {
         let _ = sftp.unlink(Path::new(&tmp));
-        return Err(sftp_err(host, path, "cannot write", e));
+        return Err(sftp_err(host, path, "cannot write", e).into());
     }
     let flags = RenameFlags::OVERWRITE | RenameFlags::ATOMIC | RenameFlags::NATIVE;
     if sftp
@@ -99,14 +119,15 @@ pub fn upload(host: &mut SshHost, data: &[u8], path: &str, mode: i32) -> Result<
             Cmd::new("mv").arg("-f").arg("--").arg(&tmp).arg(path),
         ) {
             let _ = sftp.unlink(Path::new(&tmp));
-            return Err(e);
+            return Err(e.into());
         }
     }
     Ok(())
 }
 
-pub fn download(host: &mut SshHost, path: &str) -> Result<Vec<u8>, HostError> {
-    let host = &*host;
+/// Reads `path` to its end.
+pub fn download(session: &Session, name: &str, path: &str) -> Result<Vec<u8>, Attempt> {
+    let host = &At { session, name };
     let sftp = open_sftp(host, path)?;
     let mut f = sftp
         .open(Path::new(path))

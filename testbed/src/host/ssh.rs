@@ -4,8 +4,10 @@
 //! we do not), then key-file or agent authentication. Commands: [`super::exec`]; files:
 //! [`super::sftp`].
 
+use super::attempt::{millis, Attempt};
 use super::known_hosts::{self, Verdict};
-use super::{keyfile, Cmd, ConnectOptions, Host, HostError, Output};
+use super::types::{Cmd, ConnectOptions, Host, HostError, Output};
+use super::{exec, keyfile, sftp};
 use crate::file::HostSpec;
 use ssh2::Session;
 use std::io::Write;
@@ -19,14 +21,12 @@ const IO_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A connected, verified, authenticated SSH session.
 pub struct SshHost {
-    pub(super) session: Session,
+    session: Session,
     /// "user@host:port".
-    pub(super) name: String,
-}
-
-/// libssh2 takes its timeouts in milliseconds, 0 meaning none: never 0 here.
-pub(super) fn millis(d: Duration) -> u32 {
-    d.as_millis().clamp(1, u32::MAX as u128) as u32
+    name: String,
+    /// What it was connected with, to connect again when the connection was lost.
+    spec: HostSpec,
+    opts: ConnectOptions,
 }
 
 /// The user name of this process, for a spec without `user`.
@@ -279,7 +279,29 @@ impl SshHost {
         verify_host_key(&session, spec, opts, &known_hosts_path, &text, &name)?;
         authenticate(&session, spec, &user, &name)?;
         session.set_timeout(millis(IO_TIMEOUT));
-        Ok(SshHost { session, name })
+        Ok(SshHost {
+            session,
+            name,
+            spec: spec.clone(),
+            opts: opts.clone(),
+        })
+    }
+
+    /// Runs `op`; if it finds the connection lost before anything ran (the host rebooted,
+    /// the network dropped it while a long run went on), connects again, verifying the host
+    /// key as the first time, and runs it once more.
+    fn retrying<T>(
+        &mut self,
+        mut op: impl FnMut(&mut SshHost) -> Result<T, Attempt>,
+    ) -> Result<T, HostError> {
+        match op(self) {
+            Ok(v) => Ok(v),
+            Err(a) if a.lost => {
+                *self = SshHost::connect(&self.spec, &self.opts)?;
+                op(self).map_err(|a| a.error)
+            }
+            Err(a) => Err(a.error),
+        }
     }
 }
 
@@ -289,14 +311,14 @@ impl Host for SshHost {
     }
 
     fn exec(&mut self, cmd: &Cmd, timeout: Duration) -> Result<Output, HostError> {
-        super::exec::run(&self.session, &self.name, cmd, timeout)
+        self.retrying(|h| exec::attempt(&h.session, &h.name, cmd, timeout))
     }
 
     fn upload(&mut self, data: &[u8], path: &str, mode: i32) -> Result<(), HostError> {
-        super::sftp::upload(self, data, path, mode)
+        self.retrying(|h| sftp::upload(&h.session, &h.name, data, path, mode))
     }
 
     fn download(&mut self, path: &str) -> Result<Vec<u8>, HostError> {
-        super::sftp::download(self, path)
+        self.retrying(|h| sftp::download(&h.session, &h.name, path))
     }
 }

@@ -29,7 +29,7 @@ fn setup(t: &Target) -> Setup {
         stats_url,
         config,
         config_file,
-    } = t.kind()
+    } = t.kind().expect("dispatched on the kind")
     else {
         unreachable!("command:: called for a tempesta target")
     };

@@ -158,12 +158,15 @@ impl Target {
         }
     }
 
-    pub(crate) fn kind(&self) -> &TargetKind {
-        self.testbed
-            .tempesta
-            .kind
-            .as_ref()
-            .expect("Target::open refuses a test-bed without kind")
+    /// The target's kind; an error when the test-bed names none (a target made by
+    /// [`Target::with_host`] for the host alone).
+    pub(crate) fn kind(&self) -> Result<&TargetKind, TargetError> {
+        self.testbed.tempesta.kind.as_ref().ok_or_else(|| {
+            TargetError::Other(format!(
+                "{}: [tempesta] names no target to control: set kind = \"tempesta\" or \"command\"",
+                self.testbed.source
+            ))
+        })
     }
 
     pub(crate) fn err(&self, msg: impl std::fmt::Display) -> TargetError {
@@ -217,7 +220,7 @@ impl Target {
     /// Uploads `config` (else the test-bed's config_file, if any), starts, waits until ready.
     pub fn start(&mut self, config: Option<&[u8]>) -> Result<Action, TargetError> {
         let began = Instant::now();
-        let output = match self.kind() {
+        let output = match self.kind()? {
             TargetKind::Tempesta { .. } => tempesta::start(self, config, false)?,
             TargetKind::Command { .. } => command::start(self, config, false)?,
         };
@@ -230,7 +233,7 @@ impl Target {
     /// Stops the target (not running is no error).
     pub fn stop(&mut self) -> Result<Action, TargetError> {
         let began = Instant::now();
-        let output = match self.kind() {
+        let output = match self.kind()? {
             TargetKind::Tempesta { .. } => tempesta::stop(self)?,
             TargetKind::Command { .. } => command::stop(self)?,
         };
@@ -256,7 +259,7 @@ impl Target {
     /// Uploads `config` if given, reloads, waits until ready.
     pub fn reload(&mut self, config: Option<&[u8]>) -> Result<Action, TargetError> {
         let began = Instant::now();
-        let output = match self.kind() {
+        let output = match self.kind()? {
             TargetKind::Tempesta { .. } => tempesta::start(self, config, true)?,
             TargetKind::Command { .. } => command::start(self, config, true)?,
         };
@@ -267,7 +270,7 @@ impl Target {
     }
 
     pub fn status(&mut self) -> Result<Status, TargetError> {
-        match self.kind() {
+        match self.kind()? {
             TargetKind::Tempesta { .. } => tempesta::status(self),
             TargetKind::Command { .. } => command::status(self),
         }
@@ -276,7 +279,7 @@ impl Target {
     /// The counters now: perfstat (Tempesta), stub_status (command target with stats_url),
     /// None when the target has none.
     pub fn counters(&mut self) -> Result<Option<Counters>, TargetError> {
-        match self.kind() {
+        match self.kind()? {
             TargetKind::Tempesta { .. } => tempesta::counters(self).map(Some),
             TargetKind::Command { .. } => command::counters(self),
         }
@@ -301,7 +304,7 @@ impl Target {
 
     pub fn facts(&mut self) -> Result<Facts, TargetError> {
         use crate::host::Cmd;
-        let revision = match self.kind().clone() {
+        let revision = match self.kind()?.clone() {
             TargetKind::Tempesta { srcdir, .. } => {
                 let out = self.run(
                     &Cmd::new("git")

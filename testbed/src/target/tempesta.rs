@@ -38,7 +38,7 @@ fn setup(t: &Target) -> Setup {
         config,
         config_file,
         interfaces,
-    } = t.kind()
+    } = t.kind().expect("dispatched on the kind")
     else {
         unreachable!("tempesta:: called for a command target")
     };

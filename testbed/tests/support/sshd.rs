@@ -283,6 +283,11 @@ impl Sshd {
         path
     }
 
+    /// The listening sshd's pid (its per-connection processes are its children).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// sshd's log so far (for assertion messages).
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("sshd.log")).unwrap_or_default()
