@@ -271,9 +271,7 @@ fn kernel_log_findings_fail_the_scenario_with_the_finding_not_a_regression() {
         &format!("; printf '%s\\n' '{line}' > /dev/kmsg"),
         false,
     );
-    // With reloads: as merged, a run without them loses its target in the session (reported
-    // by helper H6), whereas this test is about the findings.
-    let out = regress_tb(&bed, &["--reload-every", "400ms"]);
+    let out = regress_tb(&bed, &[]);
     assert_eq!(out.code(), Some(2), "{}", out.show());
     let row = common::regress::row(&out.stdout, "tb", "—");
     assert!(
