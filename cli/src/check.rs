@@ -35,12 +35,19 @@ pub fn run(o: CheckOpts, stop: Arc<AtomicBool>) -> Result<i32> {
             break;
         }
         if let (Some(s), Some(config)) = (session.as_mut(), &group.config) {
-            let restarted = s
+            let files = group.files.join(", ");
+            match s
                 .restart(Some(config))
-                .with_context(|| format!("the target config of {}", group.files.join(", ")));
-            if let Err(e) = restarted {
-                setup_error = Some(e);
-                break;
+                .with_context(|| format!("the target config of {files}"))
+            {
+                Ok(took) => println!(
+                    "target restarted with the config of {files} in {:.2}s",
+                    took.as_secs_f64()
+                ),
+                Err(e) => {
+                    setup_error = Some(e);
+                    break;
+                }
             }
         }
         if let Some(s) = session.as_mut() {

@@ -14,11 +14,19 @@ use crate::cli::remote::RemoteOpts;
 use anyhow::{Context, Result};
 use plan::{Action, Plan};
 use std::io::Write;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use tfw_reports::remote as print;
 use tfw_testbed::host::{Cmd, Output};
 use tfw_testbed::target::Target;
 
 pub fn run(o: RemoteOpts) -> Result<i32> {
+    // One action, no results to save: the first SIGINT/SIGTERM ends it at once, as
+    // interrupted (the SSH session closes with the process).
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let now = Arc::new(AtomicBool::new(true));
+        let _ = signal_hook::flag::register_conditional_shutdown(sig, exit::INTERRUPTED, now);
+    }
     let p = plan::plan(o)?;
     let mut t = open(&p)?;
     let Plan { json, action, .. } = p;

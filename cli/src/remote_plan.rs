@@ -76,7 +76,10 @@ pub fn plan(o: RemoteOpts) -> Result<Plan> {
     {
         bail!("--json applies to status, perfstat and dmesg only");
     }
-    let testbed = Testbed::load(&o.testbed)?;
+    let Some(path) = &o.testbed else {
+        bail!("remote: --testbed FILE is required (the test-bed file naming the target)");
+    };
+    let testbed = Testbed::load(path)?;
     let g = &testbed.general;
     let connect = ConnectOptions {
         known_hosts: g.known_hosts.clone(),

@@ -101,6 +101,8 @@ impl TargetSession {
             connect_timeout: tb.general.connect_timeout,
         };
         let mut target = Target::open(&tb, &copts).context("the test-bed's target")?;
+        #[cfg(feature = "test-hooks")]
+        standin_paths(&mut target);
         let host = target.host.name().to_string();
         let facts = target
             .facts()
@@ -223,6 +225,19 @@ impl TargetSession {
             findings: scan.as_ref().map_or(0, |s| s.findings.len()),
             log_read: scan.is_some(),
         }
+    }
+}
+
+/// The tests' build only (feature `test-hooks`): `TFW_BENCH_TEST_TEMPESTA_RUN=DIR` points a
+/// Tempesta target at the stand-in's state and perfstat files (testbed/testdata/standin:
+/// `DIR/state`, `DIR/perfstat`), which the test-bed file has no keys for.
+#[cfg(feature = "test-hooks")]
+fn standin_paths(target: &mut Target) {
+    if let Ok(dir) = std::env::var("TFW_BENCH_TEST_TEMPESTA_RUN") {
+        target.paths = tfw_testbed::target::TempestaPaths {
+            perfstat: format!("{dir}/perfstat"),
+            state: format!("{dir}/state"),
+        };
     }
 }
 

@@ -110,6 +110,22 @@ fn bad_input_is_one_line_and_exit_2() {
     let out = remote(&dir.join("nope.toml"), &["status"]);
     assert_eq!(out.code, 2);
     assert!(one_error_line(&out).contains("nope.toml"), "{}", out.stderr);
+    let out = remote_support::tfw(&["remote".into(), "status".into()]);
+    assert_eq!(out.code, 2);
+    assert!(one_error_line(&out).contains("--testbed"), "{}", out.stderr);
+    // --testbed after the action is the same.
+    let after = remote_support::tfw(&[
+        "remote".into(),
+        "status".into(),
+        "--testbed".into(),
+        tb.display().to_string(),
+    ]);
+    assert_eq!(after.code, 1, "{}", after.stderr);
+    assert!(
+        after.stdout.starts_with("target: not running"),
+        "{}",
+        after.stdout
+    );
     // clap's own usage errors are exit 2 as well.
     assert_eq!(remote(&tb, &["exec"]).code, 2);
     assert_eq!(remote(&tb, &["dmesg", "--mark", "--since", "x"]).code, 2);

@@ -3,7 +3,8 @@
 //! and a real nginx (tools/peers/nginx-ctl.sh) as a `command` target started, reloaded and
 //! counted (stub_status) through it. The kernel log is the real one (`/dev/kmsg`, `dmesg`):
 //! lines this file writes carry a token, and the runs that must be clean ignore the tokens
-//! (`dmesg_ignore`), so that tests running side by side do not fail each other.
+//! (`dmesg_ignore`), so that tests running side by side do not fail each other. A Tempesta
+//! target is the stand-in tempesta.sh (testbed/testdata/standin): no real Tempesta runs here.
 //!
 //! Needs root (the test sshd, /dev/kmsg) and Debian's openssh-server and nginx; without them
 //! the tests say "skipped", except under CI, where that fails.
@@ -115,10 +116,7 @@ impl Drop for Bed {
 /// Runs tfw-bench with `args` and `--json FILE`; the process and the document (Null if none).
 fn with_json(args: &[&str], name: &str) -> (Out, Value) {
     let json = tmp_json(name);
-    let mut all: Vec<&str> = args.to_vec();
-    let js = json.to_str().unwrap().to_string();
-    all.extend(["--json", &js]);
-    let out = run(&all);
+    let out = run(&[args, &["--json", json.to_str().unwrap()]].concat());
     let doc = if json.exists() && std::fs::metadata(&json).unwrap().len() > 0 {
         read_json(&json)
     } else {
@@ -421,6 +419,11 @@ fn check_restarts_the_target_with_each_files_own_config() {
     assert!(out.stdout.contains("a_own.get"), "{}", out.show());
     assert!(out.stdout.contains("b_plain.get"), "{}", out.show());
     assert!(out.stdout.contains("\nTarget\n"), "{}", out.show());
+    assert!(
+        out.stdout.contains("target restarted with the config of "),
+        "{}",
+        out.show()
+    );
     let seen = std::fs::read_to_string(bed.sshd.dir.join("work/seen.log")).unwrap();
     // The files without a config first (on the test-bed's default), then the file's own.
     assert_eq!(seen, "default-config\n---\nown-config 127.0.0.1\n---\n");
@@ -494,4 +497,100 @@ fn an_interrupted_run_still_reads_the_target_and_writes_its_results() {
     assert!(counter(t, "delta", "requests") >= count(&doc, &["responses"]) as i64);
     assert!(t["kernel_log"]["findings"].is_array(), "{t}");
     assert!(out.stdout.contains("\nTarget\n"), "{}", out.show());
+}
+
+/// `git` in `dir`, its stdout trimmed.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.org", "-C"])
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("run git");
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn a_tempesta_standin_is_restarted_with_the_config_and_its_perfstat_recorded() {
+    // Tempesta itself cannot run here: the stand-in tempesta.sh (testbed/testdata/standin,
+    // see its README) has the real script's interface, logs the ready line and shows a
+    // recorded perfstat. The load goes to an nginx beside it.
+    let Some(sshd) = Sshd::start_or_skip() else {
+        return;
+    };
+    let testdata = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testbed/testdata");
+    let src = sshd.dir.join("srcdir");
+    std::fs::create_dir_all(src.join("scripts")).unwrap();
+    std::fs::copy(
+        testdata.join("standin/scripts/tempesta.sh"),
+        src.join("scripts/tempesta.sh"),
+    )
+    .unwrap();
+    std::fs::copy(
+        testdata.join("perfstat/procfs-d6519380-format.txt"),
+        src.join("perfstat.sample"),
+    )
+    .unwrap();
+    git(&src, &["init", "-q"]);
+    git(&src, &["add", "-A"]);
+    git(&src, &["commit", "-q", "-m", "stand-in"]);
+    let head = git(&src, &["rev-parse", "--short", "HEAD"]);
+    let extra = format!(
+        "kind = \"tempesta\"\nsrcdir = {}\nconfig = \"tempesta.conf\"\n",
+        toml_str(src.to_str().unwrap())
+    );
+    let tb = sshd.dir.join("standin.toml");
+    let text = sshd.testbed_toml(&extra).replacen(
+        "[general]\n",
+        &format!("[general]\ndmesg_ignore = [\"{FINDING_TOKEN}\"]\n"),
+        1,
+    );
+    std::fs::write(&tb, text).unwrap();
+    let config = sshd.dir.join("run.conf");
+    std::fs::write(
+        &config,
+        "listen 80;\nsrv_group default { server 127.0.0.1:8000; }\n",
+    )
+    .unwrap();
+    let ng = common::nginx::Nginx::start("h5-standin");
+    let json = tmp_json("target-standin");
+    let url = format!("http://127.0.0.1:{}/", ng.http);
+    let mut cmd = Command::new(bin());
+    cmd.args(["stress", "-q", &url, "-d", "1s", "-c", "2", "--testbed"])
+        .arg(&tb)
+        .arg("--target-config")
+        .arg(&config)
+        .arg("--json")
+        .arg(&json)
+        .env("TFW_BENCH_TEST_TEMPESTA_RUN", src.join("run"));
+    let out = spawn_with(&mut cmd).finish();
+    assert_eq!(out.code(), Some(0), "{}", out.show());
+    let doc = read_json(&json);
+    let _ = std::fs::remove_file(&json);
+    assert_valid(&doc);
+    let t = &doc["target_control"];
+    assert_eq!(t["kind"], "tempesta");
+    assert_eq!(t["revision"].as_str(), Some(head.as_str()), "{t}");
+    assert_eq!(
+        std::fs::read(sshd.dir.join("work/tempesta.conf")).unwrap(),
+        std::fs::read(&config).unwrap(),
+        "the run's config was uploaded"
+    );
+    assert_eq!(t["counters"]["source"], "perfstat");
+    // The stand-in's perfstat is a recorded one: the same before and after.
+    assert_eq!(t["counters"]["before"], t["counters"]["after"]);
+    assert!(
+        t["counters"]["before"].as_object().unwrap().len() > 30,
+        "{t}"
+    );
+    assert!(
+        t["counters"]["delta"]
+            .as_object()
+            .unwrap()
+            .values()
+            .all(|v| v == 0),
+        "{t}"
+    );
+    assert!(out.stdout.contains("tempesta target"), "{}", out.show());
 }

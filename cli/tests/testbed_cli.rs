@@ -2,7 +2,7 @@
 //! back by `check` (a localhost-only file: no SSH), missing programs and files reported with
 //! exit 1, tempesta-test's real `tests_config.ini.sample` imported, bad files exit 2 with one
 //! line, and `check` over a real sshd (testbed/tests/support/sshd.rs): a known host, an
-//! unknown one refused and then accepted with --accept-new-host-key.
+//! unknown one refused and then accepted with --accept-new-host-key, a changed key refused.
 //!
 //! Every process is spawned with a hard time limit (`common::LIMIT`).
 
@@ -255,4 +255,18 @@ fn check_over_ssh_verifies_the_host_key() {
     );
     let out = run(&["testbed", "check", &file3]);
     assert_eq!(out.code(), Some(0), "{}", out.show());
+
+    // A known_hosts that expects another key: refused even with --accept-new-host-key, and
+    // the known_hosts file is left as it was.
+    let other = s.other_host_key();
+    let kh_line = s.known_hosts_line(&other);
+    std::fs::write(&kh, format!("{kh_line}\n")).unwrap();
+    let out = run(&["testbed", "check", &file3, "--accept-new-host-key"]);
+    assert_eq!(out.code(), Some(2), "{}", out.show());
+    let line = role_line(&out, "tempesta");
+    assert!(line.contains("HOST KEY CHANGED"), "{}", out.show());
+    assert_eq!(
+        std::fs::read_to_string(&kh).unwrap(),
+        format!("{kh_line}\n")
+    );
 }

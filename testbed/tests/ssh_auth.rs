@@ -129,3 +129,33 @@ fn ssh_silent_server_handshake_times_out() {
     assert!(matches!(e, HostError::Handshake { .. }), "{e}");
     assert!(e.to_string().contains("timed out"), "{e}");
 }
+
+#[test]
+fn ssh_passphrase_protected_key_refused_without_printing_it() {
+    let Some(s) = Sshd::start_or_skip() else {
+        return;
+    };
+    // The server knows this key; only its passphrase is missing.
+    let key = s.dir.join("locked_ed25519");
+    let out = std::process::Command::new("ssh-keygen")
+        .args(["-t", "ed25519", "-N", "s3cret-pass", "-q", "-f"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let public = std::fs::read_to_string(s.dir.join("locked_ed25519.pub")).unwrap();
+    let mut auth = std::fs::OpenOptions::new()
+        .append(true)
+        .open(s.dir.join("authorized_keys"))
+        .unwrap();
+    std::io::Write::write_all(&mut auth, public.as_bytes()).unwrap();
+    let mut sp = spec::spec(&s);
+    sp.ssh_key = Some(key);
+    let e = spec::connect_err(&sp, &spec::opts(&s.known_hosts));
+    assert!(matches!(e, HostError::Auth { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("locked_ed25519") && !msg.contains("s3cret"),
+        "{msg}"
+    );
+}

@@ -115,3 +115,41 @@ fn perfstat_and_state_keys_of_a_testbed_file() {
     assert_eq!(t.paths, tfw_testbed::target::TempestaPaths::default());
     assert_eq!(t.paths.perfstat, "/proc/tempesta/perfstat");
 }
+
+#[test]
+fn facts_name_the_srcdir_revision() {
+    let src = standin_srcdir("issue-2250.txt");
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&src)
+            .args(["-c", "user.name=t", "-c", "user.email=t@localhost"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "stand-in"]);
+    git(&["tag", "v0.8.0-test"]);
+    let tb = testbed(
+        local_spec(),
+        "/nonexistent".as_ref(),
+        &temp_dir("work"),
+        tempesta_kind(&src),
+    );
+    let mut t = Target::open(&tb, &opts()).unwrap();
+    let f = t.facts().unwrap();
+    assert_eq!(f.revision.as_deref(), Some("v0.8.0-test"));
+    std::fs::write(src.join("scripts/tempesta.sh"), "#!/bin/sh\n").unwrap();
+    assert_eq!(
+        t.facts().unwrap().revision.as_deref(),
+        Some("v0.8.0-test-dirty")
+    );
+    assert!(f.kernel.is_some_and(|k| !k.is_empty()));
+}

@@ -136,3 +136,41 @@ fn kernel_log_finding_over_ssh() {
     let mut t = open(&s, &temp_dir("work"), tempesta_kind(&src));
     scenarios::kernel_log_finding(&mut t);
 }
+
+/// The whole path the CLI takes: a test-bed file's text, parsed, then `Target::open`.
+#[test]
+fn stand_in_from_a_testbed_file_over_ssh() {
+    let Some(s) = Sshd::start_or_skip() else {
+        return;
+    };
+    let src = standin_srcdir("issue-2250.txt");
+    let extra = format!(
+        "kind = \"tempesta\"\nsrcdir = {}\nconfig = \"etc/tempesta.conf\"\nperfstat = {}\nstate = {}\n",
+        sshd::toml_str(&src.display().to_string()),
+        sshd::toml_str(&src.join("run/perfstat").display().to_string()),
+        sshd::toml_str(&src.join("run/state").display().to_string()),
+    );
+    let text = s.testbed_toml(&extra);
+    let tb = tfw_testbed::file::Testbed::parse("standin.toml", &text, &s.dir).unwrap();
+    let opts = ConnectOptions {
+        known_hosts: tb.general.known_hosts.clone(),
+        accept_new_host_key: false,
+        connect_timeout: tb.general.connect_timeout,
+    };
+    let mut t = Target::open(&tb, &opts).unwrap();
+    let _one_at_a_time = standin_lock();
+    t.start(Some(b"listen 80;\n")).unwrap();
+    let work = std::path::PathBuf::from(&tb.tempesta.workdir);
+    assert_eq!(
+        std::fs::read(work.join("etc/tempesta.conf")).unwrap(),
+        b"listen 80;\n"
+    );
+    let c = t.counters().unwrap().unwrap();
+    assert_eq!(c.source, "perfstat");
+    assert!(c
+        .entries
+        .iter()
+        .any(|e| e.name == "client_rx_bytes" && e.value == 29));
+    t.stop().unwrap();
+    assert!(!t.status().unwrap().running);
+}

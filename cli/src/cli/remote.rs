@@ -16,8 +16,9 @@ use std::path::PathBuf;
 )]
 pub struct RemoteOpts {
     /// Test-bed file (TOML, see docs/remote.md); its `[tempesta]` section is the target.
-    #[arg(long, value_name = "FILE")]
-    pub testbed: PathBuf,
+    /// Required; it may come before or after the action.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub testbed: Option<PathBuf>,
     /// Trust an unknown SSH host key and add it to known_hosts (a changed key is always
     /// refused).
     #[arg(long, global = true)]

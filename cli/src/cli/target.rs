@@ -8,8 +8,9 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug, Default, Clone)]
 pub struct TargetOpts {
-    /// Test-bed file (TOML, see docs/remote.md): upload the target's config and (re)start it
-    /// before the run, record its counters before and after, fail on kernel-log findings.
+    /// Test-bed file (TOML, see docs/testbed.md and docs/target-runs.md): upload the target's
+    /// config and (re)start it before the run, record its counters before and after, fail on
+    /// kernel-log findings.
     #[arg(long, value_name = "FILE")]
     pub testbed: Option<PathBuf>,
     /// The target's config to upload (default: the test-bed's config_file).

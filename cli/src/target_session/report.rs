@@ -250,6 +250,19 @@ mod tests {
         assert_eq!(v["reloads"][0]["ok"], false);
         assert_eq!(v["reloads"][0]["error"], "boom");
         assert!(v["kernel_log"].is_null());
-        let _ = reading(1, 1);
+    }
+
+    #[test]
+    fn counters_json_has_the_counters_deltas_only() {
+        let before = reading(10, 3);
+        let mut after = reading(25, 1);
+        after.unknown.push("new line".into());
+        let v = counters_json(&before, &after);
+        assert_eq!(v["source"], "stub_status");
+        assert_eq!(v["before"]["requests"], 10);
+        assert_eq!(v["after"]["active"], 1);
+        assert_eq!(v["delta"]["requests"], 15);
+        assert!(v["delta"].get("active").is_none(), "a gauge has no delta");
+        assert_eq!(v["unknown_lines"], json!(["odd line", "new line"]));
     }
 }

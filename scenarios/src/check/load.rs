@@ -12,9 +12,6 @@ use super::file::add_file;
 use super::options::LoadOptions;
 use super::target::TargetGroup;
 
-/// How many cases run at once unless the caller says otherwise.
-pub const DEFAULT_PARALLEL: usize = 32;
-
 /// Loads check files and directories (a directory: its `*.toml` files, sorted by name) into
 /// one plan: `parallel` 32, not pinned, the default I/O mode (the caller may change them).
 pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Result<CheckPlan, CheckFileError> {

@@ -25,8 +25,8 @@ mod vars;
 
 pub use error::CheckFileError;
 pub use file::DEFAULT_TIMEOUT;
-pub use load::{load_path_groups, load_paths, load_sources, DEFAULT_PARALLEL};
-pub use options::LoadOptions;
+pub use load::{load_path_groups, load_paths, load_sources};
+pub use options::{LoadOptions, DEFAULT_PARALLEL};
 pub use target::TargetGroup;
 pub use units::{error_code, setting_id, ERROR_CODES, SETTINGS};
 pub use vars::Vars;

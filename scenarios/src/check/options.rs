@@ -7,6 +7,9 @@ use tfw_engine::check::{Profile, Segmenting};
 
 use super::vars::Vars;
 
+/// How many cases run at once unless the caller says otherwise.
+pub const DEFAULT_PARALLEL: usize = 32;
+
 /// What the run sets over every file. `Default`: `Vars::defaults()`, no overrides.
 #[derive(Clone, Debug)]
 pub struct LoadOptions {

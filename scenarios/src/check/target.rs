@@ -6,8 +6,8 @@ use std::path::Path;
 
 use tfw_engine::check::CheckPlan;
 
-use super::load::DEFAULT_PARALLEL;
 use super::node::{Res, Tab};
+use super::options::DEFAULT_PARALLEL;
 
 /// Cases that run with one target config: the files that name it (or name none).
 #[derive(Debug)]

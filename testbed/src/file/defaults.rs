@@ -51,7 +51,7 @@ pub fn default_text() -> String {
              # SSH user.\n\
              user = \"{USER}\"\n\
              # Private key file (`~` is your home, a relative path is relative to this file;\n\
-             # it must not be readable by others). Absent: the SSH agent.\n\
+             # it must not be readable by others). Absent: the SSH agent, then ~/.ssh/id_*.\n\
              # ssh_key = \"~/.ssh/id_ed25519\"\n\
              # Working directory on that host.\n\
              workdir = \"{}\"\n",

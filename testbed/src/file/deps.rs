@@ -16,7 +16,7 @@
 
 use std::time::Duration;
 
-use super::{HostSpec, TargetKind, Testbed};
+use super::model::{HostSpec, TargetKind, Testbed};
 use crate::host::{Cmd, Host, HostError};
 
 /// Programs `kind = "tempesta"` needs on the target's host.

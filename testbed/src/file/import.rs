@@ -13,7 +13,7 @@
 //! documents as numbers become TOML numbers, the rest strings; `[tempesta]` gets
 //! `kind = "tempesta"`.
 
-use super::FileError;
+use super::model::FileError;
 
 /// Keys tempesta-test documents as whole numbers (`tests_config.ini.sample`, `tf_cfg.py`).
 const INTEGERS: [&str; 15] = [
@@ -279,7 +279,7 @@ mod tests {
                    [Tempesta]\nhostname = tfw.test\nport = 22022\nssh_key = \"\"\nuser = rtest\n\
                    interfaces = lo eth1\n[TFW_Logger]\nclickhouse_tcp_port = 9000\nodd key = \"q\\\"\n";
         let toml = import("t.ini", ini).unwrap();
-        let tb = crate::file::Testbed::parse("out.toml", &toml, std::path::Path::new("/"))
+        let tb = crate::file::model::Testbed::parse("out.toml", &toml, std::path::Path::new("/"))
             .unwrap_or_else(|e| panic!("{e}\n{toml}"));
         assert_eq!(tb.tempesta.host.hostname, "tfw.test");
         assert_eq!(tb.tempesta.host.port, 22022);
@@ -287,7 +287,7 @@ mod tests {
         assert_eq!(tb.tempesta.host.ssh_key, None);
         assert!(matches!(
             &tb.tempesta.kind,
-            Some(crate::file::TargetKind::Tempesta { interfaces, .. }) if interfaces == "lo eth1"
+            Some(crate::file::model::TargetKind::Tempesta { interfaces, .. }) if interfaces == "lo eth1"
         ));
         let v = tb.vars();
         assert_eq!(v["general_duration"], "10");

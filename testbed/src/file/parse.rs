@@ -10,8 +10,9 @@ use std::time::Duration;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
+use super::defaults;
+use super::model::{FileError, General, HostRole, HostSpec, TargetKind, TargetRole, Testbed};
 use super::value::{home_dir, parse_duration, resolve_path};
-use super::{defaults, FileError, General, HostRole, HostSpec, TargetKind, TargetRole, Testbed};
 
 /// The sections this program reads; any other is kept as template values.
 const KNOWN: [&str; 4] = ["general", "client", "tempesta", "server"];

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::file::defaults::default_text;
-use crate::file::{TargetKind, Testbed};
+use crate::file::model::{TargetKind, Testbed};
 
 fn parse(text: &str) -> Testbed {
     Testbed::parse("tb.toml", text, Path::new("/etc/tb")).unwrap_or_else(|e| panic!("{e}"))

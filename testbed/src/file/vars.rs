@@ -4,8 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use super::defaults;
+use super::model::{HostSpec, TargetKind, Testbed};
 use super::value::format_duration;
-use super::{defaults, HostSpec, TargetKind, Testbed};
 
 pub(super) fn vars(tb: &Testbed) -> BTreeMap<String, String> {
     let mut v = BTreeMap::new();

@@ -6,7 +6,7 @@
 //! (both marker lines are taken out of the output). sshd
 //! starts a session's command in a new session and process group (OpenSSH session.c calls
 //! setsid() in the child), and `exec` keeps that pid for `sh`, so the pid is the group of the
-//! command and everything it forks. On timeout a second channel runs `kill -KILL -- -PID`
+//! command and everything it forks. On timeout a second channel runs `kill -s KILL -- -PID`
 //! (falling back to the pid alone): nothing is left running on the host.
 //!
 //! stdout and stderr share the channel's window: reading one while the other fills would
@@ -36,6 +36,9 @@ const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(2);
 
 /// libssh2's "would block" (LIBSSH2_ERROR_EAGAIN).
 const EAGAIN: ssh2::ErrorCode = ssh2::ErrorCode::Session(-37);
+
+/// Bound on opening the channel and starting the command (within the command's timeout).
+const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Bound on the kill of a timed-out command (a channel open and a `kill`).
 const KILL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -103,14 +106,16 @@ fn take_rc(err: &mut Vec<u8>, from: usize) -> Option<i32> {
     Some(rc)
 }
 
-/// Kills the process group `pid` leads on the host, through a channel of its own.
+/// Kills the process group `pid` leads on the host, through a channel of its own. The POSIX
+/// form `kill -s KILL -- -PID`: dash's builtin refuses `kill -KILL -- -PID`.
 fn kill_remote(session: &Session, pid: u32) -> Result<(), ssh2::Error> {
     session.set_blocking(true);
     session.set_timeout(millis(KILL_TIMEOUT));
     let mut ch = session.channel_session()?;
-    ch.exec(&format!(
-        "kill -KILL -- -{pid} 2>/dev/null || kill -KILL {pid} 2>/dev/null; true"
-    ))?;
+    // Through `sh` whatever the login shell, as the command itself.
+    let script =
+        format!("kill -s KILL -- -{pid} 2>/dev/null || kill -s KILL {pid} 2>/dev/null; true");
+    ch.exec(&format!("exec sh -c {}", quote(&script)))?;
     let mut sink = Vec::new();
     let _ = ch.read_to_end(&mut sink);
     ch.wait_close()
@@ -172,12 +177,16 @@ pub fn attempt(
     }
     let _restore = Restore(session, saved_timeout);
     session.set_blocking(true);
-    session.set_timeout(millis(timeout));
+    // A live host opens a channel at once: a long command timeout does not stretch the wait
+    // on a dead connection.
+    session.set_timeout(millis(timeout.min(START_TIMEOUT)));
     let start_err = |e: ssh2::Error| Attempt {
-        error: if e.code() == ssh2::ErrorCode::Session(-9) {
-            timed_out()
-        } else {
-            exec_err(format!("cannot start: {}", e.message()))
+        error: match e.code() {
+            ssh2::ErrorCode::Session(-9) if Instant::now() >= deadline => timed_out(),
+            ssh2::ErrorCode::Session(-9) => exec_err(format!(
+                "cannot start: no answer from the host within {START_TIMEOUT:?}"
+            )),
+            _ => exec_err(format!("cannot start: {}", e.message())),
         },
         lost: connection_lost(&e),
     };

@@ -61,7 +61,7 @@ fn pump<R: Read + Send + 'static>(
 /// kill(1): std has no killpg and this crate uses no `unsafe`.
 fn kill_group(pgid: u32) {
     let _ = Command::new("kill")
-        .args(["-KILL", "--", &format!("-{pgid}")])
+        .args(["-s", "KILL", "--", &format!("-{pgid}")])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

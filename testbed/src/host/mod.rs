@@ -9,7 +9,9 @@
 //! - [`keyfile`]: private key files must exist and be private, as OpenSSH demands;
 //! - [`ssh`]: connect, verify, authenticate; [`exec`]: a command over an SSH channel with a
 //!   timeout that kills the remote process group; [`sftp`]: atomic upload, download;
-//! - [`local`]: the same trait on this machine (`hostname = "localhost"`).
+//! - [`local`]: the same trait on this machine (`hostname = "localhost"`);
+//! - `types` (re-exported here): [`Cmd`], [`Output`], [`ConnectOptions`], [`HostError`],
+//!   [`Host`]; `attempt`: one try of an SSH operation and whether to reconnect.
 
 mod attempt;
 pub mod exec;

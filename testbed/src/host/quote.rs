@@ -104,7 +104,19 @@ pub fn display_argv(cmd: &Cmd, max: usize) -> String {
             }
         })
         .collect();
-    let s = words.join(" ");
+    // One line: control characters (a script's newlines) shown escaped.
+    let s: String = words
+        .join(" ")
+        .chars()
+        .flat_map(|c| {
+            let esc: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            esc
+        })
+        .collect();
     if s.chars().count() > max {
         let cut: String = s.chars().take(max).collect();
         format!("{cut}...")
@@ -215,5 +227,7 @@ mod tests {
         let cmd = Cmd::shell("echo 'x'; true");
         assert_eq!(display_argv(&cmd, 100), "sh -c 'echo '\\''x'\\''; true'");
         assert_eq!(display_argv(&Cmd::new("abcdef"), 3), "abc...");
+        let cmd = Cmd::shell("a\nb\tc");
+        assert_eq!(display_argv(&cmd, 100), "sh -c 'a\\nb\\tc'");
     }
 }

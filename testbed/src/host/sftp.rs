@@ -42,7 +42,7 @@ fn helper(host: &At, path: &str, cmd: Cmd) -> Result<(), HostError> {
         host,
         path,
         &display_argv(&cmd, 200),
-        format!("exit {}: {}", out.status, stderr.trim()),
+        format!("exit {}: {}", out.status, stderr.trim().replace('\n', "; ")),
     ))
 }
 

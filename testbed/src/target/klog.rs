@@ -51,15 +51,25 @@ pub(crate) fn after_mark<'a>(log: &'a str, mark: &str) -> Option<&'a str> {
     })
 }
 
-pub(super) fn since(t: &mut Target, mark: &LogMark) -> Result<String, TargetError> {
+/// The kernel log after `mark`, or, when the mark is gone, the whole log and false: a
+/// mark that scrolled out of the ring buffer (or a cleared log) leaves only lines newer than
+/// itself.
+pub(super) fn since_or_all(t: &mut Target, mark: &LogMark) -> Result<(String, bool), TargetError> {
     let out = t.run(&Cmd::new("dmesg"))?;
     if out.status != 0 {
         return Err(t.err(failed("dmesg", &out)));
     }
     let log = String::from_utf8_lossy(&out.stdout);
-    match after_mark(&log, &mark.0) {
-        Some(rest) => Ok(rest.to_string()),
-        None => Err(t.err(format!(
+    Ok(match after_mark(&log, &mark.0) {
+        Some(rest) => (rest.to_string(), true),
+        None => (log.into_owned(), false),
+    })
+}
+
+pub(super) fn since(t: &mut Target, mark: &LogMark) -> Result<String, TargetError> {
+    match since_or_all(t, mark)? {
+        (rest, true) => Ok(rest),
+        (_, false) => Err(t.err(format!(
             "the kernel-log mark \"{}\" is not in dmesg (the ring buffer may have wrapped, or the log was cleared)",
             mark.0
         ))),

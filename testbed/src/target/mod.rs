@@ -246,8 +246,12 @@ impl Target {
     /// Stop (if running) and start.
     pub fn restart(&mut self, config: Option<&[u8]>) -> Result<Action, TargetError> {
         let began = Instant::now();
-        if self.status()?.running {
-            self.stop()?;
+        // Stop unless surely stopped (a target that cannot tell is stopped anyway).
+        match self.status() {
+            Ok(s) if !s.running => {}
+            _ => {
+                self.stop()?;
+            }
         }
         let started = self.start(config)?;
         Ok(Action {

@@ -67,7 +67,8 @@ fn wait_ready(t: &mut Target, mark: &LogMark, action: &str) -> Result<(), Target
     let timeout = t.testbed.general.ready_timeout;
     let deadline = Instant::now() + timeout;
     loop {
-        let log = klog::since(t, mark)?;
+        // A mark scrolled out by a chatty start leaves only newer lines: search them all.
+        let (log, _) = klog::since_or_all(t, mark)?;
         if log.lines().any(|l| l.contains(READY_LINE)) {
             return Ok(());
         }

@@ -28,6 +28,8 @@ pub fn exec_streams_and_status(h: &mut dyn Host) {
         .arg("-c")
         .arg("echo out; echo err >&2; exit 3");
     assert_eq!(run(h, &cmd), (3, "out\n".into(), "err\n".into()));
+    // stdin is empty (closed): a command reading it does not wait.
+    assert_eq!(run(h, &Cmd::new("cat")), (0, String::new(), String::new()));
     let (st, out, _) = run(h, &Cmd::new("echo").arg("hello"));
     assert_eq!((st, out.as_str()), (0, "hello\n"));
     // Killed by a signal: 128 + n.
