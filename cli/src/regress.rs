@@ -157,7 +157,7 @@ pub fn run(o: RegressOpts, stop: Arc<AtomicBool>) -> Result<i32> {
     }
     eprint!("{}", job::invocation_started(invocation_id, &o.history));
     if o.control.testbed.is_some() {
-        eprint!("{}", target_line(&target));
+        eprint!("{}", job::target_facts(&target));
     }
 
     let mut status = vec![ScenarioStatus::Ran(0); plan.len()];
@@ -359,15 +359,6 @@ fn target_facts(o: &TargetOpts) -> Result<Option<TargetFacts>> {
         revision: f.revision,
         kernel: f.kernel,
     }))
-}
-
-/// The progress line naming the controlled target's facts.
-fn target_line(t: &TargetFacts) -> String {
-    format!(
-        "target: revision {}, kernel {}\n",
-        t.revision.as_deref().unwrap_or("unknown"),
-        t.kernel.as_deref().unwrap_or("unknown")
-    )
 }
 
 /// A real target that refuses connections is a broken setup: found before anything runs.

@@ -6,6 +6,7 @@
 //! `--dry-run`).
 
 use super::compare::{Metric, Thresholds};
+use super::db::TargetFacts;
 use super::matrix::Scenario;
 use super::run::RunFigures;
 use super::summary::format_value;
@@ -72,6 +73,15 @@ pub fn plan_text(plan: &[Scenario], source: &str) -> String {
 /// "invocation ID; history FILE": the invocation opened in the history.
 pub fn invocation_started(id: i64, history: &Path) -> String {
     format!("invocation {id}; history {}\n", history.display())
+}
+
+/// After [`invocation_started`] with `--testbed`: what was read from the controlled target.
+pub fn target_facts(t: &TargetFacts) -> String {
+    format!(
+        "target: revision {}, kernel {}\n",
+        t.revision.as_deref().unwrap_or("unknown"),
+        t.kernel.as_deref().unwrap_or("unknown")
+    )
 }
 
 /// The start of a run's progress line, "[ROUND/REPEATS] NAME ... ", ended by one of
@@ -211,6 +221,22 @@ mod tests {
             gab_written(Path::new("out/gab.json"), Path::new("out/gab.bigger.json")),
             "github-action-benchmark export: out/gab.json (customSmallerIsBetter), \
              out/gab.bigger.json (customBiggerIsBetter)\n"
+        );
+    }
+
+    #[test]
+    fn target_facts_line() {
+        let t = TargetFacts {
+            revision: Some("v0.8.0-1-gabcdef0".into()),
+            kernel: Some("5.10.35.tfw-04d37a1".into()),
+        };
+        assert_eq!(
+            target_facts(&t),
+            "target: revision v0.8.0-1-gabcdef0, kernel 5.10.35.tfw-04d37a1\n"
+        );
+        assert_eq!(
+            target_facts(&TargetFacts::default()),
+            "target: revision unknown, kernel unknown\n"
         );
     }
 }

@@ -2,10 +2,11 @@
 //! (host, kind, revision, kernel, counters before and after, reloads, kernel-log findings),
 //! read back leniently, and its box on the report page.
 //!
-//! Where it is in the document: the `"target"` key holds the URL loaded (a string) in every
-//! document; a run with `--testbed` carries the control object there, or, so as not to change
-//! the type of a field readers already know, under `"target_control"` (or `"testbed"`). The
-//! first of these keys that holds an object is taken.
+//! Where it is in the document: `stress`/`handshake --testbed` write it under
+//! `"target_control"` (cli/src/target_session.rs), beside `"target"`, which holds the URL
+//! loaded (a string) in every document. Documents that carry the object under `"target"`
+//! itself (the first draft of the format) or `"testbed"` are read too: the first of
+//! these keys that holds an object is taken.
 
 use super::html::{self, Cell};
 use serde::Deserialize;
@@ -237,29 +238,29 @@ mod tests {
     const TESTBED: &str = include_str!("../../testdata/run.testbed.json");
 
     #[test]
-    fn the_control_object_is_read_under_target_or_beside_the_url() {
+    fn the_control_object_is_read_beside_the_url_or_under_target() {
         let run = Run::parse("tb", TESTBED).unwrap();
         let t = run.doc.control.as_ref().expect("control object");
         assert_eq!((t.kind.as_str(), t.host.as_str()), ("command", "localhost"));
         assert_eq!(t.kernel.as_deref(), Some("6.8.0-1021-gcp"));
         assert_eq!(t.reloads.len(), 2);
         assert_eq!(t.counters.as_ref().unwrap().delta["requests"], 4797);
-        assert_eq!(run.doc.target, "", "no URL where the object is");
+        assert_eq!(run.doc.target, "http://127.0.0.1:18661/");
         assert!(t.findings_line().unwrap().starts_with(
             "1 kernel-log finding(s) on the target, first Warning: [ 1234.567890] WARNING:"
         ));
 
-        // Beside the URL, under "target_control".
+        // Under "target" itself (no URL then).
         let mut v: Value = serde_json::from_str(TESTBED).unwrap();
-        let obj = v["target"].take();
-        v["target"] = Value::from("http://127.0.0.1:18661/");
-        v["target_control"] = obj;
+        let obj = v["target_control"].take();
+        v.as_object_mut().unwrap().remove("target_control");
+        v["target"] = obj;
         let run = Run::parse("tb", &v.to_string()).unwrap();
-        assert_eq!(run.doc.target, "http://127.0.0.1:18661/");
+        assert_eq!(run.doc.target, "");
         assert_eq!(run.doc.control.unwrap().reloads[1].at_s, 2.0);
 
         // No object: no control; a malformed one: an error naming the key.
-        v.as_object_mut().unwrap().remove("target_control");
+        v["target"] = Value::from("http://127.0.0.1:18661/");
         assert!(Run::parse("plain", &v.to_string())
             .unwrap()
             .doc
