@@ -116,4 +116,3 @@ pub(crate) fn failed(what: &str, out: &Output) -> String {
     }
     msg
 }
-
