@@ -1,18 +1,13 @@
 //! `tfw-bench remote`: drive the target of a test-bed by hand — start, stop, reload, status,
 //! counters, the kernel log, a command, a file either way — through the same
 //! `tfw_testbed::target::Target` that `stress --testbed` uses. Options are checked first
-//! (`remote_plan`); then the host is connected (host key verified) and one action runs.
+//! (`plan::remote`); then the host is connected (host key verified) and one action runs.
 //! Printing is `tfw_reports::remote`'s.
-//!
-//! OWNER: helper "remote-cli" (H4).
-
-#[path = "remote_plan.rs"]
-mod plan;
 
 use crate::cli::exit;
 use crate::cli::remote::RemoteOpts;
+use crate::plan::remote::{Action, Plan};
 use anyhow::{Context, Result};
-use plan::{Action, Plan};
 use std::io::Write;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;

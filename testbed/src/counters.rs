@@ -1,7 +1,5 @@
 //! A target's counters as one flat list of named values (from Tempesta's perfstat or nginx's
 //! stub_status), and the difference of two readings: what a run did to the target.
-//!
-//! OWNER: helper "target" (H3).
 
 /// One counter.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -16,8 +16,6 @@
 //! Lines come as `dmesg` prints them (`[  123.456789] msg`), `dmesg -T` (`[Mon Dec  7
 //! 20:58:21 2026] msg`), `dmesg -r` (`<4>[ 1.2] msg`), `journalctl -k` (`Dec 07 20:58:21
 //! host kernel: msg`, also the ISO forms) or `journalctl -o cat` (the bare message).
-//!
-//! OWNER: helper "target" (H3).
 
 use regex::Regex;
 use std::sync::OnceLock;

@@ -17,8 +17,6 @@
 //! tempesta-test reads the same file (framework/services/tempesta.py, class `Stats`) by
 //! regex per name; here each line is typed once, and a value that fails to parse makes the
 //! line unknown, never a zero.
-//!
-//! OWNER: helper "target" (H3).
 
 use crate::counters::{Counters, Entry};
 

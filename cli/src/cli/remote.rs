@@ -1,7 +1,5 @@
 //! `tfw-bench remote` options: the test-bed file, the SSH trust flag, `--json`, and one
-//! action as a subcommand. Syntax only: `remote_plan` checks the values.
-//!
-//! OWNER: helper "remote-cli" (H4).
+//! action as a subcommand. Syntax only: `plan::remote` checks the values.
 
 use clap::{Args, Subcommand};
 use std::path::PathBuf;

@@ -1,7 +1,5 @@
 //! `--testbed` and its companions on `stress`, `handshake` and `regress`: control of the
 //! target through a test-bed file around a run.
-//!
-//! OWNER: helper "session" (H5).
 
 use clap::Args;
 use std::path::PathBuf;

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod handshake;
+pub mod remote;
 pub mod tls;
 
 use crate::cli::{IoArg, IoOpts, ServeOpts, StressOpts};

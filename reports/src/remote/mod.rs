@@ -6,8 +6,6 @@
 //! - [`counters`]: a reading and the before/after table, as text.
 //! - [`findings`]: kernel-log findings and the target's status, as text.
 //! - [`json`]: the same as JSON objects (`remote --json`, the run document's `target` field).
-//!
-//! OWNER: helper "remote-cli" (H4).
 
 mod counters;
 mod findings;

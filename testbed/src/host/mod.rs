@@ -1,8 +1,6 @@
 //! A host to run commands on and to move files to and from: over SSH ([`ssh`]) or this
 //! machine ([`local`]), behind one trait so the target code does not care which.
 //!
-//! OWNER: helper "host" (H2). The public names below are used by the target code and the CLI.
-//!
 //! - [`quote`]: the remote command line (POSIX quoting of every value);
 //! - [`known_hosts`]: OpenSSH known_hosts, sans-IO (host keys are verified before any
 //!   authentication; unknown hosts need `--accept-new-host-key`, changed keys are refused);

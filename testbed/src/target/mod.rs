@@ -3,8 +3,6 @@
 //! (ready by "Tempesta FW is ready" in the kernel log) in [`tempesta`]; a `command` target
 //! through the user's commands (ready by its URL answering) in [`command`]. The kernel-log
 //! mark is [`klog`], the HTTP probe of ready and stats URLs from this machine [`probe`].
-//!
-//! OWNER: helper "target" (H3).
 
 mod command;
 mod klog;
