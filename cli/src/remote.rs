@@ -22,7 +22,7 @@ pub fn run(o: RemoteOpts) -> Result<i32> {
         let now = Arc::new(AtomicBool::new(true));
         let _ = signal_hook::flag::register_conditional_shutdown(sig, exit::INTERRUPTED, now);
     }
-    let p = plan::plan(o)?;
+    let p = crate::plan::remote::plan(o)?;
     let mut t = open(&p)?;
     let Plan { json, action, .. } = p;
     match action {
